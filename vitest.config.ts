@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["{functions,scanner,emulators/*,test}/test/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**"],
+    // Integration tests start real gRPC and HTTP servers; a cold start on a 2-core machine can be slow.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ["default", "./test/summary-reporter.ts"],
+  },
+});
