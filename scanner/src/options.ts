@@ -1,0 +1,152 @@
+import { parseArgs } from "node:util";
+import { GO_SCANNER_KEYSPACE, MAX_IPS, type Keyspace } from "./generate.ts";
+
+/** Everything one scanner run needs, already validated. */
+export type ScannerOptions = {
+  project: string;
+  topic: string;
+  /** Messages per second. */
+  rate: number;
+  /** Stop after this many messages (unbounded when absent). */
+  count?: number;
+  /** Stop after this many seconds (unbounded when absent). */
+  duration?: number;
+  keyspace: Keyspace;
+  /** Same seed, same sequence of scans (the timestamps are the clock's). Fresh when absent. */
+  seed?: string;
+  /** JSON-lines file that gets `{"messageId","scan"}` once each publish resolves. */
+  record?: string;
+  /** host:port of a Pub/Sub emulator; absent means Google's Pub/Sub through Application Default Credentials. */
+  emulatorHost?: string;
+};
+
+/** A flag or variable with a value that cannot be used; the message names it. */
+export class OptionsError extends Error {
+  override name = "OptionsError";
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The local project id used everywhere; a `demo-` project never reaches Google. */
+export const DEFAULT_PROJECT = "demo-scan";
+export const DEFAULT_TOPIC = "scan-topic";
+/** Where `firebase emulators:start` (firebase.json) serves Pub/Sub. */
+export const DEFAULT_EMULATOR_HOST = "127.0.0.1:8085";
+
+const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
+
+export const USAGE = `Usage: scanner [flags]    (each flag also from the environment, e.g. --rate = SCANNER_RATE)
+
+Publishes one JSON scan per message to Pub/Sub, like the original Go scanner.
+
+  --project ID     project (default: GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, else ${DEFAULT_PROJECT})
+  --topic NAME     topic, created if missing (default ${DEFAULT_TOPIC})
+  --rate N         messages per second (default 1)
+  --count N        stop after N messages
+  --duration S     stop after S seconds
+  --ips N          addresses drawn from the first N from 1.1.1.0 (default 255: 1.1.1.0..1.1.1.254)
+  --ports N        ports drawn from 0..N-1 (default 65535)
+  --services A,B   services drawn from this list (default HTTP,SSH,DNS)
+  --seed TEXT      same seed, same scans (timestamps are the clock's); printed when not given
+  --record FILE    append {"messageId","scan"} as a JSON line per published message
+  --help           this text
+
+Pub/Sub: PUBSUB_EMULATOR_HOST when set; for a demo-* project without it, ${DEFAULT_EMULATOR_HOST};
+otherwise Google's Pub/Sub with Application Default Credentials.
+`;
+
+type Flag =
+  "project" | "topic" | "rate" | "count" | "duration" | "ips" | "ports" | "services" | "seed" | "record";
+const FLAGS: readonly Flag[] = [
+  "project",
+  "topic",
+  "rate",
+  "count",
+  "duration",
+  "ips",
+  "ports",
+  "services",
+  "seed",
+  "record",
+];
+
+/** Reads flags first, then SCANNER_* variables, then defaults; `help` when --help was asked for. */
+export function parseOptions(argv: readonly string[], env: Environment): ScannerOptions | "help" {
+  let values: Partial<Record<Flag | "help", string | boolean>>;
+  try {
+    const options = Object.fromEntries(FLAGS.map((flag) => [flag, { type: "string" as const }]));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new OptionsError((error as Error).message);
+  }
+  if (values.help === true) return "help";
+
+  /** The raw text of a setting and the name to blame when it is wrong. */
+  const lookup = (flag: Flag): { text: string; source: string } | undefined => {
+    const value = values[flag];
+    if (typeof value === "string") return { text: value, source: `--${flag}` };
+    const variable = `SCANNER_${flag.toUpperCase()}`;
+    const text = env[variable];
+    return text === undefined || text === "" ? undefined : { text, source: variable };
+  };
+  const number = (flag: Flag, rule: (n: number) => boolean, expected: string): number | undefined => {
+    const setting = lookup(flag);
+    if (setting === undefined) return undefined;
+    const value = setting.text.trim() === "" ? Number.NaN : Number(setting.text);
+    if (!rule(value))
+      throw new OptionsError(`${setting.source}: expected ${expected}, got "${setting.text}"`);
+    return value;
+  };
+  const integerIn = (low: number, high: number) => (n: number) =>
+    Number.isInteger(n) && n >= low && n <= high;
+  const positive = (n: number) => Number.isFinite(n) && n > 0;
+
+  const project =
+    lookup("project")?.text ??
+    nonEmpty(env.GOOGLE_CLOUD_PROJECT) ??
+    nonEmpty(env.GCLOUD_PROJECT) ??
+    DEFAULT_PROJECT;
+  const emulatorHost =
+    nonEmpty(env.PUBSUB_EMULATOR_HOST) ?? (project.startsWith("demo-") ? DEFAULT_EMULATOR_HOST : undefined);
+  const options: ScannerOptions = {
+    project,
+    topic: lookup("topic")?.text ?? DEFAULT_TOPIC,
+    rate: number("rate", positive, "a number of messages per second above 0") ?? 1,
+    keyspace: {
+      ips: number("ips", integerIn(1, MAX_IPS), `an integer from 1 to ${MAX_IPS}`) ?? GO_SCANNER_KEYSPACE.ips,
+      ports: number("ports", integerIn(1, 65536), "an integer from 1 to 65536") ?? GO_SCANNER_KEYSPACE.ports,
+      services: parseServices(lookup("services")) ?? GO_SCANNER_KEYSPACE.services,
+    },
+  };
+  const count = number("count", integerIn(1, Number.MAX_SAFE_INTEGER), "a whole number of messages above 0");
+  const duration = number("duration", positive, "a number of seconds above 0");
+  const seed = lookup("seed")?.text;
+  const record = lookup("record")?.text;
+  if (count !== undefined) options.count = count;
+  if (duration !== undefined) options.duration = duration;
+  if (seed !== undefined) options.seed = seed;
+  if (record !== undefined) options.record = record;
+  if (emulatorHost !== undefined) options.emulatorHost = emulatorHost;
+  return options;
+}
+
+function parseServices(setting: { text: string; source: string } | undefined): string[] | undefined {
+  if (setting === undefined) return undefined;
+  const services = setting.text.split(",").map((service) => service.trim());
+  const bad = services.find((service) => !SERVICE.test(service));
+  if (bad !== undefined) {
+    throw new OptionsError(
+      `${setting.source}: "${bad}" is not a service name (letters, digits, _ . + -, up to 64 characters)`,
+    );
+  }
+  return services;
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === "" ? undefined : text;
+}
