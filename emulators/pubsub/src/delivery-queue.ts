@@ -1,0 +1,212 @@
+import { backoffMs, PUSH_BACKOFF } from "./backoff.ts";
+import type { PubSubCounters } from "./counters.ts";
+import type { StoredMessage } from "./message.ts";
+import type { DeliveryConfig } from "./subscription-config.ts";
+
+/** Whoever holds leased messages (a streaming-pull stream): told when one leaves its hands, for flow control. */
+export interface Holder {
+  release(message: StoredMessage): void;
+}
+
+/** One delivery handed to a subscriber. */
+export interface Delivery {
+  ackId: string;
+  message: StoredMessage;
+  /** Deliveries so far including this one, fault duplicates excluded. */
+  attempt: number;
+}
+
+export interface QueueHooks {
+  config(): DeliveryConfig;
+  counters: PubSubCounters;
+  /** Something became deliverable. */
+  onReady(): void;
+  /** Publishes the message to the dead-letter topic; false when that topic is gone. */
+  deadLetter(message: StoredMessage, attempts: number): boolean;
+  now(): number;
+}
+
+type State = "ready" | "leased" | "backoff" | "gone";
+
+interface Entry {
+  message: StoredMessage;
+  attempts: number;
+  state: State;
+  ackIds: string[];
+  currentAckId: string | undefined;
+  holder: Holder | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** The delivery bookkeeping of one subscription: ready messages, leases with deadlines, backoff, dead letters. */
+export class DeliveryQueue {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byAckId = new Map<string, Entry>();
+  private ready: Entry[] = [];
+  private readyHead = 0;
+  private nextAckId = 0;
+  private readonly prefix: string;
+  private readonly hooks: QueueHooks;
+
+  constructor(prefix: string, hooks: QueueHooks) {
+    this.prefix = prefix;
+    this.hooks = hooks;
+  }
+
+  /** Messages published to the subscription and not yet acked or dead-lettered. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Whether a message could be delivered now. */
+  hasReady(): boolean {
+    this.skipGone();
+    return this.readyHead < this.ready.length;
+  }
+
+  enqueue(message: StoredMessage): void {
+    const entry: Entry = {
+      message,
+      attempts: 0,
+      state: "ready",
+      ackIds: [],
+      currentAckId: undefined,
+      holder: undefined,
+      timer: undefined,
+    };
+    this.entries.set(message.messageId, entry);
+    this.ready.push(entry);
+    this.hooks.onReady();
+  }
+
+  /** Leases the next ready message for `deadlineSeconds` (after `delayMs` of injected delay). */
+  take(deadlineSeconds: number, holder?: Holder, delayMs = 0): Delivery | undefined {
+    const { retentionMs } = this.hooks.config();
+    for (;;) {
+      this.skipGone();
+      const entry = this.ready[this.readyHead];
+      if (!entry) return undefined;
+      this.readyHead++;
+      if (this.hooks.now() - entry.message.publishTimeMs > retentionMs) {
+        this.remove(entry); // past the subscription's retention: Google drops it unacknowledged
+        continue;
+      }
+      entry.attempts++;
+      if (entry.attempts > 1) this.hooks.counters.redelivered++;
+      entry.state = "leased";
+      entry.holder = holder;
+      const ackId = this.newAckId(entry);
+      entry.currentAckId = ackId;
+      this.setDeadline(entry, delayMs + deadlineSeconds * 1000);
+      this.hooks.counters.delivered++;
+      return { ackId, message: entry.message, attempt: entry.attempts };
+    }
+  }
+
+  /** A second copy of a leased delivery (fault injection): its own ack id, no new attempt. */
+  duplicate(delivery: Delivery): Delivery | undefined {
+    const entry = this.byAckId.get(delivery.ackId);
+    if (!entry || entry.state === "gone") return undefined;
+    this.hooks.counters.delivered++;
+    return { ackId: this.newAckId(entry), message: entry.message, attempt: entry.attempts };
+  }
+
+  /** Acknowledges by any ack id the message was delivered with; false when unknown or already done. */
+  acknowledge(ackId: string): boolean {
+    const entry = this.byAckId.get(ackId);
+    if (!entry || entry.state === "gone") return false;
+    this.remove(entry);
+    this.hooks.counters.acked++;
+    return true;
+  }
+
+  /** Extends or shortens the current lease; 0 seconds is a nack. False when the ack id is not the current lease. */
+  modifyDeadline(ackId: string, seconds: number): boolean {
+    const entry = this.byAckId.get(ackId);
+    if (!entry || entry.state !== "leased" || entry.currentAckId !== ackId) return false;
+    if (seconds === 0) {
+      this.hooks.counters.nacked++;
+      this.fail(entry);
+    } else {
+      this.setDeadline(entry, seconds * 1000);
+    }
+    return true;
+  }
+
+  /** Forgets a holder that went away; its leases run until their deadlines, as on Google. */
+  detach(holder: Holder): void {
+    for (const entry of this.entries.values()) if (entry.holder === holder) entry.holder = undefined;
+  }
+
+  /** Stops every timer: the subscription was deleted or the emulator stopped. */
+  close(): void {
+    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    this.entries.clear();
+    this.byAckId.clear();
+    this.ready = [];
+    this.readyHead = 0;
+  }
+
+  private newAckId(entry: Entry): string {
+    const ackId = `${this.prefix}-${++this.nextAckId}`;
+    entry.ackIds.push(ackId);
+    this.byAckId.set(ackId, entry);
+    return ackId;
+  }
+
+  private setDeadline(entry: Entry, ms: number): void {
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => this.fail(entry), ms);
+  }
+
+  /** A nack or an expired lease: dead-letter after the last attempt, else redeliver after backoff. */
+  private fail(entry: Entry): void {
+    clearTimeout(entry.timer);
+    this.releaseHolder(entry);
+    entry.currentAckId = undefined;
+    const config = this.hooks.config();
+    const { deadLetter } = config;
+    if (deadLetter && entry.attempts >= deadLetter.maxDeliveryAttempts) {
+      if (this.hooks.deadLetter(entry.message, entry.attempts)) {
+        this.remove(entry);
+        this.hooks.counters.deadLettered++;
+        return;
+      }
+    }
+    const policy = config.retryPolicy ?? (config.pushEndpoint ? PUSH_BACKOFF : undefined);
+    const delay = backoffMs(policy, entry.attempts);
+    entry.state = "backoff";
+    entry.timer = setTimeout(() => this.makeReady(entry), delay);
+  }
+
+  private makeReady(entry: Entry): void {
+    if (entry.state === "gone") return;
+    entry.state = "ready";
+    entry.timer = undefined;
+    this.ready.push(entry);
+    this.hooks.onReady();
+  }
+
+  private remove(entry: Entry): void {
+    clearTimeout(entry.timer);
+    this.releaseHolder(entry);
+    entry.state = "gone";
+    this.entries.delete(entry.message.messageId);
+    for (const ackId of entry.ackIds) this.byAckId.delete(ackId);
+  }
+
+  private releaseHolder(entry: Entry): void {
+    const holder = entry.holder;
+    entry.holder = undefined;
+    holder?.release(entry.message);
+  }
+
+  private skipGone(): void {
+    while (this.readyHead < this.ready.length && this.ready[this.readyHead]?.state !== "ready")
+      this.readyHead++;
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.readyHead);
+      this.readyHead = 0;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import type { RetryPolicy } from "./backoff.ts";
+import { parseName } from "./names.ts";
+import { invalidArgument, unimplemented } from "./status.ts";
+import { duration, durationMs, type Subscription } from "./wire.ts";
+
+/** The delivery settings of a subscription, validated and with Google's defaults filled in. */
+export interface DeliveryConfig {
+  ackDeadlineSeconds: number;
+  pushEndpoint: string | undefined;
+  retryPolicy: RetryPolicy | undefined;
+  deadLetter: { topic: string; maxDeliveryAttempts: number } | undefined;
+  retentionMs: number;
+}
+
+const SECOND = 1000;
+const DAY = 86_400 * SECOND;
+const DEFAULT_RETENTION_MS = 7 * DAY;
+// Push wrappers Google documents; this emulator sends only the default JSON envelope.
+const PUSH_ATTRIBUTES = new Set(["x-goog-version"]);
+
+/** Validates a subscription resource the way Google does; returns it normalised and its delivery config. */
+export function validateSubscription(input: Subscription): {
+  resource: Subscription;
+  config: DeliveryConfig;
+} {
+  rejectUnsupported(input);
+  const ackDeadlineSeconds = input.ackDeadlineSeconds || 10;
+  if (ackDeadlineSeconds < 10 || ackDeadlineSeconds > 600) {
+    throw invalidArgument(
+      `Invalid ack_deadline_seconds ${ackDeadlineSeconds}: it must be between 10 and 600.`,
+    );
+  }
+  const retentionMs = durationMs(input.messageRetentionDuration) ?? DEFAULT_RETENTION_MS;
+  if (retentionMs < 600 * SECOND || retentionMs > 7 * DAY) {
+    throw invalidArgument("Invalid message_retention_duration: it must be between 10 minutes and 7 days.");
+  }
+  const pushEndpoint = validatePush(input);
+  const retryPolicy = validateRetryPolicy(input);
+  const deadLetter = validateDeadLetter(input);
+  const resource: Subscription = {
+    name: input.name,
+    topic: input.topic,
+    pushConfig: pushEndpoint
+      ? { pushEndpoint, attributes: input.pushConfig?.attributes ?? {} }
+      : { pushEndpoint: "", attributes: {} },
+    ackDeadlineSeconds,
+    messageRetentionDuration: duration(retentionMs),
+    labels: input.labels ?? {},
+    retryPolicy: retryPolicy
+      ? {
+          minimumBackoff: duration(retryPolicy.minimumBackoffMs),
+          maximumBackoff: duration(retryPolicy.maximumBackoffMs),
+        }
+      : null,
+    deadLetterPolicy: deadLetter
+      ? { deadLetterTopic: deadLetter.topic, maxDeliveryAttempts: deadLetter.maxDeliveryAttempts }
+      : null,
+    state: "ACTIVE",
+  };
+  return { resource, config: { ackDeadlineSeconds, pushEndpoint, retryPolicy, deadLetter, retentionMs } };
+}
+
+function rejectUnsupported(input: Subscription): void {
+  const unsupported: [boolean, string][] = [
+    [Boolean(input.filter), "filter"],
+    [Boolean(input.enableMessageOrdering), "enable_message_ordering"],
+    [Boolean(input.enableExactlyOnceDelivery), "enable_exactly_once_delivery"],
+    [Boolean(input.retainAckedMessages), "retain_acked_messages"],
+    [Boolean(input.expirationPolicy?.ttl), "expiration_policy.ttl"],
+    [Boolean(input.bigqueryConfig), "bigquery_config"],
+    [Boolean(input.cloudStorageConfig), "cloud_storage_config"],
+    [Boolean(input.bigtableConfig), "bigtable_config"],
+    [(input.messageTransforms?.length ?? 0) > 0, "message_transforms"],
+    [Boolean(input.pushConfig?.oidcToken), "push_config.oidc_token"],
+    [Boolean(input.pushConfig?.noWrapper), "push_config.no_wrapper"],
+  ];
+  for (const [present, field] of unsupported) {
+    if (present) throw unimplemented(`The embedded Pub/Sub emulator does not support ${field}.`);
+  }
+  if (input.detached)
+    throw invalidArgument("detached cannot be set when creating or updating a subscription.");
+}
+
+function validatePush(input: Subscription): string | undefined {
+  const endpoint = input.pushConfig?.pushEndpoint;
+  if (!endpoint) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw invalidArgument(`Invalid push_config.push_endpoint "${endpoint}".`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalidArgument(`Invalid push_config.push_endpoint "${endpoint}": it must be an http(s) URL.`);
+  }
+  for (const [key, value] of Object.entries(input.pushConfig?.attributes ?? {})) {
+    if (!PUSH_ATTRIBUTES.has(key) || (value !== "v1" && value !== "v1beta1")) {
+      throw invalidArgument(`Unsupported push_config.attributes entry ${key}=${value}.`);
+    }
+    if (value !== "v1") throw unimplemented("The embedded Pub/Sub emulator pushes only x-goog-version v1.");
+  }
+  return endpoint;
+}
+
+function validateRetryPolicy(input: Subscription): RetryPolicy | undefined {
+  if (!input.retryPolicy) return undefined;
+  const minimumBackoffMs = durationMs(input.retryPolicy.minimumBackoff) ?? 10 * SECOND;
+  const maximumBackoffMs = durationMs(input.retryPolicy.maximumBackoff) ?? 600 * SECOND;
+  for (const [field, value] of [
+    ["minimum_backoff", minimumBackoffMs],
+    ["maximum_backoff", maximumBackoffMs],
+  ] as const) {
+    if (value < 0 || value > 600 * SECOND) {
+      throw invalidArgument(`Invalid retry_policy.${field}: it must be between 0 and 600 seconds.`);
+    }
+  }
+  if (minimumBackoffMs > maximumBackoffMs) {
+    throw invalidArgument("Invalid retry_policy: minimum_backoff is greater than maximum_backoff.");
+  }
+  return { minimumBackoffMs, maximumBackoffMs };
+}
+
+function validateDeadLetter(input: Subscription): DeliveryConfig["deadLetter"] {
+  const topic = input.deadLetterPolicy?.deadLetterTopic;
+  if (!topic) return undefined; // a policy without a topic means no dead lettering
+  parseName("topics", topic, "dead_letter_policy.dead_letter_topic");
+  const maxDeliveryAttempts = input.deadLetterPolicy?.maxDeliveryAttempts || 5;
+  if (maxDeliveryAttempts < 5 || maxDeliveryAttempts > 100) {
+    throw invalidArgument(
+      `Invalid dead_letter_policy.max_delivery_attempts ${maxDeliveryAttempts}: it must be between 5 and 100.`,
+    );
+  }
+  return { topic, maxDeliveryAttempts };
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { PubSub, v1 } from "@google-cloud/pubsub";
+import { credentials } from "@grpc/grpc-js";
+import { start, type PubSubEmulator } from "../src/index.ts";
+
+/** The emulator under test: PUBSUB_EMULATOR_HOST when set (Google's emulator, say), else the embedded one. */
+export interface Target {
+  host: string;
+  projectId: string;
+  /** Present only when the suite runs against the embedded emulator. */
+  embedded: PubSubEmulator | undefined;
+  pubsub: PubSub;
+  /** The generated v1 client, for Pull and ModifyAckDeadline with exact ack ids. */
+  subscriber: v1.SubscriberClient;
+  close(): Promise<void>;
+}
+
+/** Connects the public client to the target emulator; call close() in afterAll. */
+export async function connect(): Promise<Target> {
+  const external = process.env.PUBSUB_EMULATOR_HOST;
+  const embedded = external ? undefined : await start();
+  const host = external ?? embedded?.host ?? "";
+  const [servicePath = "127.0.0.1", port = "8085"] = host.split(":");
+  const projectId = process.env.PUBSUB_PROJECT_ID ?? "conformance";
+  const pubsub = new PubSub({ projectId, apiEndpoint: host, emulatorMode: true });
+  const subscriber = new v1.SubscriberClient({
+    servicePath,
+    port: Number(port),
+    sslCreds: credentials.createInsecure(),
+    projectId,
+  });
+  return {
+    host,
+    projectId,
+    embedded,
+    pubsub,
+    subscriber,
+    async close() {
+      await pubsub.close();
+      await subscriber.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** A name no other test uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A push endpoint on loopback that answers each request with the next status from `answer`. */
+export async function pushEndpoint(answer: (body: PushBody, index: number) => number): Promise<{
+  url: string;
+  received: { body: PushBody; at: number; contentType: string | undefined }[];
+  next(count: number): Promise<void>;
+  close(): Promise<void>;
+}> {
+  const received: { body: PushBody; at: number; contentType: string | undefined }[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const server = http.createServer((request, response) => {
+    let text = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => (text += chunk));
+    request.on("end", () => {
+      const body = JSON.parse(text) as PushBody;
+      received.push({ body, at: Date.now(), contentType: request.headers["content-type"] });
+      response.statusCode = answer(body, received.length - 1);
+      response.end();
+      for (const waiter of waiters.filter((w) => received.length >= w.count)) waiter.resolve();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/push`,
+    received,
+    next: (count) =>
+      received.length >= count
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.push({ count, resolve })),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface PushBody {
+  message: {
+    data: string;
+    attributes?: Record<string, string>;
+    messageId: string;
+    message_id: string;
+    publishTime: string;
+    publish_time: string;
+  };
+  subscription: string;
+  deliveryAttempt?: number;
+}
+
+/** Resolves once `condition` holds, polling; the test's own timeout bounds the wait. */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}

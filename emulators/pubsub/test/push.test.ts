@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { connect, pushEndpoint, unique, type Target } from "./harness.ts";
+
+// Conformance: written only against @google-cloud/pubsub and a local HTTP server, so it also runs
+// against Google's emulator (set PUBSUB_EMULATOR_HOST).
+let target: Target;
+beforeAll(async () => {
+  target = await connect();
+});
+afterAll(async () => {
+  await target.close();
+});
+
+describe.concurrent("push delivery", () => {
+  test("posts the JSON envelope and stops when the endpoint answers 204", async () => {
+    const endpoint = await pushEndpoint(() => 204);
+    const [topic] = await target.pubsub.createTopic(unique("push-ack"));
+    const [subscription] = await topic.createSubscription(unique("push-ack"), {
+      pushConfig: { pushEndpoint: endpoint.url },
+    });
+    const messageId = await topic.publishMessage({
+      data: Buffer.from("hello"),
+      attributes: { kind: "scan" },
+    });
+    await endpoint.next(1);
+    const [{ body, contentType }] = endpoint.received as [(typeof endpoint.received)[number]];
+    expect(contentType).toMatch(/^application\/json/);
+    expect(body.subscription).toBe(subscription.name);
+    expect(body.message).toMatchObject({
+      data: Buffer.from("hello").toString("base64"),
+      attributes: { kind: "scan" },
+      messageId,
+      message_id: messageId,
+    });
+    expect(Date.parse(body.message.publishTime)).not.toBeNaN();
+    expect(body.message.publish_time).toBe(body.message.publishTime);
+    expect(body.deliveryAttempt).toBeUndefined(); // no dead-letter policy: attempts are not counted
+    await endpoint.close();
+  });
+
+  test("retries after a 500 no sooner than the minimum backoff, counting the attempt", async () => {
+    const endpoint = await pushEndpoint((_body, index) => (index === 0 ? 500 : 200));
+    const [topic] = await target.pubsub.createTopic(unique("push-retry"));
+    const [deadLetter] = await target.pubsub.createTopic(unique("push-retry-dl"));
+    await topic.createSubscription(unique("push-retry"), {
+      pushConfig: { pushEndpoint: endpoint.url },
+      deadLetterPolicy: { deadLetterTopic: deadLetter.name, maxDeliveryAttempts: 5 },
+      retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 2 } },
+    });
+    const messageId = await topic.publishMessage({ data: Buffer.from("retry me") });
+    await endpoint.next(2);
+    const [first, second] = endpoint.received as [
+      (typeof endpoint.received)[number],
+      (typeof endpoint.received)[number],
+    ];
+    expect([first.body.message.messageId, second.body.message.messageId]).toEqual([messageId, messageId]);
+    expect([first.body.deliveryAttempt, second.body.deliveryAttempt]).toEqual([1, 2]);
+    expect(second.at - first.at).toBeGreaterThanOrEqual(900); // the minimum backoff, less timer slack
+    await endpoint.close();
+  });
+
+  test("dead-letters after the maximum attempts with Google's source attributes", async () => {
+    const endpoint = await pushEndpoint(() => 503);
+    const [topic] = await target.pubsub.createTopic(unique("push-dead"));
+    const [deadLetter] = await target.pubsub.createTopic(unique("push-dead-dl"));
+    const [deadLetterSubscription] = await deadLetter.createSubscription(unique("push-dead-dl"));
+    const sourceId = unique("push-dead");
+    await topic.createSubscription(sourceId, {
+      pushConfig: { pushEndpoint: endpoint.url },
+      deadLetterPolicy: { deadLetterTopic: deadLetter.name, maxDeliveryAttempts: 5 },
+      retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 0 } },
+    });
+    await topic.publishMessage({ data: Buffer.from("poison"), attributes: { a: "b" } });
+    const [received] = await target.subscriber.pull({
+      subscription: deadLetterSubscription.name,
+      maxMessages: 1,
+    });
+    expect(endpoint.received.map((r) => r.body.deliveryAttempt)).toEqual([1, 2, 3, 4, 5]);
+    expect(received.receivedMessages?.[0]?.message?.data?.toString()).toBe("poison");
+    expect(received.receivedMessages?.[0]?.message?.attributes).toMatchObject({
+      a: "b",
+      CloudPubSubDeadLetterSourceDeliveryCount: "5",
+      CloudPubSubDeadLetterSourceSubscription: sourceId,
+      CloudPubSubDeadLetterSourceSubscriptionProject: target.projectId,
+    });
+    await endpoint.close();
+  });
+});
