@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { createCounters } from "../src/counters.ts";
+import { DeliveryQueue } from "../src/delivery-queue.ts";
+import type { StoredMessage } from "../src/message.ts";
+import type { DeliveryConfig } from "../src/subscription-config.ts";
+
+const message = (messageId: string): StoredMessage => ({
+  messageId,
+  data: Buffer.from(messageId),
+  attributes: {},
+  orderingKey: "",
+  publishTimeMs: Date.now(),
+});
+
+function setup(overrides: Partial<DeliveryConfig> = {}) {
+  const config: DeliveryConfig = {
+    ackDeadlineSeconds: 10,
+    pushEndpoint: undefined,
+    retryPolicy: { minimumBackoffMs: 1000, maximumBackoffMs: 4000 },
+    deadLetter: undefined,
+    retentionMs: 86_400_000,
+    ...overrides,
+  };
+  const counters = createCounters(() => 0);
+  const deadLettered: [string, number][] = [];
+  const queue = new DeliveryQueue("s", {
+    config: () => config,
+    counters,
+    onReady: () => undefined,
+    deadLetter: (m, attempts) => (deadLettered.push([m.messageId, attempts]), true),
+    now: Date.now,
+  });
+  return { queue, counters, deadLettered };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("DeliveryQueue", () => {
+  test("delivers in publish order and forgets a message once acked", () => {
+    const { queue, counters } = setup();
+    queue.enqueue(message("1"));
+    queue.enqueue(message("2"));
+    const first = queue.take(10);
+    expect(first?.message.messageId).toBe("1");
+    expect(queue.acknowledge(first?.ackId ?? "")).toBe(true);
+    expect(queue.acknowledge(first?.ackId ?? "")).toBe(false);
+    expect(queue.size).toBe(1);
+    expect(counters.acked).toBe(1);
+  });
+
+  test("redelivers an expired lease after the minimum backoff, not before", () => {
+    const { queue, counters } = setup();
+    queue.enqueue(message("1"));
+    queue.take(10);
+    vi.advanceTimersByTime(10_000);
+    expect(queue.take(10)).toBeUndefined();
+    vi.advanceTimersByTime(1000);
+    expect(queue.take(10)).toMatchObject({ attempt: 2 });
+    expect(counters.redelivered).toBe(1);
+  });
+
+  test("backs off exponentially between nacks up to the maximum", () => {
+    const { queue } = setup();
+    queue.enqueue(message("1"));
+    const waits: number[] = [];
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const delivery = queue.take(10);
+      queue.modifyDeadline(delivery?.ackId ?? "", 0);
+      let waited = 0;
+      while (!queue.hasReady()) {
+        vi.advanceTimersByTime(100);
+        waited += 100;
+      }
+      waits.push(waited);
+    }
+    expect(waits).toEqual([1000, 2000, 4000, 4000]);
+  });
+
+  test("extends a lease with modifyDeadline, but only through the current ack id", () => {
+    const { queue } = setup();
+    queue.enqueue(message("1"));
+    const delivery = queue.take(10);
+    expect(queue.modifyDeadline(delivery?.ackId ?? "", 60)).toBe(true);
+    vi.advanceTimersByTime(59_000);
+    expect(queue.hasReady()).toBe(false);
+    expect(queue.modifyDeadline("unknown", 60)).toBe(false);
+  });
+
+  test("dead-letters after the last attempt with the delivery count and leaves the source", () => {
+    const { queue, counters, deadLettered } = setup({
+      deadLetter: { topic: "projects/p/topics/dl", maxDeliveryAttempts: 5 },
+      retryPolicy: { minimumBackoffMs: 0, maximumBackoffMs: 0 },
+    });
+    queue.enqueue(message("1"));
+    for (let i = 0; i < 5; i++) {
+      queue.modifyDeadline(queue.take(10)?.ackId ?? "", 0);
+      vi.advanceTimersByTime(0);
+    }
+    expect(deadLettered).toEqual([["1", 5]]);
+    expect(queue.size).toBe(0);
+    expect(counters.deadLettered).toBe(1);
+  });
+
+  test("acks a message through a fault duplicate's ack id without counting another attempt", () => {
+    const { queue, counters } = setup();
+    queue.enqueue(message("1"));
+    const delivery = queue.take(10);
+    const copy = delivery && queue.duplicate(delivery);
+    expect(copy?.attempt).toBe(1);
+    expect(copy?.ackId).not.toBe(delivery?.ackId);
+    expect(queue.acknowledge(copy?.ackId ?? "")).toBe(true);
+    expect(queue.size).toBe(0);
+    expect(counters.delivered).toBe(2);
+  });
+
+  test("drops a message older than the retention duration instead of delivering it", () => {
+    const { queue } = setup({ retentionMs: 600_000 });
+    queue.enqueue(message("old"));
+    vi.advanceTimersByTime(600_001);
+    expect(queue.take(10)).toBeUndefined();
+    expect(queue.size).toBe(0);
+  });
+});

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { connect, unique, until, type Target } from "./harness.ts";
+
+// Conformance: only @google-cloud/pubsub, so it also runs against Google's emulator (PUBSUB_EMULATOR_HOST).
+let target: Target;
+beforeAll(async () => {
+  target = await connect();
+});
+afterAll(async () => {
+  await target.close();
+});
+
+describe.concurrent("pull delivery", () => {
+  test("delivers 10,000 batched publishes to a streaming-pull subscriber that acks, none twice", async () => {
+    const [topic] = await target.pubsub.createTopic(unique("many"));
+    const [subscription] = await topic.createSubscription(unique("many"));
+    const batched = target.pubsub.topic(topic.name, { batching: { maxMessages: 500, maxMilliseconds: 10 } });
+    const seen = new Map<string, number>();
+    subscription.on("message", (message) => {
+      seen.set(message.data.toString(), (seen.get(message.data.toString()) ?? 0) + 1);
+      message.ack();
+    });
+    const total = 10_000;
+    await Promise.all(
+      Array.from({ length: total }, (_, i) => batched.publishMessage({ data: Buffer.from(`m${i}`) })),
+    );
+    await until(() => seen.size === total);
+    await subscription.close();
+    expect([...seen.values()].filter((count) => count > 1)).toEqual([]);
+    expect(seen.has("m0") && seen.has(`m${total - 1}`)).toBe(true);
+  });
+
+  test("delivers only what was published after the subscription existed", async () => {
+    const [topic] = await target.pubsub.createTopic(unique("after"));
+    await topic.publishMessage({ data: Buffer.from("before") });
+    const [subscription] = await topic.createSubscription(unique("after"));
+    await topic.publishMessage({ data: Buffer.from("after") });
+    const [response] = await target.subscriber.pull({ subscription: subscription.name, maxMessages: 10 });
+    expect(response.receivedMessages?.map((m) => m.message?.data?.toString())).toEqual(["after"]);
+  });
+
+  test("redelivers a nacked message", async () => {
+    const [topic] = await target.pubsub.createTopic(unique("nack"));
+    const [subscription] = await topic.createSubscription(unique("nack"));
+    const deliveries: string[] = [];
+    subscription.on("message", (message) => {
+      deliveries.push(message.id);
+      if (deliveries.length === 1) message.nack();
+      else message.ack();
+    });
+    const messageId = await topic.publishMessage({ data: Buffer.from("nack me") });
+    await until(() => deliveries.length >= 2);
+    await subscription.close();
+    expect(deliveries.slice(0, 2)).toEqual([messageId, messageId]);
+  });
+
+  test("redelivers a message whose ack deadline expired", async () => {
+    const [topic] = await target.pubsub.createTopic(unique("expiry"));
+    const [subscription] = await topic.createSubscription(unique("expiry"));
+    const messageId = await topic.publishMessage({ data: Buffer.from("expire me") });
+    const pull = async () =>
+      (await target.subscriber.pull({ subscription: subscription.name, maxMessages: 1 }))[0]
+        .receivedMessages?.[0];
+    const first = await pull();
+    expect(first?.message?.messageId).toBe(messageId);
+    // Shorten the lease to 1 s instead of waiting out the 10 s minimum subscription deadline.
+    await target.subscriber.modifyAckDeadline({
+      subscription: subscription.name,
+      ackIds: [first?.ackId ?? ""],
+      ackDeadlineSeconds: 1,
+    });
+    const second = await pull();
+    expect(second?.message?.messageId).toBe(messageId);
+    expect(second?.ackId).not.toBe(first?.ackId);
+  });
+
+  test("dead-letters after the maximum attempts, counting deliveryAttempt on each pull", async () => {
+    const [topic] = await target.pubsub.createTopic(unique("pull-dead"));
+    const [deadLetter] = await target.pubsub.createTopic(unique("pull-dead-dl"));
+    const [deadLetterSubscription] = await deadLetter.createSubscription(unique("pull-dead-dl"));
+    const [subscription] = await topic.createSubscription(unique("pull-dead"), {
+      deadLetterPolicy: { deadLetterTopic: deadLetter.name, maxDeliveryAttempts: 5 },
+      retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 0 } },
+    });
+    await topic.publishMessage({ data: Buffer.from("poison") });
+    const attempts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const [response] = await target.subscriber.pull({ subscription: subscription.name, maxMessages: 1 });
+      const received = response.receivedMessages?.[0];
+      attempts.push(received?.deliveryAttempt ?? 0);
+      await target.subscriber.modifyAckDeadline({
+        subscription: subscription.name,
+        ackIds: [received?.ackId ?? ""],
+        ackDeadlineSeconds: 0,
+      });
+    }
+    expect(attempts).toEqual([1, 2, 3, 4, 5]);
+    const [dead] = await target.subscriber.pull({
+      subscription: deadLetterSubscription.name,
+      maxMessages: 1,
+    });
+    expect(dead.receivedMessages?.[0]?.message?.attributes?.CloudPubSubDeadLetterSourceDeliveryCount).toBe(
+      "5",
+    );
+  });
+
+  test("keeps attributes and ordering keys intact", async () => {
+    const [topic] = await target.pubsub.createTopic(unique("attrs"));
+    const [subscription] = await topic.createSubscription(unique("attrs"));
+    const ordered = target.pubsub.topic(topic.name, { messageOrdering: true });
+    const received: { data: string; attributes: Record<string, string>; orderingKey: string | undefined }[] =
+      [];
+    subscription.on("message", (message) => {
+      received.push({
+        data: message.data.toString(),
+        attributes: message.attributes,
+        orderingKey: message.orderingKey,
+      });
+      message.ack();
+    });
+    await ordered.publishMessage({
+      data: Buffer.from("a"),
+      attributes: { ip: "1.1.1.7", ü: "ß" },
+      orderingKey: "k1",
+    });
+    await topic.publishMessage({ data: Buffer.from("b"), attributes: { only: "attribute" } });
+    await until(() => received.length >= 2);
+    await subscription.close();
+    expect(received.sort((x, y) => x.data.localeCompare(y.data))).toEqual([
+      { data: "a", attributes: { ip: "1.1.1.7", ü: "ß" }, orderingKey: "k1" },
+      { data: "b", attributes: { only: "attribute" }, orderingKey: "" },
+    ]);
+  });
+});
