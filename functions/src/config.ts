@@ -1,0 +1,67 @@
+// Configuration (CONTRACT.md section 6): the only reader of process.env, validated once at start.
+import { z } from "zod";
+
+const integerAtLeast = (minimum: 0 | 1) =>
+  z
+    .string()
+    .regex(/^\d+$/)
+    .transform(Number)
+    .refine((value) => Number.isSafeInteger(value) && value >= minimum);
+const collectionName = z.string().regex(/^(?!__.*__$)(?!\.\.?$)[^/]{1,1500}$/);
+const host = z.string().regex(/^[^\s/]+:\d{1,5}$/);
+
+const rules = {
+  GOOGLE_CLOUD_PROJECT: [z.string().min(1), "a project id"],
+  GCLOUD_PROJECT: [z.string().min(1), "a project id"],
+  FIRESTORE_EMULATOR_HOST: [host, "host:port"],
+  PUBSUB_EMULATOR_HOST: [host, "host:port"],
+  SERVICES_COLLECTION: [collectionName, "a Firestore collection id"],
+  REJECTS_COLLECTION: [collectionName, "a Firestore collection id"],
+  MAX_RESPONSE_BYTES: [integerAtLeast(1), "a positive integer"],
+  MAX_REJECT_BYTES: [integerAtLeast(1), "a positive integer"],
+  MAX_CLOCK_SKEW_SECONDS: [integerAtLeast(0), "a non-negative integer"],
+} as const;
+
+export interface Config {
+  /** Undefined when not set and no emulator is used: the client then finds it from the environment. */
+  projectId: string | undefined;
+  firestoreEmulatorHost: string | undefined;
+  pubsubEmulatorHost: string | undefined;
+  servicesCollection: string;
+  rejectsCollection: string;
+  maxResponseBytes: number;
+  maxRejectBytes: number;
+  maxClockSkewSeconds: number;
+}
+
+/** Project id used with an emulator when none is set. */
+export const emulatorProjectId = "demo-scan";
+
+/** Parse the environment; a variable that is set but invalid throws an Error naming it. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const value = <Name extends keyof typeof rules>(name: Name) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return undefined;
+    const [schema, expected] = rules[name];
+    const result = schema.safeParse(raw);
+    if (!result.success) throw new Error(`${name} must be ${expected}, got ${JSON.stringify(raw)}`);
+    return result.data as z.output<(typeof rules)[Name][0]>;
+  };
+  const firestoreEmulatorHost = value("FIRESTORE_EMULATOR_HOST");
+  const project = value("GOOGLE_CLOUD_PROJECT") ?? value("GCLOUD_PROJECT");
+  return {
+    projectId: project ?? (firestoreEmulatorHost ? emulatorProjectId : undefined),
+    firestoreEmulatorHost,
+    pubsubEmulatorHost: value("PUBSUB_EMULATOR_HOST"),
+    servicesCollection: value("SERVICES_COLLECTION") ?? "services",
+    rejectsCollection: value("REJECTS_COLLECTION") ?? "rejects",
+    maxResponseBytes: value("MAX_RESPONSE_BYTES") ?? 262144,
+    maxRejectBytes: value("MAX_REJECT_BYTES") ?? 524288,
+    maxClockSkewSeconds: value("MAX_CLOCK_SKEW_SECONDS") ?? 3600,
+  };
+}
+
+/** The configuration of this instance, read from process.env. */
+export function loadConfig(): Config {
+  return parseConfig(process.env);
+}

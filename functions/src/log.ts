@@ -1,0 +1,24 @@
+// Logging (CONTRACT.md section 7): one JSON line per message on stdout, with Cloud Logging's severity.
+
+export type Severity = "INFO" | "WARNING" | "ERROR";
+
+/** What happened to one message; `failed` means it was not acknowledged and will be redelivered. */
+export type Outcome = "stored" | "stale" | "duplicate" | "rejected" | "failed";
+
+export interface MessageLog {
+  severity: Severity;
+  message: string;
+  outcome: Outcome;
+  key?: string;
+  messageId?: string;
+  reason?: string;
+  latencyMs: number;
+  error?: string;
+}
+
+export type Logger = (entry: MessageLog) => void;
+
+/** Writes each entry as one JSON line to stdout, where Cloud Run's agent parses it. */
+export const logToStdout: Logger = (entry) => {
+  process.stdout.write(`${JSON.stringify(entry)}\n`);
+};

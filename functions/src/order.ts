@@ -1,0 +1,36 @@
+// Which scan wins (CONTRACT.md section 3): compare (timestamp, responseSha256) left to right.
+
+/** The part of a scan that decides which one is newer. */
+export interface Version {
+  timestamp: number;
+  responseSha256: string;
+}
+
+/** What applying an incoming scan does to the stored one. */
+export type ApplyOutcome = "stored" | "stale" | "duplicate";
+
+/** Negative when a is older than b, 0 when they are the same observation, positive when a is newer. */
+export function compareVersions(a: Version, b: Version): number {
+  if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  if (a.responseSha256 !== b.responseSha256) return a.responseSha256 < b.responseSha256 ? -1 : 1;
+  return 0;
+}
+
+/** True when the incoming scan replaces the stored one (or there is none). */
+export function isNewer(incoming: Version, stored: Version | undefined): boolean {
+  return stored === undefined || compareVersions(incoming, stored) > 0;
+}
+
+/** The outcome of offering `incoming` to a document that holds `stored` (undefined: no document). */
+export function decideOutcome(incoming: Version, stored: Version | undefined): ApplyOutcome {
+  if (stored === undefined) return "stored";
+  const order = compareVersions(incoming, stored);
+  return order > 0 ? "stored" : order < 0 ? "stale" : "duplicate";
+}
+
+/** The winner among scans delivered in any order, any number of times: the greatest version. */
+export function newestOf<T extends Version>(scans: Iterable<T>): T | undefined {
+  let newest: T | undefined;
+  for (const scan of scans) if (isNewer(scan, newest)) newest = scan;
+  return newest;
+}

@@ -1,0 +1,72 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { cutAtCharacterBoundary, decodeStandardBase64 } from "../src/bytes.ts";
+
+describe("decodeStandardBase64", () => {
+  test.each([
+    ["decodes padded text", "aGVsbG8gd29ybGQ=", "hello world"],
+    ["decodes two padding characters", "aGk=", "hi"],
+    ["decodes text without padding need", "aGV5", "hey"],
+    ["decodes the empty string", "", ""],
+    ["decodes + and /", "+/8=", "\u00fb\u00ff"],
+  ])("%s", (_name, text, expected) => {
+    expect(decodeStandardBase64(text)?.toString("latin1")).toBe(expected);
+  });
+
+  test.each([
+    ["unpadded text", "aGk"],
+    ["the URL-safe alphabet", "-_8="],
+    ["an inner space", "aGVs bG8="],
+    ["a trailing newline", "aGk=\n"],
+    ["a CRLF line break", "aGVs\r\nbG8="],
+    ["three padding characters", "a==="],
+    ["padding in the middle", "aG==aGk="],
+    ["a non-alphabet character", "aGk*"],
+  ])("refuses %s", (_name, text) => {
+    expect(decodeStandardBase64(text)).toBeUndefined();
+  });
+
+  test("round-trips every byte string Go or Node would encode", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        expect(decodeStandardBase64(Buffer.from(bytes).toString("base64"))).toEqual(Buffer.from(bytes));
+      }),
+    );
+  });
+});
+
+describe("cutAtCharacterBoundary", () => {
+  const utf8 = (text: string) => Buffer.from(text, "utf8");
+  test.each([
+    ["keeps bytes within the limit", utf8("hello"), 5, "hello"],
+    ["cuts ASCII at the limit", utf8("hello"), 3, "hel"],
+    ["does not split a two-byte character", utf8("aé"), 2, "a"],
+    ["does not split a three-byte character", utf8("a€"), 3, "a"],
+    ["does not split a four-byte character", utf8("a😀"), 4, "a"],
+    ["keeps a character that ends at the limit", utf8("a€b"), 4, "a€"],
+    ["can cut to nothing", utf8("€"), 2, ""],
+  ])("%s", (_name, bytes, limit, expected) => {
+    expect(Buffer.from(cutAtCharacterBoundary(bytes, limit)).toString("utf8")).toBe(expected);
+  });
+
+  test("cuts ill-formed bytes at the limit", () => {
+    const bytes = Uint8Array.from([0x80, 0x80, 0x80, 0x80, 0x80]);
+    expect(cutAtCharacterBoundary(bytes, 4)).toEqual(bytes.subarray(0, 4));
+  });
+
+  test("keeps the longest whole-character prefix of any text", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.nat({ max: 40 }), (text, limit) => {
+        const bytes = utf8(text);
+        const kept = Buffer.from(cutAtCharacterBoundary(bytes, limit)).toString("utf8");
+        const characters = [...text];
+        let expected = "";
+        for (const character of characters) {
+          if (utf8(expected + character).length > limit) break;
+          expected += character;
+        }
+        expect(kept).toBe(expected);
+      }),
+    );
+  });
+});

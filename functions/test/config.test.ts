@@ -1,0 +1,53 @@
+import { describe, expect, test } from "vitest";
+import { parseConfig } from "../src/config.ts";
+
+describe("parseConfig", () => {
+  test("uses the contract's defaults", () => {
+    expect(parseConfig({})).toEqual({
+      projectId: undefined,
+      firestoreEmulatorHost: undefined,
+      pubsubEmulatorHost: undefined,
+      servicesCollection: "services",
+      rejectsCollection: "rejects",
+      maxResponseBytes: 262144,
+      maxRejectBytes: 524288,
+      maxClockSkewSeconds: 3600,
+    });
+  });
+
+  test.each([
+    ["reads GOOGLE_CLOUD_PROJECT", { GOOGLE_CLOUD_PROJECT: "p1", GCLOUD_PROJECT: "p2" }, { projectId: "p1" }],
+    ["falls back to GCLOUD_PROJECT", { GCLOUD_PROJECT: "p2" }, { projectId: "p2" }],
+    [
+      "defaults the project to demo-scan with an emulator",
+      { FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080" },
+      { projectId: "demo-scan" },
+    ],
+    [
+      "reads the collections",
+      { SERVICES_COLLECTION: "s1", REJECTS_COLLECTION: "r1" },
+      { servicesCollection: "s1", rejectsCollection: "r1" },
+    ],
+    [
+      "reads the limits",
+      { MAX_RESPONSE_BYTES: "10", MAX_REJECT_BYTES: "20", MAX_CLOCK_SKEW_SECONDS: "0" },
+      { maxResponseBytes: 10, maxRejectBytes: 20, maxClockSkewSeconds: 0 },
+    ],
+    ["treats an empty value as unset", { MAX_RESPONSE_BYTES: "" }, { maxResponseBytes: 262144 }],
+  ])("%s", (_name, env, expected) => {
+    expect(parseConfig(env)).toMatchObject(expected);
+  });
+
+  test.each([
+    [{ MAX_RESPONSE_BYTES: "abc" }, 'MAX_RESPONSE_BYTES must be a positive integer, got "abc"'],
+    [{ MAX_RESPONSE_BYTES: "0" }, 'MAX_RESPONSE_BYTES must be a positive integer, got "0"'],
+    [{ MAX_REJECT_BYTES: "1.5" }, 'MAX_REJECT_BYTES must be a positive integer, got "1.5"'],
+    [{ MAX_CLOCK_SKEW_SECONDS: "-1" }, 'MAX_CLOCK_SKEW_SECONDS must be a non-negative integer, got "-1"'],
+    [{ SERVICES_COLLECTION: "a/b" }, 'SERVICES_COLLECTION must be a Firestore collection id, got "a/b"'],
+    [{ REJECTS_COLLECTION: "__x__" }, 'REJECTS_COLLECTION must be a Firestore collection id, got "__x__"'],
+    [{ FIRESTORE_EMULATOR_HOST: "http://localhost:8080" }, "FIRESTORE_EMULATOR_HOST must be host:port"],
+    [{ PUBSUB_EMULATOR_HOST: "localhost" }, "PUBSUB_EMULATOR_HOST must be host:port"],
+  ])("refuses %j, naming the variable", (env, message) => {
+    expect(() => parseConfig(env)).toThrow(message);
+  });
+});

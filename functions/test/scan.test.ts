@@ -1,0 +1,209 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { decodeScan, type Reason } from "../src/scan.ts";
+
+const now = 1_732_262_400;
+const limits = { nowSeconds: now, maxClockSkewSeconds: 3600 };
+const valid = {
+  ip: "1.1.1.7",
+  port: 443,
+  service: "HTTP",
+  timestamp: now,
+  data_version: 2,
+  data: { response_str: "hello world" },
+};
+const bytes = (text: string) => Buffer.from(text, "utf8");
+const json = (value: unknown) => bytes(JSON.stringify(value));
+const withFields = (fields: Record<string, unknown>) => json({ ...valid, ...fields });
+/** The valid scan with one top-level value written as raw JSON text. */
+const withRaw = (field: string, raw: string) =>
+  bytes(JSON.stringify({ ...valid, [field]: "@@" }).replace('"@@"', raw));
+
+function decodedText(data: Uint8Array) {
+  const decoded = decodeScan(data, limits);
+  if (!decoded.ok) throw new Error(`${decoded.reason}: ${decoded.detail}`);
+  return { ...decoded.scan, response: Buffer.from(decoded.scan.response).toString("latin1") };
+}
+
+describe("decodeScan accepts", () => {
+  test.each<[string, Uint8Array, Record<string, unknown>]>([
+    [
+      "the contract's v1 example",
+      withFields({ data_version: 1, data: { response_bytes_utf8: "aGVsbG8gd29ybGQ=" } }),
+      { response: "hello world", dataVersion: 1 },
+    ],
+    ["the contract's v2 example", json(valid), { response: "hello world", dataVersion: 2 }],
+    [
+      "an empty v1 response",
+      withFields({ data_version: 1, data: { response_bytes_utf8: "" } }),
+      { response: "" },
+    ],
+    ["an empty v2 response", withFields({ data: { response_str: "" } }), { response: "" }],
+    [
+      "non-UTF-8 v1 bytes, kept exactly",
+      withFields({ data_version: 1, data: { response_bytes_utf8: "/w+A" } }),
+      { response: "\xff\x0f\x80" },
+    ],
+    [
+      "a v2 lone surrogate as U+FFFD",
+      bytes(JSON.stringify(valid).replace("hello world", "a\\ud800b")),
+      { response: "a\xef\xbf\xbdb" },
+    ],
+    [
+      "unknown fields at every level",
+      withFields({ extra: [1.5], data: { response_str: "x", more: {} } }),
+      { response: "x" },
+    ],
+    ["port 0 and port 65535", withFields({ port: 65535 }), { port: 65535 }],
+    ["port 0", withFields({ port: 0 }), { port: 0 }],
+    [
+      "a lower-case service, upper-cased",
+      withFields({ service: "http-alt.v2+tls_x" }),
+      { service: "HTTP-ALT.V2+TLS_X" },
+    ],
+    ["a 64-character service", withFields({ service: "a".repeat(64) }), { service: "A".repeat(64) }],
+    ["an IPv6 address, canonicalised", withFields({ ip: "2001:DB8:0:0::1" }), { ip: "2001:db8::1" }],
+    ["an IPv4-mapped address, as IPv4", withFields({ ip: "::ffff:1.1.1.7" }), { ip: "1.1.1.7" }],
+    ["timestamp 1", withFields({ timestamp: 1 }), { timestamp: 1 }],
+    ["a timestamp at now + skew", withFields({ timestamp: now + 3600 }), { timestamp: now + 3600 }],
+    [
+      "duplicate keys, the last one winning as in Go",
+      bytes('{"port":1,' + JSON.stringify(valid).slice(1)),
+      { port: 443 },
+    ],
+  ])("%s", (_name, data, expected) => {
+    expect(decodedText(data)).toMatchObject(expected);
+  });
+});
+
+describe("decodeScan refuses", () => {
+  test.each<[string, Uint8Array, Reason]>([
+    ["bytes that are not UTF-8", Uint8Array.from([0x7b, 0xff, 0x7d]), "invalid_json"],
+    ["text that is not JSON", bytes("ip=1.1.1.7"), "invalid_json"],
+    ["empty data", bytes(""), "invalid_json"],
+    ["a JSON array", json([valid]), "invalid_json"],
+    ["a JSON number", bytes("42"), "invalid_json"],
+    ["JSON null", bytes("null"), "invalid_json"],
+    ["a JSON string", json("{}"), "invalid_json"],
+    ["a byte order mark", bytes("\ufeff" + JSON.stringify(valid)), "invalid_json"],
+    ["a missing ip", json({ ...valid, ip: undefined }), "invalid_ip"],
+    ["an ip with a leading zero", withFields({ ip: "1.1.1.07" }), "invalid_ip"],
+    ["an ip with surrounding whitespace", withFields({ ip: "1.1.1.7 " }), "invalid_ip"],
+    ["an IPv6 zone", withFields({ ip: "fe80::1%eth0" }), "invalid_ip"],
+    ["a numeric ip", withFields({ ip: 16843015 }), "invalid_ip"],
+    ["a missing port", json({ ...valid, port: undefined }), "invalid_port"],
+    ["port 65536", withFields({ port: 65536 }), "invalid_port"],
+    ["a negative port", withFields({ port: -1 }), "invalid_port"],
+    ["a port as a string", withFields({ port: "443" }), "invalid_port"],
+    ["a port written with a fraction", withRaw("port", "443.0"), "invalid_port"],
+    ["a port written with an exponent", withRaw("port", "4.43e2"), "invalid_port"],
+    ["a missing service", json({ ...valid, service: undefined }), "invalid_service"],
+    ["an empty service", withFields({ service: "" }), "invalid_service"],
+    ["a service starting with a dash", withFields({ service: "-http" }), "invalid_service"],
+    ["a 65-character service", withFields({ service: "a".repeat(65) }), "invalid_service"],
+    ["a service with a space", withFields({ service: "HTTP S" }), "invalid_service"],
+    ["a missing timestamp", json({ ...valid, timestamp: undefined }), "invalid_timestamp"],
+    ["timestamp 0", withFields({ timestamp: 0 }), "invalid_timestamp"],
+    ["a timestamp past now + skew", withFields({ timestamp: now + 3601 }), "invalid_timestamp"],
+    ["a timestamp in milliseconds", withFields({ timestamp: now * 1000 }), "invalid_timestamp"],
+    ["a timestamp written with a fraction", withRaw("timestamp", `${now}.5`), "invalid_timestamp"],
+    ["a timestamp as a string", withFields({ timestamp: String(now) }), "invalid_timestamp"],
+    ["a timestamp beyond safe integers", withRaw("timestamp", "99999999999999999999"), "invalid_timestamp"],
+    ["a missing data_version", json({ ...valid, data_version: undefined }), "unsupported_data_version"],
+    ["data_version 3", withFields({ data_version: 3 }), "unsupported_data_version"],
+    ["data_version as a string", withFields({ data_version: "1" }), "unsupported_data_version"],
+    ["data_version written with a fraction", withRaw("data_version", "1.0"), "unsupported_data_version"],
+    ["missing data", json({ ...valid, data: undefined }), "invalid_data"],
+    ["data that is a string", withFields({ data: "hello" }), "invalid_data"],
+    ["v2 data without response_str", withFields({ data: { response_bytes_utf8: "aGk=" } }), "invalid_data"],
+    ["v2 response_str that is not a string", withFields({ data: { response_str: 5 } }), "invalid_data"],
+    ["v1 data without response_bytes_utf8", withFields({ data_version: 1 }), "invalid_data"],
+    [
+      "v1 null response_bytes_utf8",
+      withFields({ data_version: 1, data: { response_bytes_utf8: null } }),
+      "invalid_data",
+    ],
+    [
+      "v1 unpadded base64",
+      withFields({ data_version: 1, data: { response_bytes_utf8: "aGk" } }),
+      "invalid_data",
+    ],
+    [
+      "v1 URL-safe base64",
+      withFields({ data_version: 1, data: { response_bytes_utf8: "-_8=" } }),
+      "invalid_data",
+    ],
+    [
+      "v1 base64 with whitespace",
+      withFields({ data_version: 1, data: { response_bytes_utf8: "aGVs bG8=" } }),
+      "invalid_data",
+    ],
+    [
+      "v1 base64 with a line break",
+      withFields({ data_version: 1, data: { response_bytes_utf8: "aGk=\n" } }),
+      "invalid_data",
+    ],
+  ])("%s", (_name, data, reason) => {
+    const decoded = decodeScan(data, limits);
+    expect(decoded).toMatchObject({ ok: false, reason });
+  });
+
+  test.each<[string, Record<string, unknown>, Reason]>([
+    [
+      "ip before port",
+      { ip: "x", port: -1, service: "", timestamp: 0, data_version: 9, data: 1 },
+      "invalid_ip",
+    ],
+    [
+      "port before service",
+      { port: -1, service: "", timestamp: 0, data_version: 9, data: 1 },
+      "invalid_port",
+    ],
+    ["service before timestamp", { service: "", timestamp: 0, data_version: 9, data: 1 }, "invalid_service"],
+    ["timestamp before data_version", { timestamp: 0, data_version: 9, data: 1 }, "invalid_timestamp"],
+    ["data_version before data", { data_version: 9, data: 1 }, "unsupported_data_version"],
+  ])("with several broken fields, reports %s", (_name, broken, reason) => {
+    expect(decodeScan(withFields(broken), limits)).toMatchObject({ ok: false, reason });
+  });
+
+  test("names the field and the value in the detail", () => {
+    expect(decodeScan(withFields({ port: 70000 }), limits)).toMatchObject({
+      detail: "port must be a JSON integer from 0 to 65535, got 70000",
+    });
+    expect(decodeScan(withRaw("port", "443.0"), limits)).toMatchObject({
+      detail: expect.stringContaining("443.0"),
+    });
+  });
+});
+
+describe("decodeScan properties", () => {
+  test("never throws on arbitrary bytes: always a scan or a reason", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (data) => {
+        const decoded = decodeScan(data, limits);
+        expect(decoded.ok || decoded.reason === "invalid_json").toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("never throws on objects mixing valid and arbitrary fields, and names the first broken one", () => {
+    const orMaybe = <T>(good: fc.Arbitrary<T>) => fc.oneof(good, fc.jsonValue(), fc.constant(undefined));
+    const shaped = fc.record({
+      ip: orMaybe(fc.constant("1.1.1.7")),
+      port: orMaybe(fc.constant(443)),
+      service: orMaybe(fc.constant("HTTP")),
+      timestamp: orMaybe(fc.constant(now)),
+      data_version: orMaybe(fc.constant(2)),
+      data: orMaybe(fc.constant({ response_str: "x" })),
+    });
+    fc.assert(
+      fc.property(shaped, (object) => {
+        const decoded = decodeScan(json(object), limits);
+        if (decoded.ok) expect(decoded.scan.service).toBe(decoded.scan.service.toUpperCase());
+        else expect(decoded.reason).not.toBe("invalid_json");
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
