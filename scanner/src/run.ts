@@ -99,7 +99,7 @@ async function publishAll(
   let errors = 0;
   let firstError: string | undefined;
   let inFlight = 0;
-  let wake: (() => void) | undefined;
+  let waiting: { condition: () => boolean; resolve: () => void } | undefined;
 
   let reported = { published: 0, at: 0 };
   const report = setInterval(() => {
@@ -129,13 +129,13 @@ async function publishAll(
   };
   const settle = () => {
     inFlight--;
-    if (wake !== undefined && (inFlight <= MAX_IN_FLIGHT / 2 || inFlight === 0)) {
-      wake();
-      wake = undefined;
+    if (waiting?.condition() === true) {
+      waiting.resolve();
+      waiting = undefined;
     }
   };
   const waitFor = (condition: () => boolean) =>
-    condition() ? Promise.resolve() : new Promise<void>((resolve) => (wake = resolve));
+    condition() ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { condition, resolve }));
 
   try {
     while (sent < total && hooks.signal?.aborted !== true) {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { connect, listen, readRecord, runNode, scannerEnvironment, unique } from "./harness.ts";
 
 const run = promisify(execFile);
 let directory: string;
@@ -35,4 +36,33 @@ test("the bundle refuses a bad flag with status 2, naming the flag", async () =>
   }).catch((error: { code: number; stderr: string }) => error);
   expect(failure).toMatchObject({ code: 2 });
   expect((failure as { stderr: string }).stderr).toContain("--ports: expected an integer from 1 to 65536");
+});
+
+test("the bundle publishes to Pub/Sub like the sources do", async () => {
+  const target = await connect();
+  try {
+    const topic = unique("bundle");
+    const listener = await listen(target, topic);
+    const record = join(directory, "record.jsonl");
+    const argv = [
+      join(directory, "scanner.js"),
+      "--topic",
+      topic,
+      "--count",
+      "3",
+      "--rate",
+      "100",
+      "--record",
+      record,
+    ];
+    const finished = await runNode(argv, scannerEnvironment({ PUBSUB_EMULATOR_HOST: target.host }));
+    expect(finished.code, finished.stderr).toBe(0);
+    await listener.next(3);
+    await listener.close();
+    expect([...listener.received.keys()].sort()).toEqual(
+      (await readRecord(record)).map((line) => line.messageId).sort(),
+    );
+  } finally {
+    await target.close();
+  }
 });

@@ -1,0 +1,115 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { PubSub, type Message } from "@google-cloud/pubsub";
+import { start, type PubSubEmulator } from "@scan-ingest/emulator-pubsub";
+import type { Scan } from "../src/generate.ts";
+
+export const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
+
+/** Pub/Sub for the test: PUBSUB_EMULATOR_HOST when set (Google's emulator, say), else the embedded one. */
+export type Target = { host: string; project: string; pubsub: PubSub; close(): Promise<void> };
+
+export async function connect(): Promise<Target> {
+  const external = process.env.PUBSUB_EMULATOR_HOST;
+  const embedded: PubSubEmulator | undefined = external ? undefined : await start();
+  const host = external ?? embedded?.host ?? "";
+  const project = "demo-scan";
+  const pubsub = new PubSub({
+    projectId: project,
+    apiEndpoint: host,
+    emulatorMode: true,
+    universeDomain: "googleapis.com",
+  });
+  return {
+    host,
+    project,
+    pubsub,
+    async close() {
+      await pubsub.close();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** A name no other test uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Collects the messages of a new pull subscription to `topic` (created here when missing). */
+export async function listen(target: Target, topic: string) {
+  const [exists] = await target.pubsub.topic(topic).exists();
+  if (!exists) await target.pubsub.createTopic(topic);
+  const [subscription] = await target.pubsub.topic(topic).createSubscription(unique("listen"));
+  const received = new Map<string, string>();
+  subscription.on("message", (message: Message) => {
+    received.set(message.id, message.data.toString("utf8"));
+    message.ack();
+  });
+  return {
+    received,
+    /** Waits until `count` distinct messages arrived. */
+    async next(count: number) {
+      await until(() => received.size >= count);
+    },
+    close: () => subscription.close(),
+  };
+}
+
+/** Polls `condition` every 20 ms; the test's own timeout bounds the wait. */
+export async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+export type RecordLine = { messageId: string; scan: Scan };
+
+export async function readRecord(path: string): Promise<RecordLine[]> {
+  const text = await readFile(path, "utf8").catch(() => "");
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as RecordLine);
+}
+
+/** The environment of a scanner child process: no SCANNER_* leaking in from the caller. */
+export function scannerEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("SCANNER_")),
+  );
+  return { ...env, ...extra };
+}
+
+export type Finished = { code: number | null; stdout: string; stderr: string };
+
+/** Runs a script to its end with the Node that runs the tests. */
+export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<Finished> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { env }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts a script and returns the child with its output so far and its exit. */
+export function startNode(args: string[], env: NodeJS.ProcessEnv) {
+  const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  const output = { stdout: "", stderr: "" };
+  child.stdout?.on("data", (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<Finished>((resolve) =>
+    child.on("exit", (code) => resolve({ code, stdout: output.stdout, stderr: output.stderr })),
+  );
+  return { child, output, exited };
+}
+
+/** A loopback port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === "object" && address !== null ? address.port : 0;
+}
