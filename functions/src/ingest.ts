@@ -1,0 +1,84 @@
+// The ingest path: envelope -> scan -> store, with one log line per message.
+import type { Config } from "./config.ts";
+import { rejectDocumentId, toRejectDocument, toServiceDocument } from "./documents.ts";
+import { readEnvelope, type DeliveredEvent, type Instant } from "./envelope.ts";
+import { documentKey } from "./key.ts";
+import type { Logger, MessageLog, Outcome } from "./log.ts";
+import { decodeScan, type Reason } from "./scan.ts";
+import type { Store } from "./store.ts";
+
+export interface IngestDependencies {
+  config: Config;
+  /** Called on the first message, so the Firestore client is created once, when needed. */
+  store: () => Store;
+  log: Logger;
+  /** Milliseconds since the epoch; tests pin it. */
+  now?: () => number;
+}
+
+const severities: Record<Outcome, MessageLog["severity"]> = {
+  stored: "INFO",
+  stale: "INFO",
+  duplicate: "INFO",
+  rejected: "WARNING",
+  failed: "ERROR",
+};
+
+interface Rejected {
+  reason: Reason;
+  detail: string;
+  messageId: string;
+  publishTime: Instant | undefined;
+}
+
+/** The CloudEvent function: resolves when the message is stored or rejected, throws when Pub/Sub must redeliver. */
+export function createIngestScan(dependencies: IngestDependencies): (event: DeliveredEvent) => Promise<void> {
+  const { config, log } = dependencies;
+  const now = dependencies.now ?? Date.now;
+
+  return async function ingestScan(event) {
+    const started = performance.now();
+    const line = (outcome: Outcome, message: string, fields: Partial<MessageLog>) =>
+      log({ severity: severities[outcome], message, outcome, ...fields, latencyMs: elapsed(started) });
+
+    const reject = async (rejected: Rejected, data: Uint8Array, attributes: Record<string, string>) => {
+      const document = toRejectDocument(rejected, data, attributes, config.maxRejectBytes);
+      await dependencies.store().writeReject(rejectDocumentId(rejected.messageId), document);
+      const { messageId, reason, detail } = rejected;
+      line("rejected", `rejected ${reason}: ${detail}`, { messageId, reason });
+    };
+
+    const envelope = readEnvelope(event);
+    let messageId = envelope.ok ? envelope.message.messageId : envelope.broken.messageId;
+    let key: string | undefined;
+    try {
+      if (!envelope.ok) {
+        const { broken } = envelope;
+        return await reject({ ...broken, reason: "invalid_envelope" }, broken.data, {});
+      }
+      const { message } = envelope;
+      messageId = message.messageId;
+      const limits = {
+        nowSeconds: Math.floor(now() / 1000),
+        maxClockSkewSeconds: config.maxClockSkewSeconds,
+      };
+      const decoded = decodeScan(message.data, limits);
+      if (!decoded.ok) {
+        const { reason, detail } = decoded;
+        return await reject({ reason, detail, ...message }, message.data, message.attributes);
+      }
+      key = documentKey(decoded.scan);
+      const document = toServiceDocument(decoded.scan, message, config.maxResponseBytes);
+      const outcome = await dependencies.store().applyIfNewer(key, document);
+      line(outcome, `${outcome} ${key}`, { key, messageId });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      line("failed", `not acknowledged, Pub/Sub will redeliver: ${text}`, { key, messageId, error: text });
+      throw error;
+    }
+  };
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 1000) / 1000;
+}

@@ -1,0 +1,92 @@
+// The Firestore shell: one transaction per scan, one create per reject. Every failure here is transient.
+import { FieldValue, Firestore, Timestamp, type DocumentSnapshot } from "@google-cloud/firestore";
+import type { Config } from "./config.ts";
+import type { RejectDocument, ServiceDocument } from "./documents.ts";
+import type { Instant } from "./envelope.ts";
+import { decideOutcome, type ApplyOutcome, type Version } from "./order.ts";
+
+/** Where the ingest path keeps its state. */
+export interface Store {
+  /** In one transaction: read `services/{key}`, write `document` only when it is newer. */
+  applyIfNewer(key: string, document: ServiceDocument): Promise<ApplyOutcome>;
+  /** Create `rejects/{id}` once; a redelivered reject finds it there and succeeds. */
+  writeReject(id: string, document: RejectDocument): Promise<void>;
+}
+
+/** A failure that Pub/Sub's redelivery may cure: the function throws it so the message is not acked. */
+export class TransientError extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "TransientError";
+  }
+}
+
+const alreadyExists = 6; // gRPC status ALREADY_EXISTS
+
+/** The Firestore client of this instance, configured from Config rather than the environment. */
+export function createFirestore(config: Config): Firestore {
+  const emulator = config.firestoreEmulatorHost;
+  return new Firestore({
+    ...(config.projectId && { projectId: config.projectId }),
+    ...(emulator && { host: emulator, ssl: false }),
+    ignoreUndefinedProperties: true,
+  });
+}
+
+function toTimestamp(instant: Instant): Timestamp {
+  return new Timestamp(instant.seconds, instant.nanoseconds);
+}
+
+/** The stored (scannedAt, responseSha256); a malformed document counts as older than any scan. */
+function storedVersion(snapshot: DocumentSnapshot): Version | undefined {
+  if (!snapshot.exists) return undefined;
+  const scannedAt: unknown = snapshot.get("scannedAt");
+  const responseSha256: unknown = snapshot.get("responseSha256");
+  return {
+    timestamp: scannedAt instanceof Timestamp ? scannedAt.seconds : 0,
+    responseSha256: typeof responseSha256 === "string" ? responseSha256 : "",
+  };
+}
+
+/** The Store over a Firestore client and the configured collections. */
+export function firestoreStore(firestore: Firestore, config: Config): Store {
+  const services = firestore.collection(config.servicesCollection);
+  const rejects = firestore.collection(config.rejectsCollection);
+  return {
+    async applyIfNewer(key, document) {
+      const reference = services.doc(key);
+      const incoming = { timestamp: document.scannedAt.seconds, responseSha256: document.responseSha256 };
+      try {
+        return await firestore.runTransaction(async (transaction) => {
+          const outcome = decideOutcome(incoming, storedVersion(await transaction.get(reference)));
+          if (outcome === "stored") {
+            transaction.set(reference, {
+              ...document,
+              ...(document.responseBytes && { responseBytes: Buffer.from(document.responseBytes) }),
+              scannedAt: toTimestamp(document.scannedAt),
+              publishTime: document.publishTime && toTimestamp(document.publishTime),
+              updatedAt: FieldValue.serverTimestamp(),
+            });
+          }
+          return outcome;
+        });
+      } catch (error) {
+        throw new TransientError(`the transaction on ${reference.path}`, error);
+      }
+    },
+    async writeReject(id, document) {
+      const reference = rejects.doc(id);
+      try {
+        await reference.create({
+          ...document,
+          ...(document.dataBytes && { dataBytes: Buffer.from(document.dataBytes) }),
+          publishTime: document.publishTime && toTimestamp(document.publishTime),
+          rejectedAt: FieldValue.serverTimestamp(),
+        });
+      } catch (error) {
+        if ((error as { code?: unknown }).code === alreadyExists) return;
+        throw new TransientError(`writing ${reference.path}`, error);
+      }
+    },
+  };
+}

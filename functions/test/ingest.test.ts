@@ -1,0 +1,120 @@
+import { describe, expect, test } from "vitest";
+import { parseConfig } from "../src/config.ts";
+import type { RejectDocument, ServiceDocument } from "../src/documents.ts";
+import { createIngestScan } from "../src/ingest.ts";
+import type { MessageLog } from "../src/log.ts";
+import { decideOutcome } from "../src/order.ts";
+import { TransientError, type Store } from "../src/store.ts";
+
+const now = 1_732_262_400;
+
+/** A Store in memory that follows the same rule as Firestore's, or fails like an unavailable one. */
+function memoryStore(failing = false) {
+  const services = new Map<string, ServiceDocument>();
+  const rejects = new Map<string, RejectDocument>();
+  const store: Store = {
+    async applyIfNewer(key, document) {
+      if (failing)
+        throw new TransientError(`the transaction on services/${key}`, new Error("14 UNAVAILABLE"));
+      const stored = services.get(key);
+      const version = (d: ServiceDocument) => ({
+        timestamp: d.scannedAt.seconds,
+        responseSha256: d.responseSha256,
+      });
+      const outcome = decideOutcome(version(document), stored && version(stored));
+      if (outcome === "stored") services.set(key, document);
+      return outcome;
+    },
+    async writeReject(id, document) {
+      if (failing) throw new TransientError(`writing rejects/${id}`, new Error("14 UNAVAILABLE"));
+      if (!rejects.has(id)) rejects.set(id, document);
+    },
+  };
+  return { store, services, rejects };
+}
+
+function setup(failing = false) {
+  const memory = memoryStore(failing);
+  const logs: MessageLog[] = [];
+  const ingest = createIngestScan({
+    config: parseConfig({}),
+    store: () => memory.store,
+    log: (entry) => logs.push(entry),
+    now: () => now * 1000,
+  });
+  return { ...memory, logs, ingest };
+}
+
+function event(id: string, scan: unknown) {
+  const data = Buffer.from(typeof scan === "string" ? scan : JSON.stringify(scan)).toString("base64");
+  return {
+    id,
+    time: "2024-11-22T08:00:01Z",
+    data: {
+      message: { data, messageId: id, publishTime: "2024-11-22T08:00:01Z", attributes: {} },
+      subscription: "s",
+    },
+  };
+}
+
+const scan = (timestamp: number, response: string) => ({
+  ip: "1.1.1.7",
+  port: 443,
+  service: "http",
+  timestamp,
+  data_version: 2,
+  data: { response_str: response },
+});
+
+describe("ingestScan", () => {
+  test("stores, then sees a late older scan as stale and a redelivery as duplicate", async () => {
+    const { ingest, services, logs } = setup();
+    await ingest(event("1", scan(now, "new")));
+    await ingest(event("2", scan(now - 10, "old")));
+    await ingest(event("1", scan(now, "new")));
+    expect(services.get("1.1.1.7:443:HTTP")).toMatchObject({ response: "new", messageId: "1" });
+    expect(logs.map((entry) => [entry.outcome, entry.key, entry.messageId, entry.severity])).toEqual([
+      ["stored", "1.1.1.7:443:HTTP", "1", "INFO"],
+      ["stale", "1.1.1.7:443:HTTP", "2", "INFO"],
+      ["duplicate", "1.1.1.7:443:HTTP", "1", "INFO"],
+    ]);
+    expect(logs.every((entry) => entry.latencyMs >= 0 && entry.reason === undefined)).toBe(true);
+  });
+
+  test("rejects a broken scan once under its message id and succeeds", async () => {
+    const { ingest, rejects, logs } = setup();
+    await ingest(event("9", { ...scan(now, "x"), port: 70000 }));
+    await ingest(event("9", { ...scan(now, "x"), port: 70000 }));
+    expect([...rejects.keys()]).toEqual(["9"]);
+    expect(rejects.get("9")).toMatchObject({
+      reason: "invalid_port",
+      messageId: "9",
+      dataSize: expect.any(Number),
+    });
+    expect(logs[0]).toMatchObject({
+      outcome: "rejected",
+      reason: "invalid_port",
+      messageId: "9",
+      severity: "WARNING",
+    });
+    expect(logs[0]).not.toHaveProperty("key");
+  });
+
+  test("rejects a delivery without a message as invalid_envelope under the CloudEvent id", async () => {
+    const { ingest, rejects, logs } = setup();
+    await ingest({ id: "ce-1", data: { subscription: "s" } });
+    expect(rejects.get("ce-1")).toMatchObject({ reason: "invalid_envelope", data: '{"subscription":"s"}' });
+    expect(logs[0]).toMatchObject({ outcome: "rejected", reason: "invalid_envelope", messageId: "ce-1" });
+  });
+
+  test.each([
+    ["a storage failure", scan(now, "x"), "the transaction on services/1.1.1.7:443:HTTP failed"],
+    ["a failing reject write", "not json", "writing rejects/5 failed"],
+  ])("throws on %s and logs what failed", async (_name, payload, what) => {
+    const { ingest, logs } = setup(true);
+    await expect(ingest(event("5", payload))).rejects.toThrow(TransientError);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ outcome: "failed", severity: "ERROR", messageId: "5" });
+    expect(logs[0]!.error).toContain(what);
+  });
+});
