@@ -1,0 +1,77 @@
+// The three reads `scans` makes, each one simple Firestore query (firestore.indexes.json serves them).
+import { Firestore, Timestamp, type Query } from "@google-cloud/firestore";
+import type { Config } from "@scan-ingest/functions/config";
+import type { ScansRequest } from "./scans-args.ts";
+import type { StoredDocument } from "./scans-format.ts";
+
+/** Firestore gives no answer within this time: reported as unreachable instead of waiting on retries. */
+export const READ_TIMEOUT_MS = 10_000;
+
+/** The Firestore the configuration names: the emulator at FIRESTORE_EMULATOR_HOST, or Google's through ADC. */
+export function openFirestore(config: Config): Firestore {
+  const settings = config.projectId === undefined ? {} : { projectId: config.projectId };
+  // Naming the universe spares the auth library its probe for a GCE metadata server when on an emulator.
+  return new Firestore(
+    config.firestoreEmulatorHost === undefined ? settings : { ...settings, universeDomain: "googleapis.com" },
+  );
+}
+
+/** The stored service under `key`, if any. */
+export async function readService(
+  db: Firestore,
+  config: Config,
+  key: string,
+): Promise<StoredDocument | undefined> {
+  const snapshot = await withTimeout(db.collection(config.servicesCollection).doc(key).get(), config);
+  return snapshot.exists ? { id: snapshot.id, data: snapshot.data() ?? {} } : undefined;
+}
+
+/** Services matching every given filter, newest `scannedAt` first. */
+export async function readServices(
+  db: Firestore,
+  config: Config,
+  request: Extract<ScansRequest, { command: "list" }>,
+): Promise<StoredDocument[]> {
+  let query: Query = db.collection(config.servicesCollection);
+  if (request.ip !== undefined) query = query.where("ip", "==", request.ip);
+  if (request.port !== undefined) query = query.where("port", "==", request.port);
+  if (request.service !== undefined) query = query.where("service", "==", request.service);
+  if (request.since !== undefined) query = query.where("scannedAt", ">=", Timestamp.fromDate(request.since));
+  return documents(query.orderBy("scannedAt", "desc").limit(request.limit), config);
+}
+
+/** Rejected messages, of one reason when given, newest `rejectedAt` first. */
+export async function readRejects(
+  db: Firestore,
+  config: Config,
+  request: Extract<ScansRequest, { command: "rejects" }>,
+): Promise<StoredDocument[]> {
+  let query: Query = db.collection(config.rejectsCollection);
+  if (request.reason !== undefined) query = query.where("reason", "==", request.reason);
+  return documents(query.orderBy("rejectedAt", "desc").limit(request.limit), config);
+}
+
+async function documents(query: Query, config: Config): Promise<StoredDocument[]> {
+  const snapshot = await withTimeout(query.get(), config);
+  return snapshot.docs.map((document) => ({ id: document.id, data: document.data() }));
+}
+
+async function withTimeout<T>(read: Promise<T>, config: Config): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const where =
+    config.firestoreEmulatorHost === undefined
+      ? `Firestore (project ${config.projectId ?? "from Application Default Credentials"})`
+      : `the Firestore emulator at ${config.firestoreEmulatorHost}`;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer from ${where} within ${READ_TIMEOUT_MS / 1000} s`)),
+      READ_TIMEOUT_MS,
+    );
+  });
+  read.catch(() => undefined); // once timed out, its late failure (the client is closed) must not crash the process
+  try {
+    return await Promise.race([read, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
