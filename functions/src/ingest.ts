@@ -5,7 +5,10 @@ import { readEnvelope, type DeliveredEvent, type Instant } from "./envelope.ts";
 import { documentKey } from "./key.ts";
 import type { Logger, MessageLog, Outcome } from "./log.ts";
 import { decodeScan, type Reason } from "./scan.ts";
-import type { Store } from "./store.ts";
+import { TransientError, type Store } from "./store.ts";
+
+/** Below the 60 s default timeout of an event function: the SDK alone retries UNAVAILABLE for minutes. */
+export const defaultStoreDeadlineMs = 50_000;
 
 export interface IngestDependencies {
   config: Config;
@@ -14,6 +17,8 @@ export interface IngestDependencies {
   log: Logger;
   /** Milliseconds since the epoch; tests pin it. */
   now?: () => number;
+  /** How long one store call may take before the message is left to Pub/Sub's redelivery. */
+  storeDeadlineMs?: number;
 }
 
 const severities: Record<Outcome, MessageLog["severity"]> = {
@@ -35,6 +40,7 @@ interface Rejected {
 export function createIngestScan(dependencies: IngestDependencies): (event: DeliveredEvent) => Promise<void> {
   const { config, log } = dependencies;
   const now = dependencies.now ?? Date.now;
+  const deadlineMs = dependencies.storeDeadlineMs ?? defaultStoreDeadlineMs;
 
   return async function ingestScan(event) {
     const started = performance.now();
@@ -43,7 +49,8 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
 
     const reject = async (rejected: Rejected, data: Uint8Array, attributes: Record<string, string>) => {
       const document = toRejectDocument(rejected, data, attributes, config.maxRejectBytes);
-      await dependencies.store().writeReject(rejectDocumentId(rejected.messageId), document);
+      const id = rejectDocumentId(rejected.messageId);
+      await withDeadline(dependencies.store().writeReject(id, document), deadlineMs, `writing reject ${id}`);
       const { messageId, reason, detail } = rejected;
       line("rejected", `rejected ${reason}: ${detail}`, { messageId, reason });
     };
@@ -69,7 +76,8 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
       }
       key = documentKey(decoded.scan);
       const document = toServiceDocument(decoded.scan, message, config.maxResponseBytes);
-      const outcome = await dependencies.store().applyIfNewer(key, document);
+      const applied = dependencies.store().applyIfNewer(key, document);
+      const outcome = await withDeadline(applied, deadlineMs, `the transaction on ${key}`);
       line(outcome, `${outcome} ${key}`, { key, messageId });
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
@@ -77,6 +85,22 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
       throw error;
     }
   };
+}
+
+/**
+ * Fail with a TransientError when the store takes longer than `ms`. The abandoned call may still
+ * commit; that is safe, because the redelivered message then finds a duplicate or an existing reject.
+ */
+async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new TransientError(what, new Error(`no answer within ${ms} ms`))), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function elapsed(started: number): number {

@@ -33,7 +33,7 @@ function memoryStore(failing = false) {
   return { store, services, rejects };
 }
 
-function setup(failing = false) {
+function setup(failing = false, storeDeadlineMs?: number) {
   const memory = memoryStore(failing);
   const logs: MessageLog[] = [];
   const ingest = createIngestScan({
@@ -41,6 +41,7 @@ function setup(failing = false) {
     store: () => memory.store,
     log: (entry) => logs.push(entry),
     now: () => now * 1000,
+    storeDeadlineMs,
   });
   return { ...memory, logs, ingest };
 }
@@ -116,5 +117,12 @@ describe("ingestScan", () => {
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({ outcome: "failed", severity: "ERROR", messageId: "5" });
     expect(logs[0]!.error).toContain(what);
+  });
+
+  test("gives up on a store that does not answer within the deadline, so Pub/Sub redelivers", async () => {
+    const { ingest, store, logs } = setup(false, 20);
+    store.applyIfNewer = () => new Promise(() => {});
+    await expect(ingest(event("6", scan(now, "x")))).rejects.toThrow("no answer within 20 ms");
+    expect(logs[0]).toMatchObject({ outcome: "failed", messageId: "6", key: "1.1.1.7:443:HTTP" });
   });
 });
