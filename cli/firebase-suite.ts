@@ -1,0 +1,112 @@
+// `npm run emulators`: Google's emulator suite (`firebase emulators:start`: Firestore, Pub/Sub, UI, ports in
+// firebase.json) plus the one thing it does not do for this project: run ingestScan. The function is built
+// (functions/dist), served by functions-framework, and fed by push subscription scan-sub on scan-topic,
+// with dead-letter topic scan-dead-letter after 5 attempts. Needs Java 21 for Google's emulators.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { PubSub } from "@google-cloud/pubsub";
+import { defaultTopology, ensurePushTopology } from "./firebase-suite-topology.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const project = "demo-scan";
+const functionPort = 8090;
+const startupTimeoutMs = 180_000;
+
+type Emulators = { firestore: { port: number }; pubsub: { port: number }; ui: { port: number } };
+const emulators = (JSON.parse(readFileSync(join(root, "firebase.json"), "utf8")) as { emulators: Emulators })
+  .emulators;
+const firestoreHost = `127.0.0.1:${emulators.firestore.port}`;
+const pubsubHost = `127.0.0.1:${emulators.pubsub.port}`;
+
+const children: ChildProcess[] = [];
+const stopAll = (status: number) => {
+  for (const child of children.reverse()) child.kill("SIGINT");
+  process.exitCode = status;
+};
+process.on("SIGINT", () => stopAll(0));
+process.on("SIGTERM", () => stopAll(0));
+
+const log = (line: string) => process.stderr.write(`emulators: ${line}\n`);
+const bin = (name: string) => join(root, "node_modules", ".bin", name);
+
+try {
+  log(`starting firebase emulators:start --only firestore,pubsub --project ${project}`);
+  const firebase = spawn(
+    bin("firebase"),
+    ["emulators:start", "--only", "firestore,pubsub", "--project", project],
+    {
+      cwd: root,
+      stdio: "inherit",
+    },
+  );
+  children.push(firebase);
+  firebase.on("exit", (code) => {
+    log(`firebase exited (${code ?? "signal"})`);
+    stopAll(code ?? 0);
+  });
+  await Promise.all([
+    waitForPort(emulators.firestore.port, firebase),
+    waitForPort(emulators.pubsub.port, firebase),
+  ]);
+
+  log("building the function into functions/dist");
+  await promisify(execFile)(process.execPath, [join(root, "functions", "build.ts")], { cwd: root });
+  const env = { ...process.env, FIRESTORE_EMULATOR_HOST: firestoreHost, GOOGLE_CLOUD_PROJECT: project };
+  const framework = spawn(
+    bin("functions-framework"),
+    [
+      "--target=ingestScan",
+      "--signature-type=cloudevent",
+      `--port=${functionPort}`,
+      "--source=functions/dist",
+    ],
+    { cwd: root, env, stdio: "inherit" },
+  );
+  children.push(framework);
+  await waitForPort(functionPort, framework);
+
+  const pubsub = new PubSub({
+    projectId: project,
+    apiEndpoint: pubsubHost,
+    emulatorMode: true,
+    universeDomain: "googleapis.com",
+  });
+  const warnings = await ensurePushTopology(pubsub, defaultTopology(`http://127.0.0.1:${functionPort}/`));
+  await pubsub.close();
+  for (const warning of warnings) log(warning);
+  log(
+    [
+      "ready. In another terminal:",
+      `  PUBSUB_EMULATOR_HOST=${pubsubHost} npm run scanner -- --rate 10`,
+      `  FIRESTORE_EMULATOR_HOST=${firestoreHost} npm run scans -- list`,
+      `  Emulator UI: http://127.0.0.1:${emulators.ui.port}   Ctrl-C stops everything.`,
+    ].join("\n"),
+  );
+} catch (error) {
+  log(`cannot start: ${(error as Error).message}`);
+  stopAll(1);
+}
+
+/** Resolves once something accepts connections on the loopback port; rejects if `owner` exits first. */
+async function waitForPort(port: number, owner: ChildProcess): Promise<void> {
+  const deadline = Date.now() + startupTimeoutMs;
+  while (Date.now() < deadline) {
+    if (owner.exitCode !== null || owner.signalCode !== null) throw new Error(`${owner.spawnfile} exited`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      const done = (accepted: boolean) => {
+        socket.destroy();
+        resolve(accepted);
+      };
+      socket.once("connect", () => done(true));
+      socket.once("error", () => done(false));
+      socket.setTimeout(1_000, () => done(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${startupTimeoutMs / 1000} s`);
+}
