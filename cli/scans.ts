@@ -33,8 +33,12 @@ async function main(argv: string[]): Promise<number> {
     await db.terminate();
     return status;
   } catch (error) {
+    const message = (error as Error).message;
+    const hint = /Project Id/i.test(message)
+      ? "\nscans: set FIRESTORE_EMULATOR_HOST (e.g. 127.0.0.1:8080) for an emulator, or GOOGLE_CLOUD_PROJECT for Google's Firestore"
+      : "";
     // The client may still be retrying in the background: leave without waiting for it.
-    process.stderr.write(`scans: ${(error as Error).message}\n`, () => process.exit(1));
+    process.stderr.write(`scans: ${message.trim()}${hint}\n`, () => process.exit(1));
     return await new Promise<never>(() => undefined);
   }
 }
