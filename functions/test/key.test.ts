@@ -66,6 +66,42 @@ describe("canonicalIp", () => {
     );
   });
 
+  test("reads every valid spelling of an address to the same canonical form", () => {
+    const spelling = fc.record({
+      values: groups,
+      compressAt: fc.nat({ max: 7 }),
+      dottedTail: fc.boolean(),
+      upper: fc.boolean(),
+      padded: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(spelling, ({ values, compressAt, dottedTail, upper, padded }) => {
+        const hex = (group: number) => group.toString(16).padStart(padded ? 4 : 1, "0");
+        const tail = dottedTail
+          ? [`${values[6]! >> 8}.${values[6]! & 255}.${values[7]! >> 8}.${values[7]! & 255}`]
+          : [hex(values[6]!), hex(values[7]!)];
+        const parts = [...values.slice(0, 6).map(hex), ...tail];
+        // Compress the run of zero groups that starts at compressAt, when there is one (never into the tail).
+        let end = compressAt;
+        while (end < 6 && values[end] === 0) end++;
+        const written =
+          end > compressAt
+            ? `${parts.slice(0, compressAt).join(":")}::${parts.slice(end).join(":")}`
+            : parts.join(":");
+        const text = upper ? written.toUpperCase() : written;
+        expect(isIPv6(text)).toBe(true);
+        const isMapped = values.slice(0, 5).every((group) => group === 0) && values[5] === 0xffff;
+        const expected = isMapped
+          ? tail.length === 1
+            ? tail[0]
+            : `${values[6]! >> 8}.${values[6]! & 255}.${values[7]! >> 8}.${values[7]! & 255}`
+          : new URL(`http://[${values.map(hex).join(":")}]/`).hostname.slice(1, -1);
+        expect(canonicalIp(text)).toBe(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   test("is idempotent and accepts exactly what node:net accepts as IPv6 (without zones)", () => {
     const candidate = fc.stringMatching(/^[0-9a-fA-F:.]{0,45}$/);
     fc.assert(
