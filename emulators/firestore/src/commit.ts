@@ -1,0 +1,103 @@
+import { status } from "@grpc/grpc-js";
+import { writeKeys, type Database } from "./database.ts";
+import { chance } from "./faults.ts";
+import type { LockOwner } from "./locks.ts";
+import { asServiceError, invalidArgument, unavailable } from "./status.ts";
+import type { StoredDocument } from "./store.ts";
+import { toTimestamp, type Micros } from "./time.ts";
+import { applyWrite, writeTarget } from "./writes.ts";
+import type { Timestamp, Write, WriteResult } from "./wire.ts";
+
+export interface CommitRequest {
+  database: string;
+  writes?: Write[];
+  transaction?: Uint8Array;
+}
+
+export interface CommitResponse {
+  writeResults: WriteResult[];
+  commitTime: Timestamp;
+}
+
+/** Applies writes atomically at one commit time: all or none (a failed precondition fails them all). */
+function applyAll(db: Database, writes: Write[]): CommitResponse {
+  const commitTime: Micros = db.clock();
+  const staged = new Map<string, StoredDocument | undefined>();
+  const writeResults = writes.map((write) => {
+    const name = writeTarget(write);
+    const current = staged.has(name) ? staged.get(name) : db.store.read(name, commitTime);
+    const { document, result } = applyWrite(current, write, commitTime);
+    staged.set(name, document);
+    return result;
+  });
+  for (const [name, document] of staged) db.store.install(name, document, commitTime);
+  db.counters.documentsWritten += writes.length;
+  return { writeResults, commitTime: toTimestamp(commitTime) };
+}
+
+/** A non-transactional write: it holds no locks, so it only waits for (or wounds) the holders of its keys. */
+function singleWrite(db: Database): LockOwner {
+  const age = db.clock();
+  return { id: `write-${age}`, age, wound: () => undefined };
+}
+
+/** Commit: a transaction's writes (releasing its locks), or a batch of writes applied atomically. */
+export async function commit(db: Database, request: CommitRequest): Promise<CommitResponse> {
+  const writes = request.writes ?? [];
+  const keys = [...new Set(writes.flatMap((write) => writeKeys(writeTarget(write))))];
+  let response: CommitResponse;
+  if (request.transaction?.length) {
+    const transaction = db.transactions.use(request.transaction, request.database);
+    if (transaction.readTime !== undefined && writes.length > 0) {
+      db.transactions.end(transaction);
+      throw invalidArgument("Cannot modify entities in a read-only transaction.");
+    }
+    transaction.busy++;
+    try {
+      response = await db.exclusive(transaction, keys, () => applyAll(db, writes));
+    } finally {
+      transaction.busy--;
+      db.transactions.end(transaction);
+    }
+  } else {
+    response = await db.exclusive(singleWrite(db), keys, () => applyAll(db, writes));
+  }
+  if (chance(db.faults.lostReplyRate))
+    throw unavailable("Injected fault: the commit was applied, its reply lost.");
+  return response;
+}
+
+export interface BatchWriteRequest {
+  database: string;
+  writes?: Write[];
+}
+
+export interface BatchWriteResponse {
+  writeResults: WriteResult[];
+  status: { code: number; message: string }[];
+}
+
+/** BatchWrite: each write applied on its own, with its own status; not atomic. */
+export async function batchWrite(db: Database, request: BatchWriteRequest): Promise<BatchWriteResponse> {
+  const writes = request.writes ?? [];
+  const names = writes.map(writeTarget);
+  if (new Set(names).size !== names.length)
+    throw invalidArgument("BatchWrite cannot write a document more than once.");
+  const outcomes = await Promise.all(
+    writes.map(async (write) => {
+      try {
+        const response = await db.exclusive(singleWrite(db), writeKeys(writeTarget(write)), () =>
+          applyAll(db, [write]),
+        );
+        return { result: response.writeResults[0] as WriteResult, code: status.OK, message: "" };
+      } catch (error) {
+        const { code, details } = asServiceError(error);
+        return { result: { transformResults: [] }, code, message: details };
+      }
+    }),
+  );
+  return {
+    writeResults: outcomes.map((outcome) => outcome.result),
+    status: outcomes.map(({ code, message }) => ({ code, message })),
+  };
+}

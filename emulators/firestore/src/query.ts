@@ -1,0 +1,106 @@
+import { type Database, collectionKey, groupKey } from "./database.ts";
+import { fieldValue, inequalityFields, matches } from "./filters.ts";
+import { parseFieldPath, parseName } from "./paths.ts";
+import { projectFields } from "./fields.ts";
+import { invalidArgument } from "./status.ts";
+import type { StoredDocument } from "./store.ts";
+import type { Micros } from "./time.ts";
+import { compareStrings, compareValues } from "./values.ts";
+import type { Cursor, Order, StructuredQuery, Value } from "./wire.ts";
+
+/** The orders a query really sorts by: the explicit ones, then inequality fields, then __name__. */
+export function effectiveOrder(query: StructuredQuery): Order[] {
+  const orders = [...(query.orderBy ?? [])];
+  const named = new Set(orders.map((order) => order.field?.fieldPath));
+  const lastDirection = orders[orders.length - 1]?.direction ?? "ASCENDING";
+  for (const fieldPath of [...new Set(inequalityFields(query.where))].sort(compareStrings)) {
+    if (!named.has(fieldPath)) orders.push({ field: { fieldPath }, direction: lastDirection });
+    named.add(fieldPath);
+  }
+  if (!named.has("__name__")) orders.push({ field: { fieldPath: "__name__" }, direction: lastDirection });
+  return orders;
+}
+
+const directionOf = (order: Order): number => (order.direction === "DESCENDING" ? -1 : 1);
+
+function compareDocuments(a: StoredDocument, b: StoredDocument, orders: Order[]): number {
+  for (const order of orders) {
+    const path = order.field?.fieldPath ?? "";
+    const result =
+      compareValues(fieldValue(a, path) as Value, fieldValue(b, path) as Value) * directionOf(order);
+    if (result !== 0) return result;
+  }
+  return 0;
+}
+
+/** Where a document stands relative to a cursor in the query's order: -1 before, 0 at, 1 after. */
+function compareToCursor(document: StoredDocument, cursor: Cursor, orders: Order[]): number {
+  const values = cursor.values ?? [];
+  for (let i = 0; i < values.length; i++) {
+    const order = orders[i];
+    if (!order) throw invalidArgument("A cursor has more values than the query has orders");
+    const path = order.field?.fieldPath ?? "";
+    const result =
+      compareValues(fieldValue(document, path) as Value, values[i] as Value) * directionOf(order);
+    if (result !== 0) return result;
+  }
+  return 0;
+}
+
+/** Whether a document lies in the query's scope: the named collections below the parent. */
+function inScope(document: StoredDocument, parent: string, query: StructuredQuery): boolean {
+  if (!document.name.startsWith(`${parent}/`)) return false;
+  const segments = document.name.slice(parent.length + 1).split("/");
+  const collectionId = segments[segments.length - 2];
+  return (query.from ?? []).some((selector) =>
+    selector.allDescendants
+      ? selector.collectionId === collectionId
+      : segments.length === 2 && selector.collectionId === collectionId,
+  );
+}
+
+/** The keys a transactional query locks: the collections it scans, so no write can change its result. */
+export function queryKeys(parent: string, query: StructuredQuery): string[] {
+  const { database } = parseName(parent);
+  return (query.from ?? []).map((selector) =>
+    selector.allDescendants
+      ? groupKey(database, selector.collectionId ?? "")
+      : collectionKey(`${parent}/${selector.collectionId ?? ""}`),
+  );
+}
+
+/** Runs a structured query over the documents as of `time`: filter, order, cursors, offset, limit. */
+export function runStructuredQuery(
+  db: Database,
+  parent: string,
+  query: StructuredQuery,
+  time: Micros,
+): StoredDocument[] {
+  parseName(parent);
+  const orders = effectiveOrder(query);
+  const where = query.where;
+  let results = [...db.store.documentsAt(time)].filter(
+    (document) =>
+      inScope(document, parent, query) &&
+      orders.every((order) => fieldValue(document, order.field?.fieldPath ?? "") !== undefined) &&
+      (!where || matches(document, where)),
+  );
+  results.sort((a, b) => compareDocuments(a, b, orders));
+  const { startAt, endAt } = query;
+  if (startAt)
+    results = results.filter((d) => compareToCursor(d, startAt, orders) >= (startAt.before ? 0 : 1));
+  if (endAt) results = results.filter((d) => compareToCursor(d, endAt, orders) <= (endAt.before ? -1 : 0));
+  const offset = query.offset ?? 0;
+  const limit = query.limit?.value;
+  return results.slice(offset, limit === undefined ? undefined : offset + limit);
+}
+
+/** A query result as sent: all fields, or only the selected ones. */
+export function projected(document: StoredDocument, query: StructuredQuery): StoredDocument {
+  if (!query.select) return document;
+  const paths = (query.select.fields ?? [])
+    .map((field) => field.fieldPath ?? "")
+    .filter((path) => path !== "__name__")
+    .map(parseFieldPath);
+  return { ...document, fields: projectFields(document.fields, paths) };
+}

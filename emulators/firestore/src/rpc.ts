@@ -1,0 +1,52 @@
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedHandleCall } from "@grpc/grpc-js";
+import { chance, type FirestoreFaults } from "./faults.ts";
+import type { FirestoreCounters } from "./counters.ts";
+import { asServiceError, unavailable } from "./status.ts";
+
+/** What every RPC goes through first: counting, then the injected UNAVAILABLE fault. */
+export interface Gate {
+  counters: FirestoreCounters;
+  faults: FirestoreFaults;
+}
+
+function enter(gate: Gate, method: string): void {
+  gate.counters.rpcs[method] = (gate.counters.rpcs[method] ?? 0) + 1;
+  if (chance(gate.faults.unavailableRate)) throw unavailable(`Injected fault: ${method} is unavailable.`);
+}
+
+/** A unary handler from an async function; thrown ApiErrors become statuses. */
+export function unary<Request, Response>(
+  gate: Gate,
+  method: string,
+  handle: (request: Request) => Promise<Response>,
+): UntypedHandleCall {
+  return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => {
+    Promise.resolve()
+      .then(() => enter(gate, method))
+      .then(() => handle(call.request))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(asServiceError(error)),
+      );
+  };
+}
+
+/** A server-streaming handler from an async function returning every message to send. */
+export function serverStream<Request, Response>(
+  gate: Gate,
+  method: string,
+  handle: (request: Request) => Promise<Response[]>,
+): UntypedHandleCall {
+  return (call: ServerWritableStream<Request, Response>) => {
+    Promise.resolve()
+      .then(() => enter(gate, method))
+      .then(() => handle(call.request))
+      .then(
+        (responses) => {
+          for (const response of responses) call.write(response);
+          call.end();
+        },
+        (error: unknown) => call.emit("error", asServiceError(error)),
+      );
+  };
+}

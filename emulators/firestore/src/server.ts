@@ -1,0 +1,75 @@
+import { status, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { batchWrite, commit } from "./commit.ts";
+import type { Database } from "./database.ts";
+import { batchGetDocuments, getDocument, listCollectionIds, listDocuments } from "./documents.ts";
+import { firestoreService } from "./protos.ts";
+import { type Gate, serverStream, unary } from "./rpc.ts";
+import { runAggregationQuery, runQuery } from "./run-query.ts";
+import { invalidArgument } from "./status.ts";
+import type { TransactionOptions } from "./wire.ts";
+
+/** The implemented methods of google.firestore.v1.Firestore; every other one answers UNIMPLEMENTED. */
+export function firestoreImplementation(db: Database, gate: Gate): UntypedServiceImplementation {
+  const implemented: UntypedServiceImplementation = {
+    GetDocument: unary(gate, "GetDocument", (request: Parameters<typeof getDocument>[1]) =>
+      getDocument(db, request),
+    ),
+    BatchGetDocuments: serverStream(
+      gate,
+      "BatchGetDocuments",
+      (request: Parameters<typeof batchGetDocuments>[1]) => batchGetDocuments(db, request),
+    ),
+    ListDocuments: unary(gate, "ListDocuments", (request: Parameters<typeof listDocuments>[1]) =>
+      listDocuments(db, request),
+    ),
+    ListCollectionIds: unary(gate, "ListCollectionIds", (request: Parameters<typeof listCollectionIds>[1]) =>
+      listCollectionIds(db, request),
+    ),
+    Commit: unary(gate, "Commit", (request: Parameters<typeof commit>[1]) => commit(db, request)),
+    BatchWrite: unary(gate, "BatchWrite", (request: Parameters<typeof batchWrite>[1]) =>
+      batchWrite(db, request),
+    ),
+    RunQuery: serverStream(gate, "RunQuery", (request: Parameters<typeof runQuery>[1]) =>
+      runQuery(db, request),
+    ),
+    RunAggregationQuery: serverStream(
+      gate,
+      "RunAggregationQuery",
+      async (request: Parameters<typeof runAggregationQuery>[1]) => [await runAggregationQuery(db, request)],
+    ),
+    BeginTransaction: unary(
+      gate,
+      "BeginTransaction",
+      async (request: { database: string; options?: TransactionOptions }) => {
+        if (!request.database) throw invalidArgument("BeginTransaction needs a database");
+        return { transaction: db.transactions.begin(request.database, request.options).bytes };
+      },
+    ),
+    Rollback: unary(gate, "Rollback", async (request: { database: string; transaction?: Uint8Array }) => {
+      if (!request.transaction?.length) throw invalidArgument("Rollback needs a transaction");
+      try {
+        db.transactions.end(db.transactions.use(request.transaction, request.database));
+      } catch (error) {
+        // Rolling back a transaction that was already aborted is fine; an unknown one is not.
+        if (!(error instanceof Error && "code" in error && error.code === status.ABORTED)) throw error;
+      }
+      return {};
+    }),
+  };
+  const service: UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(firestoreService)) {
+    service[name] = implemented[name] ?? unimplemented(name, method.requestStream, method.responseStream);
+  }
+  return service;
+}
+
+function unimplemented(method: string, requestStream: boolean, responseStream: boolean) {
+  const error = {
+    code: status.UNIMPLEMENTED,
+    details: `Method google.firestore.v1.Firestore.${method} is not implemented by the embedded Firestore emulator.`,
+  };
+  if (!responseStream && !requestStream) {
+    return (_call: unknown, callback: (e: typeof error) => void) => callback(error);
+  }
+  return (call: { emit(event: string, value: unknown): void }) => call.emit("error", error);
+}

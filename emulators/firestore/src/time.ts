@@ -1,0 +1,24 @@
+import type { Timestamp } from "./wire.ts";
+
+/** Microseconds since the Unix epoch: Firestore's timestamp precision, exact in a double until year 2255. */
+export type Micros = number;
+
+/** The protobuf Timestamp of a time in microseconds. */
+export function toTimestamp(micros: Micros): Timestamp {
+  const seconds = Math.floor(micros / 1e6);
+  return { seconds: String(seconds), nanos: (micros - seconds * 1e6) * 1000 };
+}
+
+/** A protobuf Timestamp in microseconds (nanoseconds below a microsecond are dropped). */
+export function fromTimestamp(timestamp: Timestamp): Micros {
+  return Number(timestamp.seconds ?? 0) * 1e6 + Math.floor((timestamp.nanos ?? 0) / 1000);
+}
+
+/** A clock whose readings strictly increase, so every commit has its own time and snapshots are exact. */
+export function monotonicClock(): () => Micros {
+  let last = 0;
+  return () => {
+    last = Math.max(last + 1, Date.now() * 1000);
+    return last;
+  };
+}

@@ -1,0 +1,61 @@
+import { randomUUID } from "node:crypto";
+import { Firestore } from "@google-cloud/firestore";
+import { start, type FirestoreEmulator } from "../src/index.ts";
+
+/** The emulator under test: FIRESTORE_EMULATOR_HOST when set (Google's emulator, say), else the embedded one. */
+export interface Target {
+  host: string;
+  projectId: string;
+  /** Present only when the suite runs against the embedded emulator. */
+  embedded: FirestoreEmulator | undefined;
+  firestore: Firestore;
+  /** Another client with its own channel, as a second process would have. */
+  connect(settings?: ConstructorParameters<typeof Firestore>[0]): Firestore;
+  close(): Promise<void>;
+}
+
+/** Connects the SDK to the target emulator; call close() in afterAll. */
+export async function connectTarget(): Promise<Target> {
+  // No Google metadata server exists here; without this the SDK looks for one and warns.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
+  const external = process.env.FIRESTORE_EMULATOR_HOST;
+  const embedded = external ? undefined : await start();
+  const host = external ?? embedded?.host ?? "";
+  const projectId = process.env.GOOGLE_CLOUD_PROJECT ?? "conformance";
+  const clients: Firestore[] = [];
+  const connect = (settings: ConstructorParameters<typeof Firestore>[0] = {}): Firestore => {
+    const client = new Firestore({
+      projectId,
+      host,
+      ssl: false,
+      customHeaders: { Authorization: "Bearer owner" },
+      ...settings,
+    });
+    clients.push(client);
+    return client;
+  };
+  return {
+    host,
+    projectId,
+    embedded,
+    firestore: connect(),
+    connect,
+    async close() {
+      await Promise.all(clients.map((client) => client.terminate()));
+      await embedded?.stop();
+    },
+  };
+}
+
+/** A collection name no other test uses, so tests need no clearing between them. */
+export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** The gRPC status code of a rejected promise (undefined if it resolved). */
+export async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    return (error as { code?: number }).code;
+  }
+}
