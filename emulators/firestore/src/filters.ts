@@ -98,5 +98,7 @@ export function inequalityFields(filter: Filter | undefined): string[] {
   if (filter.compositeFilter) return (filter.compositeFilter.filters ?? []).flatMap(inequalityFields);
   if (filter.fieldFilter && INEQUALITIES.has(filter.fieldFilter.op ?? ""))
     return [filter.fieldFilter.field?.fieldPath ?? ""];
+  // IS_NOT_NULL and IS_NOT_NAN are inequalities too: their field comes first in the order.
+  if (filter.unaryFilter?.op?.startsWith("IS_NOT_")) return [filter.unaryFilter.field?.fieldPath ?? ""];
   return [];
 }

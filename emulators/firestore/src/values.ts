@@ -79,7 +79,7 @@ function compareNumbers(a: Value, b: Value): number {
     return x < y ? -1 : x > y ? 1 : 0;
   }
   if (aInteger) return compareIntegerWithDouble(BigInt(a.integerValue ?? 0), b.doubleValue ?? 0);
-  if (bInteger) return -compareIntegerWithDouble(BigInt(b.integerValue ?? 0), a.doubleValue ?? 0);
+  if (bInteger) return -compareIntegerWithDouble(BigInt(b.integerValue ?? 0), a.doubleValue ?? 0) || 0;
   return compareDoubles(a.doubleValue ?? 0, b.doubleValue ?? 0);
 }
 

@@ -1,0 +1,215 @@
+import {
+  AggregateField,
+  FieldPath,
+  Filter,
+  GeoPoint,
+  Timestamp,
+  type CollectionReference,
+  type Firestore,
+} from "@google-cloud/firestore";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { connectTarget, unique, type Target } from "./harness.ts";
+
+let target: Target;
+let db: Firestore;
+let cities: CollectionReference;
+beforeAll(async () => {
+  target = await connectTarget();
+  db = target.firestore;
+  cities = db.collection(unique("cities"));
+  const batch = db.batch();
+  for (const [id, data] of Object.entries(CITIES)) batch.set(cities.doc(id), data);
+  await batch.commit();
+});
+afterAll(() => target.close());
+
+const CITIES: Record<string, Record<string, unknown>> = {
+  sf: { name: "San Francisco", state: "CA", population: 860000, regions: ["west", "coast"], capital: false },
+  la: { name: "Los Angeles", state: "CA", population: 3900000, regions: ["west", "socal"], capital: false },
+  dc: { name: "Washington", state: null, population: 680000, regions: ["east"], capital: true },
+  tok: { name: "Tokyo", state: "", population: 9000000.5, regions: ["kanto"], capital: true },
+  bj: { name: "Beijing", population: 21500000, regions: ["jingjinji", "hebei"], capital: true },
+};
+
+const ids = async (query: FirebaseFirestore.Query): Promise<string[]> =>
+  (await query.get()).docs.map((d) => d.id);
+
+describe("queries", () => {
+  test.each<[string, (c: CollectionReference) => FirebaseFirestore.Query, string[]]>([
+    ["== matches equal values", (c) => c.where("state", "==", "CA"), ["la", "sf"]],
+    ["== matches integers and doubles by value", (c) => c.where("population", "==", 860000.0), ["sf"]],
+    ["< only compares values of the same type", (c) => c.where("state", "<", "D"), ["tok", "la", "sf"]],
+    [
+      ">= orders by the number across integers and doubles",
+      (c) => c.where("population", ">=", 3900000),
+      ["la", "tok", "bj"],
+    ],
+    [
+      "!= excludes documents without the field, ordering by it",
+      (c) => c.where("state", "!=", "CA"),
+      ["dc", "tok"],
+    ],
+    ["== null matches null values only", (c) => c.where("state", "==", null), ["dc"]],
+    ["!= null matches present non-null values", (c) => c.where("state", "!=", null), ["tok", "la", "sf"]],
+    [
+      "in matches any listed value",
+      (c) => c.where("name", "in", ["Tokyo", "Beijing", "Paris"]),
+      ["bj", "tok"],
+    ],
+    [
+      "not-in excludes listed values and missing fields",
+      (c) => c.where("state", "not-in", ["CA"]),
+      ["dc", "tok"],
+    ],
+    ["array-contains matches an element", (c) => c.where("regions", "array-contains", "west"), ["la", "sf"]],
+    [
+      "array-contains-any matches any element",
+      (c) => c.where("regions", "array-contains-any", ["east", "kanto"]),
+      ["dc", "tok"],
+    ],
+    ["orderBy descending with limit", (c) => c.orderBy("population", "desc").limit(2), ["bj", "tok"]],
+    ["orderBy excludes documents without the field", (c) => c.orderBy("state"), ["dc", "tok", "la", "sf"]],
+    ["offset skips results", (c) => c.orderBy("population").offset(3), ["tok", "bj"]],
+    ["limitToLast takes the end", (c) => c.orderBy("population").limitToLast(2), ["tok", "bj"]],
+    [
+      "startAt and endBefore cut the order",
+      (c) => c.orderBy("population").startAt(860000).endBefore(9000000.5),
+      ["sf", "la"],
+    ],
+    [
+      "startAfter and endAt cut the order",
+      (c) => c.orderBy("population").startAfter(860000).endAt(9000000.5),
+      ["la", "tok"],
+    ],
+    [
+      "orderBy __name__ sorts by id",
+      (c) => c.orderBy(FieldPath.documentId()),
+      ["bj", "dc", "la", "sf", "tok"],
+    ],
+    [
+      "where on __name__ compares references",
+      (c) => c.where(FieldPath.documentId(), ">", c.doc("la")),
+      ["sf", "tok"],
+    ],
+    [
+      "AND of an equality and a range",
+      (c) =>
+        c.where(Filter.and(Filter.where("capital", "==", true), Filter.where("population", "<", 10000000))),
+      ["dc", "tok"],
+    ],
+    [
+      "OR of two equalities",
+      (c) => c.where(Filter.or(Filter.where("state", "==", "CA"), Filter.where("name", "==", "Tokyo"))),
+      ["la", "sf", "tok"],
+    ],
+  ])("%s", async (_name, build, expected) => {
+    // Without an order, results come in name order; an inequality orders by its field first.
+    expect(await ids(build(cities))).toEqual(expected);
+  });
+
+  test("a cursor from a document snapshot continues after it", async () => {
+    const la = await cities.doc("la").get();
+    expect(await ids(cities.orderBy("population").startAfter(la))).toEqual(["tok", "bj"]);
+  });
+
+  test("select returns only the selected fields", async () => {
+    const snapshot = await cities.where("state", "==", "CA").select("name").get();
+    expect(snapshot.docs.map((d) => d.data())).toEqual([{ name: "Los Angeles" }, { name: "San Francisco" }]);
+  });
+
+  test("a collection group query finds the collection at every depth", async () => {
+    const group = unique("landmarks");
+    await db.collection(group).doc("top").set({ n: 1 });
+    await cities.doc("sf").collection(group).doc("bridge").set({ n: 2 });
+    await db.collection(unique("other")).doc("x").collection(group).doc("deep").set({ n: 3 });
+    expect((await db.collectionGroup(group).orderBy("n").get()).docs.map((d) => d.id)).toEqual([
+      "top",
+      "bridge",
+      "deep",
+    ]);
+  });
+
+  test("aggregations count, sum and average over the query", async () => {
+    const snapshot = await cities
+      .where("capital", "==", true)
+      .aggregate({
+        count: AggregateField.count(),
+        total: AggregateField.sum("population"),
+        mean: AggregateField.average("population"),
+      })
+      .get();
+    expect(snapshot.data()).toEqual({ count: 3, total: 31180000.5, mean: 31180000.5 / 3 });
+  });
+
+  test("sum of integers is an integer and average of no numbers is null", async () => {
+    const snapshot = await cities
+      .where("state", "==", "CA")
+      .aggregate({ total: AggregateField.sum("population"), mean: AggregateField.average("missing") })
+      .get();
+    expect(snapshot.data()).toEqual({ total: 4760000, mean: null });
+  });
+
+  test("count of an empty result is zero", async () => {
+    expect((await cities.where("state", "==", "XX").count().get()).data().count).toBe(0);
+  });
+});
+
+describe("ordering across types", () => {
+  test("values sort null < boolean < number < timestamp < string < bytes < reference < geo point < array < map", async () => {
+    const collection = db.collection(unique("types"));
+    const values: [string, unknown][] = [
+      ["a-null", null],
+      ["b-false", false],
+      ["c-true", true],
+      ["d-nan", NaN],
+      ["e-negative", -1.5],
+      ["f-int", 1],
+      ["g-double", 2.5],
+      ["h-time", Timestamp.fromMillis(0)],
+      ["i-string", "a"],
+      ["j-string", "é"],
+      ["k-bytes", Buffer.from([1])],
+      ["l-ref", collection.doc("x")],
+      ["m-geo", new GeoPoint(1, 1)],
+      ["n-array", [1]],
+      ["o-map", { a: 1 }],
+    ];
+    const batch = db.batch();
+    for (const [id, value] of [...values].reverse()) batch.set(collection.doc(id), { v: value });
+    await batch.commit();
+    expect(await ids(collection.orderBy("v"))).toEqual(values.map(([id]) => id));
+  });
+});
+
+describe("listing", () => {
+  test("listDocuments includes documents that only have subcollections", async () => {
+    const collection = db.collection(unique("list"));
+    await collection.doc("a").set({ n: 1 });
+    await collection.doc("ghost").collection("child").doc("c").set({ n: 2 });
+    const refs = await collection.listDocuments();
+    expect(refs.map((ref) => ref.id).sort()).toEqual(["a", "ghost"]);
+  });
+
+  test("listCollections names the subcollections of a document", async () => {
+    const parent = db.collection(unique("parent")).doc("p");
+    await parent.collection("one").doc("x").set({});
+    await parent.collection("two").doc("y").collection("deeper").doc("z").set({});
+    expect((await parent.listCollections()).map((c) => c.id)).toEqual(["one", "two"]);
+  });
+
+  test("BulkWriter (BatchWrite) writes each document and reports a failure per write", async () => {
+    const collection = db.collection(unique("bulk"));
+    await collection.doc("exists").set({ n: 0 });
+    const writer = db.bulkWriter();
+    writer.onWriteError(() => false);
+    const created = writer.create(collection.doc("new"), { n: 1 });
+    const duplicate = writer.create(collection.doc("exists"), { n: 2 });
+    await writer.close();
+    await expect(created).resolves.toBeDefined();
+    await expect(duplicate).rejects.toMatchObject({ code: 6 });
+    expect((await collection.get()).docs.map((d) => [d.id, d.get("n")])).toEqual([
+      ["exists", 0],
+      ["new", 1],
+    ]);
+  });
+});
