@@ -1,0 +1,240 @@
+// Through the real functions-framework server against a Firestore emulator (embedded, or
+// FIRESTORE_EMULATOR_HOST): stored, stale, duplicate and rejected outcomes in all three delivery shapes.
+import { Timestamp, type Firestore } from "@google-cloud/firestore";
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { newestOf } from "../src/order.ts";
+import {
+  deliver,
+  firestoreClient,
+  post,
+  projectId,
+  scanJson,
+  startFirestore,
+  startFunction,
+  uniqueCollections,
+  type FirestoreTarget,
+  type FunctionServer,
+  type Mode,
+} from "./harness.ts";
+
+const collections = uniqueCollections("http");
+const now = Math.floor(Date.now() / 1000);
+let firestore: FirestoreTarget;
+let server: FunctionServer;
+let client: Firestore;
+
+beforeAll(async () => {
+  firestore = await startFirestore();
+  server = await startFunction({
+    FIRESTORE_EMULATOR_HOST: firestore.host,
+    GOOGLE_CLOUD_PROJECT: projectId,
+    SERVICES_COLLECTION: collections.services,
+    REJECTS_COLLECTION: collections.rejects,
+  });
+  client = firestoreClient(firestore.host);
+});
+
+afterAll(async () => {
+  await client?.terminate();
+  await server?.close();
+  await firestore?.stop();
+});
+
+const service = (key: string) => client.collection(collections.services).doc(key).get();
+const reject = (id: string) => client.collection(collections.rejects).doc(id).get();
+const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+let nextMessageId = 1000;
+const messageId = () => String(nextMessageId++);
+
+describe.each<[Mode, number]>([
+  ["structured", 1],
+  ["binary", 2],
+  ["push", 3],
+])("a %s delivery", (mode, port) => {
+  const key = `1.1.1.7:${port}:HTTP`;
+
+  test("stores a fresh scan with every contract field", async () => {
+    const id = messageId();
+    const publishTime = "2024-11-22T08:00:00.123456Z";
+    const response = await deliver(server.url, mode, {
+      data: scanJson({ port, service: "http", timestamp: now - 60, response: "hello world" }),
+      messageId: id,
+      publishTime,
+    });
+    expect(response.status).toBe(204);
+    const document = await service(key);
+    expect(document.data()).toEqual({
+      ip: "1.1.1.7",
+      port,
+      service: "HTTP",
+      response: "hello world",
+      responseSize: 11,
+      responseSha256: sha256("hello world"),
+      responseTruncated: false,
+      scannedAt: new Timestamp(now - 60, 0),
+      dataVersion: 2,
+      messageId: id,
+      publishTime: new Timestamp(Date.parse("2024-11-22T08:00:00Z") / 1000, 123_456_000),
+      updatedAt: expect.any(Timestamp),
+    });
+  });
+
+  test("keeps the newer scan when an older one arrives late", async () => {
+    const response = await deliver(server.url, mode, {
+      data: scanJson({ port, timestamp: now - 120, response: "older" }),
+      messageId: messageId(),
+    });
+    expect(response.status).toBe(204);
+    expect((await service(key)).get("response")).toBe("hello world");
+  });
+
+  test("writes nothing for a duplicate: updatedAt and messageId unchanged", async () => {
+    const before = await service(key);
+    const response = await deliver(server.url, mode, {
+      data: scanJson({ port, timestamp: now - 60, response: "hello world" }),
+      messageId: messageId(),
+    });
+    expect(response.status).toBe(204);
+    const after = await service(key);
+    expect(after.updateTime?.isEqual(before.updateTime!)).toBe(true);
+    expect(after.get("updatedAt")).toEqual(before.get("updatedAt"));
+    expect(after.get("messageId")).toBe(before.get("messageId"));
+  });
+
+  test("replaces the scan with a newer one", async () => {
+    const id = messageId();
+    await deliver(server.url, mode, {
+      data: scanJson({ port, timestamp: now, response: "newest" }),
+      messageId: id,
+    });
+    expect((await service(key)).data()).toMatchObject({
+      response: "newest",
+      messageId: id,
+      scannedAt: new Timestamp(now, 0),
+    });
+  });
+
+  test("rejects a broken scan once, keeping its raw data, and succeeds", async () => {
+    const id = messageId();
+    const data = scanJson({ port: 70000, timestamp: now, response: "x" });
+    const message = {
+      data,
+      messageId: id,
+      attributes: { origin: "test" },
+      publishTime: "2024-11-22T08:00:00Z",
+    };
+    expect((await deliver(server.url, mode, message)).status).toBe(204);
+    const first = await reject(id);
+    expect(first.data()).toEqual({
+      reason: "invalid_port",
+      detail: "port must be a JSON integer from 0 to 65535, got 70000",
+      data,
+      dataSize: Buffer.byteLength(data),
+      dataSha256: sha256(data),
+      attributes: { origin: "test" },
+      messageId: id,
+      publishTime: new Timestamp(Date.parse("2024-11-22T08:00:00Z") / 1000, 0),
+      rejectedAt: expect.any(Timestamp),
+    });
+    expect((await deliver(server.url, mode, message)).status).toBe(204);
+    expect((await reject(id)).updateTime?.isEqual(first.updateTime!)).toBe(true);
+  });
+});
+
+describe("other deliveries", () => {
+  test("keeps non-UTF-8 v1 response bytes exactly", async () => {
+    const bytes = Buffer.from([0x68, 0xff, 0x69]);
+    const data = JSON.stringify({
+      ip: "2001:DB8::1",
+      port: 22,
+      service: "ssh",
+      timestamp: now,
+      data_version: 1,
+      data: { response_bytes_utf8: bytes.toString("base64") },
+    });
+    expect((await deliver(server.url, "push", { data, messageId: messageId() })).status).toBe(204);
+    const document = await service("[2001:db8::1]:22:SSH");
+    expect(document.get("response")).toBe("h\ufffdi");
+    expect(Buffer.from(document.get("responseBytes") as Uint8Array)).toEqual(bytes);
+  });
+
+  test("rejects non-UTF-8 message data as bytes", async () => {
+    const id = messageId();
+    const data = Buffer.from([0x7b, 0xff]);
+    expect((await deliver(server.url, "binary", { data, messageId: id })).status).toBe(204);
+    const document = await reject(id);
+    expect(document.get("reason")).toBe("invalid_json");
+    expect(Buffer.from(document.get("dataBytes") as Uint8Array)).toEqual(data);
+  });
+
+  test("rejects a CloudEvent without a Pub/Sub message as invalid_envelope, keyed by the CloudEvent id", async () => {
+    const event = {
+      specversion: "1.0",
+      id: "envelope-1",
+      source: `//pubsub.googleapis.com/projects/${projectId}/topics/scan-topic`,
+      type: "google.cloud.pubsub.topic.v1.messagePublished",
+      datacontenttype: "application/json",
+      data: { subscription: "s" },
+    };
+    const response = await post(server.url, { "content-type": "application/cloudevents+json" }, event);
+    expect(response.status).toBe(204);
+    expect((await reject("envelope-1")).data()).toMatchObject({
+      reason: "invalid_envelope",
+      data: '{"subscription":"s"}',
+    });
+  });
+
+  test("rejects a push message without data as invalid_json", async () => {
+    const id = messageId();
+    const body = { message: { messageId: id, attributes: { a: "b" } }, subscription: "s" };
+    const response = await post(
+      `${server.url}/projects/${projectId}/topics/scan-topic`,
+      { "content-type": "application/json" },
+      body,
+    );
+    expect(response.status).toBe(204);
+    expect((await reject(id)).data()).toMatchObject({
+      reason: "invalid_json",
+      data: "",
+      attributes: { a: "b" },
+    });
+  });
+});
+
+describe("concurrency", () => {
+  test("50 concurrent deliveries of one key end in the model's winner, redelivering errors", async () => {
+    const versions = Array.from({ length: 50 }, (_, index) => {
+      const response = `v${index}`;
+      return {
+        timestamp: now - 1000 + (index % 7),
+        response,
+        responseSha256: sha256(response),
+        messageId: messageId(),
+      };
+    });
+    const modes: Mode[] = ["structured", "binary", "push"];
+    let pending = versions;
+    let rounds = 0;
+    while (pending.length > 0 && rounds++ < 20) {
+      const results = await Promise.all(
+        pending.map(async (version, index) => {
+          const data = scanJson({ port: 8080, timestamp: version.timestamp, response: version.response });
+          const response = await deliver(server.url, modes[index % 3]!, {
+            data,
+            messageId: version.messageId,
+          });
+          return { version, ok: response.ok };
+        }),
+      );
+      pending = results.filter((result) => !result.ok).map((result) => result.version);
+    }
+    expect(pending).toEqual([]);
+    const winner = newestOf(versions)!;
+    expect((await service("1.1.1.7:8080:HTTP")).data()).toMatchObject({
+      response: winner.response,
+      messageId: winner.messageId,
+      scannedAt: new Timestamp(winner.timestamp, 0),
+    });
+  });
+});
