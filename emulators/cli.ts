@@ -1,0 +1,165 @@
+// `npm run emulators:embedded`: both embedded emulators in one process, for tests and tools on a laptop
+// without Java. Prints the environment to point clients at them, then a line containing "ready".
+// A development tool, never a production path.
+import { parseArgs } from "node:util";
+
+const usage = `Usage: npm run emulators:embedded -- [flags]
+
+Starts the embedded Firestore and Pub/Sub emulators (development tools; see the README for what they
+do not implement) and prints the environment variables that point clients at them.
+
+  --firestore-port N              Firestore port (default 8080; 0 picks a free one)
+  --pubsub-port N                 Pub/Sub port (default 8085; 0 picks a free one)
+  --host H                        address to listen on (default 127.0.0.1)
+  --project ID                    the only project Firestore accepts (default: any)
+  --data-dir DIR                  Firestore persistence: load at start, save at stop
+  --firestore-fail-rate R         fraction of Firestore RPCs answered UNAVAILABLE (0..1, default 0)
+  --firestore-lost-reply-rate R   fraction of commits applied whose reply is lost (0..1, default 0)
+  --pubsub-duplicate-rate R       fraction of deliveries made twice (0..1, default 0)
+  --pubsub-delay-ms N             random delay up to N ms before each delivery, which reorders (default 0)
+  -h, --help                      this text
+
+Ctrl-C stops both (and saves Firestore's data when --data-dir is given).`;
+
+class UsageError extends Error {}
+
+interface EmulatorsOptions {
+  firestorePort: number;
+  pubsubPort: number;
+  host: string;
+  projectId: string | undefined;
+  dataDir: string | undefined;
+  firestoreFailRate: number;
+  firestoreLostReplyRate: number;
+  pubsubDuplicateRate: number;
+  pubsubDelayMs: number;
+}
+
+/** Reads the command line; a bad value throws UsageError naming the flag. */
+function parseEmulatorsArgs(args: readonly string[]): EmulatorsOptions | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      strict: true,
+      options: {
+        "firestore-port": { type: "string", default: "8080" },
+        "pubsub-port": { type: "string", default: "8085" },
+        host: { type: "string", default: "127.0.0.1" },
+        project: { type: "string" },
+        "data-dir": { type: "string" },
+        "firestore-fail-rate": { type: "string", default: "0" },
+        "firestore-lost-reply-rate": { type: "string", default: "0" },
+        "pubsub-duplicate-rate": { type: "string", default: "0" },
+        "pubsub-delay-ms": { type: "string", default: "0" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return "help";
+  return {
+    firestorePort: port("--firestore-port", values["firestore-port"]),
+    pubsubPort: port("--pubsub-port", values["pubsub-port"]),
+    host: values.host,
+    projectId: values.project,
+    dataDir: values["data-dir"],
+    firestoreFailRate: rate("--firestore-fail-rate", values["firestore-fail-rate"]),
+    firestoreLostReplyRate: rate("--firestore-lost-reply-rate", values["firestore-lost-reply-rate"]),
+    pubsubDuplicateRate: rate("--pubsub-duplicate-rate", values["pubsub-duplicate-rate"]),
+    pubsubDelayMs: wholeNumber("--pubsub-delay-ms", values["pubsub-delay-ms"], 600_000),
+  };
+}
+
+function port(flag: string, text: string): number {
+  return wholeNumber(flag, text, 65535);
+}
+
+function wholeNumber(flag: string, text: string, maximum: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(value <= maximum))
+    throw new UsageError(`${flag} must be a whole number 0..${maximum}, got "${text}"`);
+  return value;
+}
+
+function rate(flag: string, text: string): number {
+  const value = /^(0|1|0?\.\d+|1\.0*)$/.test(text) ? Number(text) : NaN;
+  if (!(value >= 0 && value <= 1)) throw new UsageError(`${flag} must be a fraction 0..1, got "${text}"`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  let options;
+  try {
+    options = parseEmulatorsArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`emulators: ${error.message}\n\n${usage}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options === "help") {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  // Loaded in parallel: most of the start-up time is reading each package's protos.
+  const [firestoreModule, pubsubModule] = await Promise.all([
+    import("@scan-ingest/emulator-firestore"),
+    import("@scan-ingest/emulator-pubsub"),
+  ]);
+  const started = await Promise.allSettled([
+    firestoreModule.start({
+      port: options.firestorePort,
+      host: options.host,
+      projectId: options.projectId,
+      dataDir: options.dataDir,
+    }),
+    pubsubModule.start({ port: options.pubsubPort, host: options.host }),
+  ]);
+  const [firestoreResult, pubsubResult] = started;
+  if (firestoreResult.status === "rejected" || pubsubResult.status === "rejected") {
+    for (const result of started) if (result.status === "fulfilled") await result.value.stop();
+    const failure = (result: PromiseSettledResult<unknown>, name: string, flag: string, port: number) =>
+      result.status === "rejected"
+        ? `${name} could not listen on ${options.host}:${port} (${(result.reason as Error).message}); ` +
+          `free the port or choose another with ${flag}`
+        : undefined;
+    const messages = [
+      failure(firestoreResult, "Firestore", "--firestore-port", options.firestorePort),
+      failure(pubsubResult, "Pub/Sub", "--pubsub-port", options.pubsubPort),
+    ].filter(Boolean);
+    process.stderr.write(messages.map((message) => `emulators: ${message}\n`).join(""));
+    process.exitCode = 1;
+    return;
+  }
+  const firestore = firestoreResult.value;
+  const pubsub = pubsubResult.value;
+  firestore.faults.unavailableRate = options.firestoreFailRate;
+  firestore.faults.lostReplyRate = options.firestoreLostReplyRate;
+  pubsub.faults.duplicateRate = options.pubsubDuplicateRate;
+  pubsub.faults.maxDelayMs = options.pubsubDelayMs;
+
+  process.stdout.write(
+    [
+      `export FIRESTORE_EMULATOR_HOST=${firestore.host}`,
+      `export PUBSUB_EMULATOR_HOST=${pubsub.host}`,
+      `export GOOGLE_CLOUD_PROJECT=${options.projectId ?? "demo-scan"}`,
+      `emulators: ready (Firestore ${firestore.host}, Pub/Sub ${pubsub.host}); Ctrl-C stops them`,
+      "",
+    ].join("\n"),
+  );
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all([firestore.stop(), pubsub.stop()]);
+    process.stderr.write("emulators: stopped\n");
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+await main();

@@ -1,0 +1,100 @@
+// `npm run emulators:embedded` as a user runs it: a child process, then the real clients against what it prints.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { once } from "node:events";
+import { Firestore, v1 } from "@google-cloud/firestore";
+import { credentials } from "@grpc/grpc-js";
+import { PubSub } from "@google-cloud/pubsub";
+import { afterEach, describe, expect, test } from "vitest";
+
+const cli = new URL("../emulators/cli.ts", import.meta.url).pathname;
+const running: ChildProcessWithoutNullStreams[] = [];
+
+afterEach(() => {
+  for (const child of running.splice(0)) child.kill("SIGKILL");
+});
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, [cli, ...args]);
+  running.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, "exit").then(([code]) => code as number | null);
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", () => stdout.includes("ready") && resolve(stdout));
+    void exited.then((code) => reject(new Error(`exited ${code} before ready: ${stderr}`)));
+  });
+  ready.catch(() => {}); // awaited only by the tests that expect it
+  return { child, ready, exited, output: () => ({ stdout, stderr }) };
+}
+
+function exported(stdout: string, name: string): string {
+  const value = new RegExp(`^export ${name}=(\\S+)$`, "m").exec(stdout)?.[1];
+  if (!value) throw new Error(`no ${name} in ${stdout}`);
+  return value;
+}
+
+describe("npm run emulators:embedded", () => {
+  test("prints the environment for both emulators, which the real clients then use; SIGINT stops it", async () => {
+    const emulators = run(["--firestore-port", "0", "--pubsub-port", "0", "--project", "demo-cli"]);
+    const stdout = await emulators.ready;
+    const firestoreHost = exported(stdout, "FIRESTORE_EMULATOR_HOST");
+    const pubsubHost = exported(stdout, "PUBSUB_EMULATOR_HOST");
+    expect(exported(stdout, "GOOGLE_CLOUD_PROJECT")).toBe("demo-cli");
+
+    const firestore = new Firestore({ projectId: "demo-cli", host: firestoreHost, ssl: false });
+    await firestore.doc("services/1.1.1.1:80:HTTP").set({ port: 80 });
+    expect((await firestore.doc("services/1.1.1.1:80:HTTP").get()).get("port")).toBe(80);
+    await firestore.terminate();
+
+    const pubsub = new PubSub({ projectId: "demo-cli", apiEndpoint: pubsubHost, emulatorMode: true });
+    const [topic] = await pubsub.createTopic("cli-topic");
+    const [topics] = await pubsub.getTopics();
+    expect(topics.map((each) => each.name)).toContain(topic.name);
+    await pubsub.close();
+
+    emulators.child.kill("SIGINT");
+    expect(await emulators.exited).toBe(0);
+    expect(emulators.output().stderr).toContain("stopped");
+  });
+
+  test("applies the fault flags: every Firestore RPC fails with UNAVAILABLE at rate 1", async () => {
+    const emulators = run(["--firestore-port", "0", "--pubsub-port", "0", "--firestore-fail-rate", "1"]);
+    const firestoreHost = exported(await emulators.ready, "FIRESTORE_EMULATOR_HOST");
+    const [servicePath, port] = firestoreHost.split(":");
+    // The generated client with retries off, so the injected failure reaches the test at once
+    // (the Firestore SDK would retry UNAVAILABLE with backoff for minutes).
+    const client = new v1.FirestoreClient({
+      servicePath,
+      port: Number(port),
+      sslCreds: credentials.createInsecure(),
+    });
+    const name = "projects/demo-scan/databases/(default)/documents/services/x";
+    await expect(client.getDocument({ name }, { retry: { retryCodes: [] } })).rejects.toMatchObject({
+      code: 14,
+      message: expect.stringContaining("GetDocument"),
+    });
+    await client.close();
+  });
+
+  test.each([
+    [["--pubsub-port", "80000"], "--pubsub-port must be a whole number 0..65535"],
+    [["--firestore-fail-rate", "1.5"], "--firestore-fail-rate must be a fraction 0..1"],
+    [["--pubsub-delay-ms", "soon"], "--pubsub-delay-ms must be a whole number"],
+    [["--colour"], "--colour"],
+  ])("refuses %j with exit 2 and a message naming the flag", async (args, message) => {
+    const emulators = run(args);
+    expect(await emulators.exited).toBe(2);
+    expect(emulators.output().stderr).toContain(message);
+    expect(emulators.output().stderr).toContain("Usage:");
+  });
+
+  test("a port in use gives exit 1 and says which emulator and which flag", async () => {
+    const first = run(["--firestore-port", "0", "--pubsub-port", "0"]);
+    const busy = exported(await first.ready, "PUBSUB_EMULATOR_HOST").split(":")[1]!;
+    const second = run(["--firestore-port", "0", "--pubsub-port", busy]);
+    expect(await second.exited).toBe(1);
+    expect(second.output().stderr).toMatch(/Pub\/Sub could not listen on 127\.0\.0\.1:\d+.*--pubsub-port/);
+  });
+});
