@@ -1,0 +1,52 @@
+variable "project_id" {
+  description = "The Google Cloud project to deploy into."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the function, its trigger and its source bucket."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "firestore_location" {
+  description = "Location of the (default) Firestore database, when this configuration creates it."
+  type        = string
+  default     = "nam5"
+}
+
+variable "create_firestore_database" {
+  description = "Create the (default) Firestore database in native mode. Set false when the project already has one."
+  type        = bool
+  default     = true
+}
+
+variable "topic" {
+  description = "The topic the scanner publishes to."
+  type        = string
+  default     = "scan-topic"
+}
+
+variable "dead_letter_topic" {
+  description = "Where messages go after max_delivery_attempts failed deliveries."
+  type        = string
+  default     = "scan-dead-letter"
+}
+
+variable "max_delivery_attempts" {
+  description = "Deliveries before a message is dead-lettered (Pub/Sub allows 5..100)."
+  type        = number
+  default     = 5
+}
+
+variable "max_instances" {
+  description = "Upper bound on concurrently running function instances."
+  type        = number
+  default     = 20
+}
+
+variable "function_environment" {
+  description = "Extra configuration for the function (CONTRACT.md section 6), e.g. { MAX_CLOCK_SKEW_SECONDS = \"600\" }."
+  type        = map(string)
+  default     = {}
+}

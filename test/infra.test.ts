@@ -1,0 +1,108 @@
+// infra/*.tf parsed with HashiCorp's HCL parser (no terraform binary here): it must parse, every reference must
+// resolve, and what it deploys must be what the code builds — entry point, runtime, source, topic names.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "@cdktf/hcl2json";
+import { DEFAULT_TOPIC } from "@scan-ingest/scanner";
+import { beforeAll, describe, expect, test } from "vitest";
+import { defaultTopology } from "../cli/firebase-suite-topology.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const infra = join(root, "infra");
+
+type Block = Record<string, unknown>;
+type Config = {
+  resource: Record<string, Record<string, Block[]>>;
+  data: Record<string, Record<string, Block[]>>;
+  variable: Record<string, Block[]>;
+  output: Record<string, Block[]>;
+  locals: Block[];
+};
+
+let config: Config;
+let text: string;
+
+beforeAll(async () => {
+  const files = readdirSync(infra).filter((name) => name.endsWith(".tf"));
+  text = files.map((name) => readFileSync(join(infra, name), "utf8")).join("\n");
+  config = { resource: {}, data: {}, variable: {}, output: {}, locals: [] };
+  for (const name of files) {
+    const parsed = (await parse(name, readFileSync(join(infra, name), "utf8"))) as Partial<Config>;
+    for (const section of ["resource", "data", "variable", "output"] as const) {
+      for (const [key, value] of Object.entries(parsed[section] ?? {})) {
+        (config[section] as Record<string, unknown>)[key] = {
+          ...((config[section] as Record<string, object>)[key] ?? {}),
+          ...(value as object),
+        };
+      }
+    }
+    config.locals.push(...(parsed.locals ?? []));
+  }
+});
+
+const first = (blocks: unknown): Block => (blocks as Block[])[0]!;
+const variableDefault = (name: string) => first(config.variable[name]).default;
+
+describe("infra/ (Terraform)", () => {
+  test("every var., local., resource and data reference resolves to a declaration", () => {
+    const declaredLocals = new Set(config.locals.flatMap((block) => Object.keys(block)));
+    for (const [, name] of text.matchAll(/\bvar\.(\w+)/g))
+      expect(config.variable, `var.${name}`).toHaveProperty(name!);
+    for (const [, name] of text.matchAll(/\blocal\.(\w+)/g))
+      expect(declaredLocals, `local.${name}`).toContain(name);
+    for (const [, type, name] of text.matchAll(/\b(google_\w+|archive_\w+)\.(\w+)\b/g)) {
+      if (text.includes(`data.${type}.${name}`)) continue;
+      expect(config.resource[type!], `${type}.${name}`).toHaveProperty(name!);
+    }
+    for (const [, type, name] of text.matchAll(/\bdata\.(\w+)\.(\w+)/g)) {
+      expect(config.data[type!], `data.${type}.${name}`).toHaveProperty(name!);
+    }
+  });
+
+  test("every variable is used and documented", () => {
+    for (const [name, blocks] of Object.entries(config.variable)) {
+      expect(text, `var.${name} is never used`).toContain(`var.${name}`);
+      expect(first(blocks).description, `var.${name} has no description`).toBeTruthy();
+    }
+  });
+
+  test("deploys the built bundle with the registered entry point on the Node major the project targets", () => {
+    const fn = first(config.resource.google_cloudfunctions2_function!.ingest_scan);
+    const build = first(fn.build_config);
+    const nodeMajor = readFileSync(join(root, ".nvmrc"), "utf8").trim();
+    expect(build.runtime).toBe(`nodejs${nodeMajor}`);
+    expect(readFileSync(join(root, "functions/src/index.ts"), "utf8")).toContain(
+      `"${String(build.entry_point)}"`,
+    );
+    const archive = first(config.data.archive_file!.source);
+    expect(archive.source_dir).toBe("${path.module}/../functions/dist");
+    expect(readFileSync(join(root, "functions/build.ts"), "utf8")).toContain("dist");
+  });
+
+  test("is triggered by Pub/Sub messages on the scanner's topic, and failed deliveries are retried", () => {
+    const trigger = first(first(config.resource.google_cloudfunctions2_function!.ingest_scan).event_trigger);
+    expect(trigger.event_type).toBe("google.cloud.pubsub.topic.v1.messagePublished");
+    expect(trigger.retry_policy).toBe("RETRY_POLICY_RETRY");
+    expect(trigger.pubsub_topic).toBe("${google_pubsub_topic.scans.id}");
+    expect(first(config.resource.google_pubsub_topic!.scans).name).toBe("${var.topic}");
+    expect(variableDefault("topic")).toBe(DEFAULT_TOPIC);
+  });
+
+  test("dead letters go where the local pipeline sends them, after as many attempts", () => {
+    const local = defaultTopology("http://unused");
+    expect(variableDefault("dead_letter_topic")).toBe(local.deadLetterTopic);
+    expect(variableDefault("max_delivery_attempts")).toBe(local.maxDeliveryAttempts);
+    expect(first(config.resource.google_pubsub_subscription!.dead_letter).name).toBe(
+      "${var.dead_letter_topic}-sub",
+    );
+    expect(`${local.deadLetterTopic}-sub`).toBe(local.deadLetterSubscription);
+  });
+
+  test("the function runs as its own account with document access only", () => {
+    const service = first(first(config.resource.google_cloudfunctions2_function!.ingest_scan).service_config);
+    expect(service.service_account_email).toBe("${google_service_account.ingest.email}");
+    const grant = first(config.resource.google_project_iam_member!.ingest_firestore);
+    expect(grant.role).toBe("roles/datastore.user");
+    expect(grant.member).toBe("serviceAccount:${google_service_account.ingest.email}");
+  });
+});
