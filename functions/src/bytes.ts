@@ -2,13 +2,42 @@
 import { createHash } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 
-const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+const standardAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/** The 6-bit value of each ASCII character in the standard alphabet, -1 for any other. */
+const base64Values = Int8Array.from({ length: 128 }, (_, code) =>
+  standardAlphabet.indexOf(String.fromCharCode(code)),
+);
+const paddingCode = 0x3d; // "="
 
 /** Bytes of standard, padded base64 (RFC 4648 section 4, as Go encodes []byte), or undefined. */
 export function decodeStandardBase64(text: string): Buffer | undefined {
-  // The length rule and the pattern together refuse unpadded, URL-safe and whitespace-carrying text.
-  if (text.length % 4 !== 0 || !base64Pattern.test(text)) return undefined;
-  return Buffer.from(text, "base64");
+  // One checking pass instead of a regular expression plus Buffer.from: several times faster on the
+  // short responses every v1 message carries. Unpadded, URL-safe and whitespace-carrying text is refused.
+  const length = text.length;
+  if (length % 4 !== 0) return undefined;
+  const padding =
+    length === 0 || text.charCodeAt(length - 1) !== paddingCode
+      ? 0
+      : text.charCodeAt(length - 2) === paddingCode
+        ? 2
+        : 1;
+  const bytes = Buffer.allocUnsafe((length / 4) * 3 - padding);
+  let pending = 0;
+  let pendingBits = 0;
+  let written = 0;
+  for (let index = 0; index < length - padding; index++) {
+    const code = text.charCodeAt(index);
+    const value = code < 128 ? base64Values[code]! : -1;
+    if (value < 0) return undefined;
+    pending = ((pending << 6) | value) & 0xffff;
+    pendingBits += 6;
+    if (pendingBits >= 8) {
+      pendingBits -= 8;
+      bytes[written++] = pending >> pendingBits;
+    }
+  }
+  // Bits left over after the last byte are ignored, as Go's StdEncoding and Buffer.from do.
+  return bytes;
 }
 
 /** True when the bytes are well-formed UTF-8. */
