@@ -10,6 +10,8 @@ export type PushTopology = {
   /** Keeps what is dead-lettered, since a topic without subscriptions drops it. */
   deadLetterSubscription: string;
   maxDeliveryAttempts: number;
+  /** Redelivery backoff after a failure; default 1 s growing to 10 s. */
+  retryBackoffSeconds?: { minimum: number; maximum: number };
 };
 
 /** The topology of CONTRACT.md section 5 with the names. */
@@ -41,7 +43,10 @@ export async function ensurePushTopology(pubsub: PubSub, topology: PushTopology)
     pushConfig: { pushEndpoint: topology.endpoint },
     ackDeadlineSeconds: 60,
     // Quick local retries: a transient failure is redelivered after 1 s, then up to 10 s.
-    retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 10 } },
+    retryPolicy: {
+      minimumBackoff: duration(topology.retryBackoffSeconds?.minimum ?? 1),
+      maximumBackoff: duration(topology.retryBackoffSeconds?.maximum ?? 10),
+    },
   };
   const deadLetterPolicy = {
     deadLetterTopic: pubsub.topic(topology.deadLetterTopic).name,
@@ -65,6 +70,12 @@ export async function ensurePushTopology(pubsub: PubSub, topology: PushTopology)
     await pubsub.topic(topology.topic).createSubscription(topology.subscription, push);
   }
   return warnings;
+}
+
+/** A protobuf Duration. */
+function duration(seconds: number): { seconds: number; nanos: number } {
+  const whole = Math.floor(seconds);
+  return { seconds: whole, nanos: Math.round((seconds - whole) * 1e9) };
 }
 
 async function createIfMissing(create: () => Promise<unknown>): Promise<void> {

@@ -1,0 +1,109 @@
+// `npm start` flags: its own (instances, ports) taken out, the rest read by the scanner's own parseOptions.
+import {
+  OptionsError,
+  parseOptions,
+  USAGE as SCANNER_USAGE,
+  type ScannerOptions,
+} from "@scan-ingest/scanner";
+
+export interface StartOptions {
+  instances: number;
+  /** First function server port; 0: free ones. */
+  functionPort: number;
+  firestorePort: number;
+  pubsubPort: number;
+  /** Emulators to use instead of the embedded ones. */
+  firestoreHost: string | undefined;
+  pubsubHost: string | undefined;
+  scanner: ScannerOptions;
+}
+
+/** A flag with a value that cannot be used; the message names it. */
+export class StartUsageError extends Error {
+  override name = "StartUsageError";
+}
+
+export const DEFAULT_PORTS = { firestore: 8080, pubsub: 8085, function: 8090 } as const;
+const MAX_INSTANCES = 32;
+
+export const USAGE = `Usage: npm start -- [flags]
+
+Runs the whole pipeline on this machine: the Firestore and Pub/Sub emulators (embedded, or the ones
+FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST name), the built ingestScan under functions-framework fed by
+push subscription scan-sub, and the scanner. Shows what happens every second; Ctrl-C stops with a summary.
+
+  --instances N        function servers, each with its own push subscription (scan-sub, scan-sub-2, ...),
+                       so every message is processed N times (default 1, at most ${MAX_INSTANCES})
+  --function-port N    port of function server 1, the others follow (default ${DEFAULT_PORTS.function}; 0: free ports)
+  --firestore-port N   port of the embedded Firestore emulator (default ${DEFAULT_PORTS.firestore}; 0: a free one)
+  --pubsub-port N      port of the embedded Pub/Sub emulator (default ${DEFAULT_PORTS.pubsub}; 0: a free one)
+
+Scanner flags (default: one scan a second until Ctrl-C):
+${SCANNER_USAGE.split("\n")
+  .filter((line) => line.startsWith("  --") && !line.startsWith("  --help"))
+  .join("\n")}
+  --help               this text
+`;
+
+type OwnFlag = "instances" | "function-port" | "firestore-port" | "pubsub-port";
+const OWN_FLAGS: readonly OwnFlag[] = ["instances", "function-port", "firestore-port", "pubsub-port"];
+
+/** Reads the command line and environment; "help" when --help was asked for. */
+export function parseStartArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): StartOptions | "help" {
+  const own = new Map<OwnFlag, string>();
+  const rest: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index]!;
+    const flag = OWN_FLAGS.find((name) => argument === `--${name}` || argument.startsWith(`--${name}=`));
+    if (flag === undefined) {
+      rest.push(argument);
+    } else if (argument.includes("=")) {
+      own.set(flag, argument.slice(argument.indexOf("=") + 1));
+    } else {
+      const value = argv[++index];
+      if (value === undefined || value.startsWith("--"))
+        throw new StartUsageError(`--${flag} needs a value, e.g. --${flag} 2`);
+      own.set(flag, value);
+    }
+  }
+  let scanner: ScannerOptions | "help";
+  try {
+    scanner = parseOptions(rest, env);
+  } catch (error) {
+    if (error instanceof OptionsError) throw new StartUsageError(error.message);
+    throw error;
+  }
+  if (scanner === "help") return "help";
+
+  const whole = (flag: OwnFlag, low: number, high: number, fallback: number): number => {
+    const text = own.get(flag);
+    if (text === undefined) return fallback;
+    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value >= low && value <= high))
+      throw new StartUsageError(`--${flag}: expected a whole number from ${low} to ${high}, got "${text}"`);
+    return value;
+  };
+  const firestoreHost = nonEmpty(env.FIRESTORE_EMULATOR_HOST);
+  const pubsubHost = nonEmpty(env.PUBSUB_EMULATOR_HOST);
+  const options: StartOptions = {
+    instances: whole("instances", 1, MAX_INSTANCES, 1),
+    functionPort: whole("function-port", 0, 65535, DEFAULT_PORTS.function),
+    firestorePort: whole("firestore-port", 0, 65535, DEFAULT_PORTS.firestore),
+    pubsubPort: whole("pubsub-port", 0, 65535, DEFAULT_PORTS.pubsub),
+    firestoreHost,
+    pubsubHost,
+    scanner,
+  };
+  if (options.functionPort !== 0 && options.functionPort + options.instances - 1 > 65535)
+    throw new StartUsageError(
+      `--function-port: ${options.instances} servers from ${options.functionPort} pass 65535`,
+    );
+  return options;
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === undefined || text === "" ? undefined : text;
+}

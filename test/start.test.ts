@@ -1,0 +1,294 @@
+// `npm start` as a user runs it: `node cli/start.ts` in a child process, the scanner publishing a small
+// keyspace so keys collide and timestamps tie, the built function under functions-framework; then the stored
+// `services` collection is compared with the model computed from the scanner's --record file. Emulators: the
+// ones FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST name, else embedded ones started here.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Firestore } from "@google-cloud/firestore";
+import { toServiceDocument } from "@scan-ingest/functions/documents";
+import { documentKey } from "@scan-ingest/functions/key";
+import { newestOf } from "@scan-ingest/functions/order";
+import { decodeScan } from "@scan-ingest/functions/scan";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { formatStatus, formatSummary, ZERO } from "../cli/start-status.ts";
+
+const START = new URL("../cli/start.ts", import.meta.url).pathname;
+const project = "demo-scan";
+const external = {
+  firestore: process.env.FIRESTORE_EMULATOR_HOST || undefined,
+  pubsub: process.env.PUBSUB_EMULATOR_HOST || undefined,
+};
+let hosts: { firestore: string; pubsub: string };
+let db: Firestore;
+let directory: string;
+const stops: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), "npm-start-"));
+  let firestore = external.firestore;
+  let pubsub = external.pubsub;
+  if (firestore === undefined) {
+    const embedded = await (await import("@scan-ingest/emulator-firestore")).start({ port: 0 });
+    stops.push(() => embedded.stop());
+    firestore = embedded.host;
+  }
+  if (pubsub === undefined) {
+    const embedded = await (await import("@scan-ingest/emulator-pubsub")).start({ port: 0 });
+    stops.push(() => embedded.stop());
+    pubsub = embedded.host;
+  }
+  hosts = { firestore, pubsub };
+  db = new Firestore({
+    projectId: project,
+    host: firestore,
+    ssl: false,
+    customHeaders: { Authorization: "Bearer owner" },
+  });
+});
+
+afterAll(async () => {
+  await db?.terminate();
+  for (const stop of stops) await stop();
+  await rm(directory, { recursive: true, force: true });
+});
+
+type Finished = { code: number | null; stdout: string; stderr: string };
+type Running = { child: ChildProcess; finished: Promise<Finished>; output: () => string };
+
+/** `node cli/start.ts ARGS` with the environment a user would have; output collected. */
+function start(args: string[], env: Record<string, string | undefined>): Running {
+  const child = spawn(process.execPath, [START, ...args], {
+    env: { ...process.env, FIRESTORE_EMULATOR_HOST: undefined, PUBSUB_EMULATOR_HOST: undefined, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const finished = new Promise<Finished>((resolve) =>
+    child.on("close", (code) => resolve({ code, stdout, stderr })),
+  );
+  return { child, finished, output: () => stdout + stderr };
+}
+
+/** A run against this file's emulators, with its own topic and collections so runs never meet. */
+function startAgainstEmulators(name: string, args: string[]) {
+  const suffix = `${name}-${process.pid}-${Date.now().toString(36)}`;
+  const collections = { services: `services-start-${suffix}`, rejects: `rejects-start-${suffix}` };
+  const run = start(["--topic", `scan-topic-${suffix}`, "--function-port", "0", ...args], {
+    FIRESTORE_EMULATOR_HOST: hosts.firestore,
+    PUBSUB_EMULATOR_HOST: hosts.pubsub,
+    SERVICES_COLLECTION: collections.services,
+    REJECTS_COLLECTION: collections.rejects,
+  });
+  return { ...run, collections };
+}
+
+type Stored = { timestamp: number; responseSha256: string; response: string };
+
+/** Per key, the greatest (timestamp, sha256) of the recorded scans, computed with the function's own code. */
+async function modelFromRecord(path: string): Promise<{ messages: number; model: Map<string, Stored> }> {
+  const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line !== "");
+  const byKey = new Map<string, Stored[]>();
+  const limits = { nowSeconds: Math.floor(Date.now() / 1000), maxClockSkewSeconds: 3600 };
+  for (const line of lines) {
+    const { messageId, scan } = JSON.parse(line) as { messageId: string; scan: unknown };
+    const decoded = decodeScan(Buffer.from(JSON.stringify(scan)), limits);
+    if (!decoded.ok) throw new Error(`recorded scan ${messageId} does not decode: ${decoded.detail}`);
+    const document = toServiceDocument(decoded.scan, { messageId, publishTime: undefined }, 262_144);
+    const key = documentKey(decoded.scan);
+    const version = {
+      timestamp: document.scannedAt.seconds,
+      responseSha256: document.responseSha256,
+      response: document.response,
+    };
+    byKey.set(key, [...(byKey.get(key) ?? []), version]);
+  }
+  const model = new Map([...byKey].map(([key, versions]) => [key, newestOf(versions)!]));
+  return { messages: lines.length, model };
+}
+
+async function storedState(collection: string): Promise<Map<string, Stored>> {
+  const snapshot = await db.collection(collection).get();
+  return new Map(
+    snapshot.docs.map((doc) => [
+      doc.id,
+      {
+        timestamp: doc.get("scannedAt").seconds as number,
+        responseSha256: doc.get("responseSha256") as string,
+        response: doc.get("response") as string,
+      },
+    ]),
+  );
+}
+
+const summaryCount = (stdout: string, label: string): number => {
+  const match = new RegExp(`^  ${label} +(\\d+)`, "m").exec(stdout);
+  if (!match) throw new Error(`no "${label}" in the summary:\n${stdout}`);
+  return Number(match[1]);
+};
+
+const collidingScans = (record: string) => [
+  "--seed",
+  "collide",
+  "--count",
+  "300",
+  "--rate",
+  "5000",
+  "--ips",
+  "3",
+  "--ports",
+  "2",
+  "--services",
+  "HTTP,SSH",
+  "--record",
+  record,
+];
+
+describe.each([1, 3])("with %i function instance(s)", (instances) => {
+  test("stores, for every key, the greatest (timestamp, sha256) the scanner recorded, and accounts for every message", async () => {
+    const record = join(directory, `record-${instances}.jsonl`);
+    const run = startAgainstEmulators(`i${instances}`, [
+      ...collidingScans(record),
+      "--instances",
+      String(instances),
+    ]);
+    const { code, stdout, stderr } = await run.finished;
+    expect(code, stderr).toBe(0);
+
+    const { messages, model } = await modelFromRecord(record);
+    expect(messages).toBe(300);
+    expect(model.size).toBeGreaterThan(1);
+    expect(model.size).toBeLessThanOrEqual(12);
+    expect(await storedState(run.collections.services)).toEqual(model);
+
+    expect(stdout).toContain(`summary:`);
+    expect(summaryCount(stdout, "published")).toBe(messages);
+    const processed = ["stored", "stale", "duplicate"].map((label) => summaryCount(stdout, label));
+    expect(processed.reduce((sum, count) => sum + count, 0)).toBe(instances * messages);
+    expect(summaryCount(stdout, "stored")).toBeGreaterThanOrEqual(model.size);
+    expect(summaryCount(stdout, "rejected")).toBe(0);
+    expect(summaryCount(stdout, "dead-lettered")).toBe(0);
+    expect(stdout).toContain(`export FIRESTORE_EMULATOR_HOST=${hosts.firestore}\n`);
+    for (let index = 1; index <= instances; index++) {
+      const subscription = index === 1 ? "-sub" : `-sub-${index}`;
+      expect(stderr).toMatch(
+        new RegExp(
+          `function ${index} on http://127\\.0\\.0\\.1:\\d+ <- push subscription \\S+${subscription}\\n`,
+        ),
+      );
+    }
+  });
+});
+
+test("Ctrl-C mid-run stops the scanner, prints a summary, exits 0 and leaves no process behind", async () => {
+  // Its own emulators (embedded in the child) unless the environment names external ones.
+  const run = start(
+    [
+      "--rate",
+      "200",
+      "--function-port",
+      "0",
+      "--firestore-port",
+      "0",
+      "--pubsub-port",
+      "0",
+      "--instances",
+      "2",
+    ],
+    { FIRESTORE_EMULATOR_HOST: external.firestore, PUBSUB_EMULATOR_HOST: external.pubsub },
+  );
+  while (!run.output().includes("Ctrl-C stops")) {
+    if (run.child.exitCode !== null) throw new Error(run.output());
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(run.child.pid)], { encoding: "utf8" })
+    .split("\n")
+    .map((line) => Number(line.trim()))
+    .filter((pid) => pid > 0);
+  expect(children.length).toBeGreaterThanOrEqual(2); // the two function servers
+  run.child.kill("SIGINT");
+  const { code, stdout, stderr } = await run.finished;
+  expect(code, stderr).toBe(0);
+  expect(stdout).toContain("summary:");
+  expect(summaryCount(stdout, "published")).toBeGreaterThan(0);
+  const alive = children.filter((pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  expect(alive).toEqual([]);
+});
+
+describe("start-up failures", () => {
+  test.each([
+    [["--rate", "fast"], "--rate"],
+    [["--instances", "0"], "--instances"],
+    [["--bogus"], "--bogus"],
+    [["--function-port"], "--function-port"],
+  ])("%j exits 2 naming the flag", async (args, flag) => {
+    const { code, stderr } = await start(args, {}).finished;
+    expect(code).toBe(2);
+    expect(stderr).toContain(flag);
+  });
+
+  test("a function port in use exits 1 naming the port and the flag, and stops what it started", async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const run = start(["--function-port", String(port), "--count", "1"], {
+        FIRESTORE_EMULATOR_HOST: hosts.firestore,
+        PUBSUB_EMULATOR_HOST: hosts.pubsub,
+      });
+      const { code, stderr } = await run.finished;
+      expect(code).toBe(1);
+      expect(stderr).toContain(`port ${port}`);
+      expect(stderr).toContain("--function-port");
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test("an unreachable emulator exits 1 naming the variable that points at it", async () => {
+    const { code, stderr } = await start(["--count", "1"], {
+      FIRESTORE_EMULATOR_HOST: "127.0.0.1:1",
+      PUBSUB_EMULATOR_HOST: hosts.pubsub,
+    }).finished;
+    expect(code).toBe(1);
+    expect(stderr).toContain("127.0.0.1:1");
+    expect(stderr).toContain("FIRESTORE_EMULATOR_HOST");
+  });
+});
+
+describe("status line and summary", () => {
+  test("shows every count with its total and its rate over the last interval", () => {
+    const previous = { ...ZERO, published: 100, stored: 50 };
+    const now = { ...ZERO, published: 300, stored: 150, stale: 20, retried: 2, deadLettered: 1 };
+    expect(formatStatus(now, previous, 2, 12.7)).toBe(
+      "12s  published 300 (100/s)  stored 150 (50/s)  stale 20 (10/s)  duplicate 0 (0/s)  rejected 0 (0/s)  " +
+        "retried 2 (1/s)  dead-lettered 1 (1/s)",
+    );
+  });
+
+  test("the summary compares what was processed with instances × published", () => {
+    const counts = { ...ZERO, published: 10, stored: 12, stale: 5, duplicate: 3 };
+    const text = formatSummary({
+      counts,
+      instances: 2,
+      elapsedSeconds: 3,
+      publishSeconds: 1,
+      processSeconds: 2,
+      publishErrors: 0,
+    });
+    expect(text).toContain("  processed            20  of 20 (2 × published), 10/s end to end\n");
+    expect(text).toContain("  published            10  10/s while publishing\n");
+  });
+});
