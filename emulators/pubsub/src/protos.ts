@@ -1,27 +1,50 @@
 import { createRequire } from "node:module";
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+import type * as Protobuf from "protobufjs";
 
 // The client ships its protos as one JSON bundle that already holds every imported Google type.
 const require = createRequire(import.meta.url);
-const bundle: unknown = require("@google-cloud/pubsub/build/protos/protos.json");
+const bundle: Protobuf.INamespace = require("@google-cloud/pubsub/build/protos/protos.json");
 
-const definition = protoLoader.fromJSON(bundle as Parameters<typeof protoLoader.fromJSON>[0], {
-  keepCase: false,
+// The protobufjs that @grpc/proto-loader itself uses. proto-loader's fromJSON also builds descriptors
+// for every type in the bundle (reflection needs them, a server does not): most of each start.
+const protobuf: typeof Protobuf = createRequire(require.resolve("@grpc/proto-loader"))("protobufjs/light");
+
+const conversion: Protobuf.IConversionOptions = {
   longs: Number,
   enums: String,
   defaults: true,
   oneofs: true,
-});
+};
 
-interface PubSubPackage {
-  google: {
-    pubsub: { v1: { Publisher: grpc.ServiceClientConstructor; Subscriber: grpc.ServiceClientConstructor } };
-  };
+/** The grpc-js definition of one service, with the codecs @grpc/proto-loader would give it. */
+function serviceDefinition(root: Protobuf.Root, name: string): ServiceDefinition {
+  const service = root.lookupService(name);
+  const codec = (type: Protobuf.Type) => ({
+    serialize: (value: object) => Buffer.from(type.encode(type.fromObject(value)).finish()),
+    deserialize: (bytes: Buffer) => type.toObject(type.decode(bytes), conversion),
+  });
+  const definition: Record<string, MethodDefinition<object, object>> = {};
+  for (const method of service.methodsArray) {
+    method.resolve();
+    const request = codec(method.resolvedRequestType!);
+    const response = codec(method.resolvedResponseType!);
+    definition[method.name] = {
+      path: `/${name}/${method.name}`,
+      requestStream: method.requestStream === true,
+      responseStream: method.responseStream === true,
+      requestSerialize: request.serialize,
+      requestDeserialize: request.deserialize,
+      responseSerialize: response.serialize,
+      responseDeserialize: response.deserialize,
+      originalName: protobuf.util.camelCase(method.name),
+    };
+  }
+  return definition;
 }
 
-const loaded = grpc.loadPackageDefinition(definition) as unknown as PubSubPackage;
+const root = protobuf.Root.fromJSON(bundle);
 
 /** The gRPC service definitions of google.pubsub.v1, from the client's own protos. */
-export const publisherService = loaded.google.pubsub.v1.Publisher.service;
-export const subscriberService = loaded.google.pubsub.v1.Subscriber.service;
+export const publisherService = serviceDefinition(root, "google.pubsub.v1.Publisher");
+export const subscriberService = serviceDefinition(root, "google.pubsub.v1.Subscriber");
