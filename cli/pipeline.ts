@@ -5,14 +5,15 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, rename, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { join } from "node:path";
-import { PubSub, v1 } from "@google-cloud/pubsub";
+import { PubSub } from "@google-cloud/pubsub";
 import { stop as stopEsbuild } from "esbuild";
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
 import { buildFunction } from "../functions/build.ts";
-import { defaultTopology, ensurePushTopology } from "./firebase-suite-topology.ts";
+import { defaultTopology, ensurePushTopology, type PushTopology } from "./firebase-suite-topology.ts";
+import { emulator } from "./start-emulators.ts";
+import { createDeadLetterReader, watchDeadLetters, type DeadLetter } from "./start-dead-letters.ts";
 import {
   PipelineStartError,
   startFunctionServer,
@@ -23,6 +24,7 @@ import {
 
 export { PipelineStartError, parseOutcomeLine } from "./start-function.ts";
 export type { FunctionInstance, OutcomeEvent, OutputLine } from "./start-function.ts";
+export type { DeadLetter } from "./start-dead-letters.ts";
 export type EmbeddedFirestoreHandle = FirestoreEmulator;
 export type EmbeddedPubsubHandle = PubSubEmulator;
 
@@ -65,13 +67,6 @@ export interface Totals {
   deadLettered: number;
 }
 
-/** A dead-lettered message; `messageId` is its id on the dead-letter topic, the attributes say where it came from. */
-export interface DeadLetter {
-  messageId: string;
-  data: Buffer;
-  attributes: Record<string, string>;
-}
-
 export interface Pipeline {
   projectId: string;
   firestoreHost: string;
@@ -99,7 +94,6 @@ export interface Pipeline {
 const root = new URL("../", import.meta.url).pathname;
 const dist = join(root, "functions/dist");
 const DEFAULT_TOPIC = "scan-topic";
-const REACH_TIMEOUT_MS = 3_000;
 const TOPOLOGY_TIMEOUT_MS = 20_000;
 
 /** The Pub/Sub names for a topic: the issue's names for scan-topic, derived ones for any other. */
@@ -197,9 +191,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     for (const instance of instances) {
       // The topic in the path: functions-framework's push conversion takes the event's source from it.
       const endpoint = `http://127.0.0.1:${instance.port}/projects/${projectId}/topics/${names.topic}`;
-      const topology = { ...names, endpoint, subscription: instance.subscription };
-      if (options.retryBackoffSeconds)
-        Object.assign(topology, { retryBackoffSeconds: options.retryBackoffSeconds });
+      const topology: PushTopology = {
+        ...names,
+        endpoint,
+        subscription: instance.subscription,
+        ...(options.retryBackoffSeconds && { retryBackoffSeconds: options.retryBackoffSeconds }),
+      };
       const warnings = await withTimeout(
         ensurePushTopology(client, topology),
         TOPOLOGY_TIMEOUT_MS,
@@ -282,61 +279,6 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   }
 }
 
-type Emulator<T> = { host: string; embedded: T | undefined };
-type Embedded = { host: string; stop(): Promise<void> };
-
-/** The emulator at `host` once it answers, or a new embedded one on `port`. */
-async function emulator<T extends Embedded>(
-  kind: "firestore" | "pubsub",
-  host: string | undefined,
-  port: number | undefined,
-  start: (port: number) => Promise<T>,
-  stops: Array<() => Promise<void>>,
-): Promise<Emulator<T>> {
-  const name = kind === "firestore" ? "Firestore" : "Pub/Sub";
-  const variable = kind === "firestore" ? "FIRESTORE_EMULATOR_HOST" : "PUBSUB_EMULATOR_HOST";
-  if (host !== undefined) {
-    const problem = await unreachable(host);
-    if (problem !== undefined) {
-      throw new PipelineStartError(
-        kind,
-        `cannot reach the ${name} emulator at ${host} (${problem}): start it, or unset ${variable} ` +
-          `to use the embedded one`,
-      );
-    }
-    return { host, embedded: undefined };
-  }
-  try {
-    const embedded = await start(port ?? 0);
-    stops.push(() => embedded.stop());
-    return { host: embedded.host, embedded };
-  } catch (error) {
-    throw new PipelineStartError(
-      kind,
-      `the embedded ${name} emulator cannot listen on 127.0.0.1:${port ?? 0} ` +
-        `(${(error as Error).message}): the port is probably in use. Stop what uses it (an earlier ` +
-        `npm start or emulator?), choose another port, or set ${variable} to use a running emulator`,
-      { port: port ?? 0, cause: error },
-    );
-  }
-}
-
-/** Undefined when something accepts TCP connections at host:port, else why not. */
-async function unreachable(host: string): Promise<string | undefined> {
-  const match = /^\[?(.*?)\]?:(\d+)$/.exec(host);
-  if (!match) return `"${host}" is not host:port`;
-  return new Promise((resolve) => {
-    const socket = connect(Number(match[2]), match[1]!);
-    const done = (problem: string | undefined) => {
-      socket.destroy();
-      resolve(problem);
-    };
-    socket.once("connect", () => done(undefined));
-    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
-    socket.setTimeout(REACH_TIMEOUT_MS, () => done(`no answer within ${REACH_TIMEOUT_MS / 1000} s`));
-  });
-}
-
 /** Builds into a private directory, then moves each file into functions/dist (a rename replaces atomically). */
 async function buildDist(): Promise<void> {
   const staging = join(dist, `.build-${process.pid}-${randomUUID().slice(0, 8)}`);
@@ -386,82 +328,6 @@ async function detachPush(client: PubSub, instances: FunctionInstance[]): Promis
     3_000,
     () => new Error("modifyPushConfig timed out"),
   ).catch(() => undefined);
-}
-
-interface DeadLetterReader {
-  read(): Promise<DeadLetter[]>;
-  close(): Promise<void>;
-}
-
-/** Reads the dead-letter subscription without consuming it: pull until empty, then release every lease. */
-function createDeadLetterReader(client: PubSub, projectId: string, subscription: string): DeadLetterReader {
-  let subscriber: v1.SubscriberClient | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  const name = `projects/${projectId}/subscriptions/${subscription}`;
-  const readOnce = async (): Promise<DeadLetter[]> => {
-    // The same endpoint and insecure credentials the PubSub client worked out for the emulator.
-    subscriber ??= new v1.SubscriberClient(
-      client.options as ConstructorParameters<typeof v1.SubscriberClient>[0],
-    );
-    const found = new Map<string, DeadLetter>();
-    const ackIds: string[] = [];
-    try {
-      for (;;) {
-        const [response] = await subscriber.pull(
-          { subscription: name, maxMessages: 1000, returnImmediately: true },
-          { timeout: 10_000 },
-        );
-        const received = response.receivedMessages ?? [];
-        if (received.length === 0) break;
-        for (const { ackId, message } of received) {
-          if (ackId) ackIds.push(ackId);
-          const messageId = message?.messageId ?? "";
-          found.set(messageId, {
-            messageId,
-            data: Buffer.from(message?.data ?? new Uint8Array()),
-            attributes: { ...(message?.attributes ?? {}) },
-          });
-        }
-      }
-    } finally {
-      for (let start = 0; start < ackIds.length; start += 1000) {
-        const batch = ackIds.slice(start, start + 1000);
-        await subscriber.modifyAckDeadline({ subscription: name, ackIds: batch, ackDeadlineSeconds: 0 });
-      }
-    }
-    return [...found.values()];
-  };
-  return {
-    read() {
-      // One reader at a time: a second pull while the first holds the leases would miss those messages.
-      const result = queue.then(readOnce, readOnce);
-      queue = result.catch(() => undefined);
-      return result;
-    },
-    async close() {
-      await queue;
-      await subscriber?.close();
-    },
-  };
-}
-
-/** External emulators have no counters: count dead letters every few seconds, once deliveries have failed. */
-function watchDeadLetters(reader: DeadLetterReader, counts: Map<number, { failed: number }>) {
-  let count = 0;
-  let failures = 0;
-  let failedAt = 0;
-  const timer = setInterval(() => {
-    const now = [...counts.values()].reduce((sum, tally) => sum + tally.failed, 0);
-    if (now !== failures) [failures, failedAt] = [now, Date.now()];
-    // A message is dead-lettered right after its last failed attempt: look while failures are recent.
-    if (failures === 0 || Date.now() - failedAt > 30_000) return;
-    reader.read().then(
-      (letters) => (count = letters.length),
-      () => undefined,
-    );
-  }, 5_000);
-  timer.unref();
-  return { count: () => count, stop: () => clearInterval(timer) };
 }
 
 function writeToStderr(line: OutputLine): void {

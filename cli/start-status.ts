@@ -44,6 +44,13 @@ export function formatStatus(
   return [`${Math.floor(elapsedSeconds)}s`, ...parts].join("  ");
 }
 
+/** The status line within `width` characters: zero rates dropped first, then the end cut. */
+export function fitStatus(line: string, width: number): string {
+  if (line.length <= width) return line;
+  const shorter = line.replaceAll(" (0/s)", "");
+  return shorter.length <= width ? shorter : shorter.slice(0, Math.max(width, 0));
+}
+
 export interface SummaryFacts {
   counts: Counts;
   instances: number;

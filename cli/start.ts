@@ -4,7 +4,7 @@
 import { freshSeed, runScanner, type ScannerSummary } from "@scan-ingest/scanner";
 import { PipelineStartError, startPipeline, type OutputLine, type Pipeline } from "./pipeline.ts";
 import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "./start-args.ts";
-import { formatStatus, formatSummary, ZERO, type Counts } from "./start-status.ts";
+import { fitStatus, formatStatus, formatSummary, ZERO, type Counts } from "./start-status.ts";
 
 // Drain after the scanner stops: give up once nothing was processed for this long (retries back off to 10 s).
 const DRAIN_STALL_MS = 30_000;
@@ -213,8 +213,9 @@ function createScreen() {
     if (tty && status !== "") process.stderr.write("\r\x1b[2K");
   };
   const draw = () => {
-    if (tty && status !== "")
-      process.stderr.write(status.slice(0, Math.max(20, (process.stderr.columns ?? 200) - 1)));
+    // One character short of the width, or the terminal wraps and \r no longer returns to the start.
+    const width = (process.stderr.columns || 200) - 1;
+    if (tty && status !== "") process.stderr.write(fitStatus(status, width));
   };
   const print = (text: string) => {
     clear();

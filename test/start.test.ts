@@ -13,7 +13,7 @@ import { documentKey } from "@scan-ingest/functions/key";
 import { newestOf } from "@scan-ingest/functions/order";
 import { decodeScan } from "@scan-ingest/functions/scan";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { formatStatus, formatSummary, ZERO } from "../cli/start-status.ts";
+import { fitStatus, formatStatus, formatSummary, ZERO } from "../cli/start-status.ts";
 
 const START = new URL("../cli/start.ts", import.meta.url).pathname;
 const project = "demo-scan";
@@ -276,6 +276,15 @@ describe("status line and summary", () => {
       "12s  published 300 (100/s)  stored 150 (50/s)  stale 20 (10/s)  duplicate 0 (0/s)  rejected 0 (0/s)  " +
         "retried 2 (1/s)  dead-lettered 1 (1/s)",
     );
+  });
+
+  test("on a narrow terminal drops zero rates before cutting the line", () => {
+    const line = formatStatus({ ...ZERO, published: 50, stored: 50 }, ZERO, 1, 1);
+    expect(fitStatus(line, 200)).toBe(line);
+    expect(fitStatus(line, 110)).toBe(
+      "1s  published 50 (50/s)  stored 50 (50/s)  stale 0  duplicate 0  rejected 0  retried 0  dead-lettered 0",
+    );
+    expect(fitStatus(line, 30)).toHaveLength(30);
   });
 
   test("the summary compares what was processed with instances × published", () => {

@@ -1,0 +1,60 @@
+// The emulators of the local pipeline: the ones named (checked to answer), or embedded ones started here.
+import { connect } from "node:net";
+import { PipelineStartError } from "./start-function.ts";
+
+const REACH_TIMEOUT_MS = 3_000;
+
+type Emulator<T> = { host: string; embedded: T | undefined };
+type Embedded = { host: string; stop(): Promise<void> };
+
+/** The emulator at `host` once it answers, or a new embedded one on `port`. */
+export async function emulator<T extends Embedded>(
+  kind: "firestore" | "pubsub",
+  host: string | undefined,
+  port: number | undefined,
+  start: (port: number) => Promise<T>,
+  stops: Array<() => Promise<void>>,
+): Promise<Emulator<T>> {
+  const name = kind === "firestore" ? "Firestore" : "Pub/Sub";
+  const variable = kind === "firestore" ? "FIRESTORE_EMULATOR_HOST" : "PUBSUB_EMULATOR_HOST";
+  if (host !== undefined) {
+    const problem = await unreachable(host);
+    if (problem !== undefined) {
+      throw new PipelineStartError(
+        kind,
+        `cannot reach the ${name} emulator at ${host} (${problem}): start it, or unset ${variable} ` +
+          `to use the embedded one`,
+      );
+    }
+    return { host, embedded: undefined };
+  }
+  try {
+    const embedded = await start(port ?? 0);
+    stops.push(() => embedded.stop());
+    return { host: embedded.host, embedded };
+  } catch (error) {
+    throw new PipelineStartError(
+      kind,
+      `the embedded ${name} emulator cannot listen on 127.0.0.1:${port ?? 0} ` +
+        `(${(error as Error).message}): the port is probably in use. Stop what uses it (an earlier ` +
+        `npm start or emulator?), choose another port, or set ${variable} to use a running emulator`,
+      { port: port ?? 0, cause: error },
+    );
+  }
+}
+
+/** Undefined when something accepts TCP connections at host:port, else why not. */
+async function unreachable(host: string): Promise<string | undefined> {
+  const match = /^\[?(.*?)\]?:(\d+)$/.exec(host);
+  if (!match) return `"${host}" is not host:port`;
+  return new Promise((resolve) => {
+    const socket = connect(Number(match[2]), match[1]!);
+    const done = (problem: string | undefined) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.once("connect", () => done(undefined));
+    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
+    socket.setTimeout(REACH_TIMEOUT_MS, () => done(`no answer within ${REACH_TIMEOUT_MS / 1000} s`));
+  });
+}
