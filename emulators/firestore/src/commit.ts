@@ -62,8 +62,10 @@ export async function commit(db: Database, request: CommitRequest): Promise<Comm
   } else {
     response = await db.exclusive(singleWrite(db), keys, () => applyAll(db, writes));
   }
-  if (chance(db.faults.lostReplyRate))
+  if (chance(db.faults.lostReplyRate)) {
+    db.faults.injected.lostReplies++;
     throw unavailable("Injected fault: the commit was applied, its reply lost.");
+  }
   return response;
 }
 

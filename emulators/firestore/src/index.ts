@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { createCounters, type FirestoreCounters } from "./counters.ts";
 import { Database, defaultTiming, type Timing } from "./database.ts";
-import type { FirestoreFaults } from "./faults.ts";
+import { createFaults, type FirestoreFaults } from "./faults.ts";
 import { load, save } from "./persistence.ts";
 import { firestoreService } from "./protos.ts";
 import { firestoreImplementation } from "./server.ts";
@@ -45,7 +45,7 @@ export async function startWithTiming(
 ): Promise<FirestoreEmulator> {
   const hostname = options.host ?? "127.0.0.1";
   const counters = createCounters();
-  const faults: FirestoreFaults = { unavailableRate: 0, lostReplyRate: 0 };
+  const faults = createFaults();
   const db = new Database(counters, faults, timing);
   if (options.dataDir) await load(db, options.dataDir);
   const server = new Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });

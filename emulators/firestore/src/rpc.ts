@@ -11,7 +11,10 @@ export interface Gate {
 
 function enter(gate: Gate, method: string): void {
   gate.counters.rpcs[method] = (gate.counters.rpcs[method] ?? 0) + 1;
-  if (chance(gate.faults.unavailableRate)) throw unavailable(`Injected fault: ${method} is unavailable.`);
+  if (chance(gate.faults.unavailableRate)) {
+    gate.faults.injected.unavailable++;
+    throw unavailable(`Injected fault: ${method} is unavailable.`);
+  }
 }
 
 /** A unary handler from an async function; thrown ApiErrors become statuses. */

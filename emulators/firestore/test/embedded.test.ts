@@ -54,8 +54,9 @@ describe("embedded emulator only: counters", () => {
 });
 
 describe("embedded emulator only: faults", () => {
-  test("with an UNAVAILABLE rate of 1 every RPC fails before doing anything", async () => {
+  test("with an UNAVAILABLE rate of 1 every RPC fails before doing anything, and is counted", async () => {
     const name = `${database}/documents/${unique("faults")}/a`;
+    const injected = { ...emulator.faults.injected };
     emulator.faults.unavailableRate = 1;
     try {
       const write = raw.call("Commit", { database, writes: [{ update: { name, fields: {} } }] });
@@ -63,17 +64,21 @@ describe("embedded emulator only: faults", () => {
     } finally {
       emulator.faults.unavailableRate = 0;
     }
+    expect(emulator.faults.injected).toEqual({ ...injected, unavailable: injected.unavailable + 1 });
     expect(await codeOf(raw.call("GetDocument", { name }))).toBe(5);
   });
 
   test("a lost reply leaves the commit applied: the SDK's retried create then fails ALREADY_EXISTS", async () => {
     const ref = db.collection(unique("faults")).doc("a");
+    const lostBefore = emulator.faults.injected.lostReplies;
     emulator.faults.lostReplyRate = 1;
     try {
       expect(await codeOf(ref.create({ n: 1 }))).toBe(6);
     } finally {
       emulator.faults.lostReplyRate = 0;
     }
+    // The first Commit's reply was dropped; the retry failed ALREADY_EXISTS before it committed anything.
+    expect(emulator.faults.injected.lostReplies - lostBefore).toBe(1);
     expect((await ref.get()).get("n")).toBe(1);
   });
 });

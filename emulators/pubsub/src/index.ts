@@ -1,7 +1,7 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { Broker } from "./broker.ts";
 import { createCounters, type PubSubCounters } from "./counters.ts";
-import type { PubSubFaults } from "./faults.ts";
+import { createFaults, type PubSubFaults } from "./faults.ts";
 import { publisherService, subscriberService } from "./protos.ts";
 import { publisherImplementation } from "./publisher.ts";
 import { pullImplementation } from "./pull.ts";
@@ -32,7 +32,7 @@ export interface PubSubEmulator {
 /** Starts the embedded Pub/Sub emulator: Publisher and Subscriber over gRPC, push delivery over HTTP. */
 export async function start(options: PubSubEmulatorOptions = {}): Promise<PubSubEmulator> {
   const hostname = options.host ?? "127.0.0.1";
-  const faults: PubSubFaults = { duplicateRate: 0, maxDelayMs: 0 };
+  const faults = createFaults();
   const counters = createCounters((subscription) => broker.outstanding(subscription));
   const broker = new Broker(counters);
   const server = new Server({ "grpc.max_receive_message_length": 20 * 1024 * 1024 });

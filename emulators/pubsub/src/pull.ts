@@ -206,9 +206,10 @@ function maybeDuplicate(
   delivery: Delivery,
   faults: PubSubFaults,
 ): Delivery | undefined {
-  return faults.duplicateRate > 0 && Math.random() < faults.duplicateRate
-    ? state.queue.duplicate(delivery)
-    : undefined;
+  if (!(faults.duplicateRate > 0 && Math.random() < faults.duplicateRate)) return undefined;
+  const copy = state.queue.duplicate(delivery);
+  if (copy) faults.injected.duplicates++;
+  return copy;
 }
 
 function validDeadline(seconds: number, field: string): number {

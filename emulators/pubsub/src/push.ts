@@ -48,7 +48,10 @@ export function startPush(
       void send(delivery, delayMs, true);
       if (faults.duplicateRate > 0 && Math.random() < faults.duplicateRate) {
         const copy = state.queue.duplicate(delivery);
-        if (copy) void send(copy, Math.random() * faults.maxDelayMs, false);
+        if (copy) {
+          faults.injected.duplicates++;
+          void send(copy, Math.random() * faults.maxDelayMs, false);
+        }
       }
     }
   };

@@ -40,8 +40,9 @@ describe("fault injection and counters", () => {
     await endpoint.close();
   });
 
-  test("delivers every message twice when duplicateRate is 1", async () => {
+  test("delivers every message twice when duplicateRate is 1, and counts the copies it injected", async () => {
     emulator.faults.duplicateRate = 1;
+    const injectedBefore = emulator.faults.injected.duplicates;
     try {
       const endpoint = await pushEndpoint(() => 204);
       const [topic] = await pubsub.createTopic(unique("dup"));
@@ -55,6 +56,7 @@ describe("fault injection and counters", () => {
         counts.set(body.message.messageId, (counts.get(body.message.messageId) ?? 0) + 1);
       }
       expect(Object.fromEntries(counts)).toEqual(Object.fromEntries(ids.map((id) => [id, 2])));
+      expect(emulator.faults.injected.duplicates - injectedBefore).toBe(3);
       await endpoint.close();
     } finally {
       emulator.faults.duplicateRate = 0;
