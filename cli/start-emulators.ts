@@ -33,11 +33,12 @@ export async function emulator<T extends Embedded>(
     stops.push(() => embedded.stop());
     return { host: embedded.host, embedded };
   } catch (error) {
+    const message = (error as Error).message;
+    const why = message.includes("EADDRINUSE") ? "the port is in use" : `${message}; is the port in use?`;
     throw new PipelineStartError(
       kind,
-      `the embedded ${name} emulator cannot listen on 127.0.0.1:${port ?? 0} ` +
-        `(${(error as Error).message}): the port is probably in use. Stop what uses it (an earlier ` +
-        `npm start or emulator?), choose another port, or set ${variable} to use a running emulator`,
+      `the embedded ${name} emulator cannot listen on 127.0.0.1:${port ?? 0}: ${why}. Stop what uses it ` +
+        `(an earlier npm start or emulator?), choose another port, or set ${variable} to use a running emulator`,
       { port: port ?? 0, cause: error },
     );
   }
