@@ -1,0 +1,253 @@
+// The reliability suite's shell: the whole pipeline (cli/pipeline.ts) with the real Google clients, the
+// issue's faults, per-subscription accounting of every message, and the comparison with the model.
+// Emulators: FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST when set (e.g. Google's), else embedded ones.
+import { Firestore, Timestamp, type DocumentData } from "@google-cloud/firestore";
+import { PubSub } from "@google-cloud/pubsub";
+import { startPipeline, type DeadLetter, type OutcomeEvent, type Pipeline } from "../../cli/pipeline.ts";
+import type { ExpectedState, PublishedMessage } from "./model.ts";
+
+const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST || undefined;
+const pubsubHost = process.env.PUBSUB_EMULATOR_HOST || undefined;
+
+/** Fault injection needs both embedded emulators; against others the suite runs without faults. */
+export const faultsAvailable = firestoreHost === undefined && pubsubHost === undefined;
+/** The words test titles use for the run's conditions. */
+export const underFaults = faultsAvailable
+  ? "under 30 % duplicates, reordering, 20 % UNAVAILABLE and 10 % lost commit replies"
+  : "without faults (external emulators: fault injection needs the embedded ones)";
+
+/** The issue's faults (section 1 of issue 6). */
+export const FAULTS = { duplicateRate: 0.3, maxDelayMs: 200, unavailableRate: 0.2, lostReplyRate: 0.1 };
+
+export interface Run {
+  pipeline: Pipeline;
+  /** Every outcome line of every function server, in arrival order. */
+  outcomes: OutcomeEvent[];
+  services: string;
+  rejects: string;
+  /** The function servers' other output, for failure messages. */
+  output: string[];
+  /** Publishes in order; resolves with the message ids in the same order. */
+  publish(messages: ReadonlyArray<{ data: Buffer; attributes?: Record<string, string> }>): Promise<string[]>;
+  /** Every document of a collection by id. */
+  read(collection: string): Promise<Map<string, DocumentData>>;
+  stop(): Promise<void>;
+}
+
+/** Starts the pipeline with collections (and, on a shared emulator, a topic) of its own. */
+export async function startRun(
+  name: string,
+  options: { instances: number; retryBackoffSeconds?: { minimum: number; maximum: number } },
+): Promise<Run> {
+  const suffix = `${name}-${process.pid}-${Date.now().toString(36)}`;
+  const services = `services-${suffix}`;
+  const rejects = `rejects-${suffix}`;
+  const outcomes: OutcomeEvent[] = [];
+  const output: string[] = [];
+  const pipeline = await startPipeline({
+    instances: options.instances,
+    ...(firestoreHost && { firestoreHost }),
+    ...(pubsubHost && { pubsubHost }),
+    ...(pubsubHost && { topic: `scan-topic-${suffix}` }),
+    functionEnv: { SERVICES_COLLECTION: services, REJECTS_COLLECTION: rejects },
+    retryBackoffSeconds: options.retryBackoffSeconds ?? { minimum: 0.2, maximum: 2 },
+    onOutcome: (event) => outcomes.push(event),
+    onOutput: (line) => {
+      output.push(`${line.instance ?? "pipeline"} ${line.stream}: ${line.text}`);
+      if (output.length > 400) output.splice(0, 200);
+    },
+  });
+  const client = new PubSub({
+    projectId: pipeline.projectId,
+    apiEndpoint: pipeline.pubsubHost,
+    emulatorMode: true,
+    universeDomain: "googleapis.com",
+  });
+  // "Bearer owner" lets Google's emulator read past the deny-all rules; the embedded one ignores it.
+  const reader = new Firestore({
+    projectId: pipeline.projectId,
+    host: pipeline.firestoreHost,
+    ssl: false,
+    customHeaders: { Authorization: "Bearer owner" },
+  });
+  const topic = client.topic(pipeline.topic, { batching: { maxMessages: 500, maxMilliseconds: 20 } });
+  return {
+    pipeline,
+    outcomes,
+    services,
+    rejects,
+    output,
+    publish: (messages) =>
+      Promise.all(
+        messages.map((message) =>
+          topic.publishMessage({
+            data: message.data,
+            ...(message.attributes && { attributes: message.attributes }),
+          }),
+        ),
+      ),
+    async read(collection) {
+      const snapshot = await reader.collection(collection).get();
+      return new Map(snapshot.docs.map((document) => [document.id, document.data()]));
+    },
+    async stop() {
+      await client.close().catch(() => undefined);
+      await reader.terminate().catch(() => undefined);
+      await pipeline.stop();
+    },
+  };
+}
+
+/** Turns the issue's faults on (embedded emulators only); returns false when they are not available. */
+export function turnFaultsOn(pipeline: Pipeline): boolean {
+  if (!pipeline.firestore || !pipeline.pubsub) return false;
+  pipeline.pubsub.faults.duplicateRate = FAULTS.duplicateRate;
+  pipeline.pubsub.faults.maxDelayMs = FAULTS.maxDelayMs;
+  pipeline.firestore.faults.unavailableRate = FAULTS.unavailableRate;
+  pipeline.firestore.faults.lostReplyRate = FAULTS.lostReplyRate;
+  return true;
+}
+
+/** Turns every fault off, so reading the final state is not itself faulted. */
+export function turnFaultsOff(pipeline: Pipeline): void {
+  if (pipeline.pubsub) Object.assign(pipeline.pubsub.faults, { duplicateRate: 0, maxDelayMs: 0 });
+  if (pipeline.firestore) Object.assign(pipeline.firestore.faults, { unavailableRate: 0, lostReplyRate: 0 });
+}
+
+/** Where every (subscription, message) pair ended. */
+export interface Accounting {
+  /** "instance N: messageId" pairs with no acknowledged outcome and no dead letter: lost. */
+  lost: string[];
+  /** Messages some instance acknowledged (stored, stale, duplicate or rejected). */
+  processed: Set<string>;
+  /** Messages no instance acknowledged: each one dead-lettered from every subscription. */
+  deadLetteredEverywhere: Set<string>;
+  /** Dead letters of this run, per source subscription. */
+  deadLetters: number;
+  /** Deliveries a function answered with an error (retried by Pub/Sub). */
+  failedOutcomes: number;
+  /** Acknowledged outcomes of messages this run did not publish: must be none. */
+  strangers: string[];
+}
+
+/** Accounts for every published message on every instance's subscription. */
+export function account(run: Run, messageIds: readonly string[], deadLetters: DeadLetter[]): Accounting {
+  const published = new Set(messageIds);
+  const acked = new Map<number, Set<string>>();
+  let failedOutcomes = 0;
+  const strangers: string[] = [];
+  for (const event of run.outcomes) {
+    if (event.outcome === "failed") {
+      failedOutcomes++;
+      continue;
+    }
+    if (event.messageId === undefined || !published.has(event.messageId)) {
+      strangers.push(`instance ${event.instance}: ${event.outcome} ${event.messageId ?? "(no messageId)"}`);
+      continue;
+    }
+    const set = acked.get(event.instance) ?? new Set<string>();
+    set.add(event.messageId);
+    acked.set(event.instance, set);
+  }
+  const lettered = new Map<string, Set<string>>();
+  let ours = 0;
+  for (const letter of deadLetters) {
+    if (!published.has(letter.messageId)) continue;
+    ours++;
+    const source = letter.attributes.CloudPubSubDeadLetterSourceSubscription ?? "";
+    const short = source.slice(source.lastIndexOf("/") + 1);
+    const set = lettered.get(short) ?? new Set<string>();
+    set.add(letter.messageId);
+    lettered.set(short, set);
+  }
+  const lost: string[] = [];
+  const processed = new Set<string>();
+  for (const instance of run.pipeline.instances) {
+    const ackedHere = acked.get(instance.index) ?? new Set<string>();
+    const letteredHere = lettered.get(instance.subscription) ?? new Set<string>();
+    for (const id of messageIds) {
+      if (ackedHere.has(id)) processed.add(id);
+      else if (!letteredHere.has(id)) lost.push(`instance ${instance.index}: ${id}`);
+    }
+  }
+  const deadLetteredEverywhere = new Set(messageIds.filter((id) => !processed.has(id)));
+  return { lost, processed, deadLetteredEverywhere, deadLetters: ours, failedOutcomes, strangers };
+}
+
+/** Every way `services` and `rejects` differ from the model; empty when they match exactly. */
+export async function differences(run: Run, expected: ExpectedState): Promise<string[]> {
+  const problems: string[] = [];
+  const services = await run.read(run.services);
+  for (const [key, model] of expected.services) {
+    const stored = services.get(key);
+    if (stored === undefined) {
+      problems.push(`services/${key} is missing`);
+      continue;
+    }
+    const scannedAt = stored.scannedAt instanceof Timestamp ? stored.scannedAt.seconds : stored.scannedAt;
+    const actual = {
+      ip: stored.ip,
+      port: stored.port,
+      service: stored.service,
+      response: stored.response,
+      responseSize: stored.responseSize,
+      responseSha256: stored.responseSha256,
+      responseTruncated: stored.responseTruncated,
+      scannedAt,
+    };
+    const wanted = {
+      ip: model.ip,
+      port: model.port,
+      service: model.service,
+      response: model.response,
+      responseSize: model.responseSize,
+      responseSha256: model.responseSha256,
+      responseTruncated: false,
+      scannedAt: model.scannedAt,
+    };
+    if (JSON.stringify(actual) !== JSON.stringify(wanted))
+      problems.push(`services/${key} is ${JSON.stringify(actual)}, the model says ${JSON.stringify(wanted)}`);
+    const dataVersion = model.winners.get(String(stored.messageId));
+    if (dataVersion === undefined)
+      problems.push(
+        `services/${key} came from ${stored.messageId}, not from one of the winners ${[...model.winners.keys()].join(", ")}`,
+      );
+    else if (stored.dataVersion !== dataVersion)
+      problems.push(
+        `services/${key} has dataVersion ${stored.dataVersion}; its message ${stored.messageId} had ${dataVersion}`,
+      );
+    if (!(stored.updatedAt instanceof Timestamp) || !(stored.publishTime instanceof Timestamp))
+      problems.push(`services/${key} lacks updatedAt or publishTime`);
+  }
+  for (const key of services.keys())
+    if (!expected.services.has(key)) problems.push(`services/${key} is not in the model`);
+
+  const rejects = await run.read(run.rejects);
+  for (const [messageId, reason] of expected.rejects) {
+    const stored = rejects.get(messageId);
+    if (stored === undefined) problems.push(`rejects/${messageId} (${reason}) is missing`);
+    else if (stored.reason !== reason)
+      problems.push(
+        `rejects/${messageId} says ${stored.reason}, the contract says ${reason}: ${stored.detail}`,
+      );
+  }
+  for (const id of rejects.keys())
+    if (!expected.rejects.has(id))
+      problems.push(`rejects/${id} is not in the model (${rejects.get(id)?.reason})`);
+  return problems;
+}
+
+/** The messages the model runs on: those some instance processed (the others sit in the dead-letter topic). */
+export function processedMessages(
+  published: ReadonlyArray<PublishedMessage>,
+  accounting: Accounting,
+): PublishedMessage[] {
+  return published.filter((message) => accounting.processed.has(message.messageId));
+}
+
+/** A one-line summary of a run for the log and the README. */
+export function figures(fields: Record<string, string | number>): string {
+  return Object.entries(fields)
+    .map(([name, value]) => `${name} ${value}`)
+    .join(", ");
+}

@@ -1,0 +1,95 @@
+// The model: what `services` and `rejects` must hold after every message was delivered any number of times
+// in any order. Written from CONTRACT.md sections 2 and 3, independently of functions/src.
+import { createHash } from "node:crypto";
+import type { Scan } from "@scan-ingest/scanner";
+import type { Reason } from "@scan-ingest/functions/scan";
+
+/** One published message as the model sees it: valid (`scan`) or broken (`reason`). */
+export interface PublishedMessage {
+  messageId: string;
+  scan?: Scan;
+  reason?: Reason;
+}
+
+/** The deterministic fields of `services/{key}` (CONTRACT.md section 3) and who may have written them. */
+export interface ExpectedService {
+  key: string;
+  ip: string;
+  port: number;
+  service: string;
+  response: string;
+  responseSize: number;
+  responseSha256: string;
+  scannedAt: number;
+  /** Every message carrying the winning (timestamp, sha), with its data version: the first to arrive wins. */
+  winners: Map<string, 1 | 2>;
+  /** Distinct (timestamp, sha) pairs offered for this key: the most writes it can ever cost. */
+  versions: number;
+}
+
+export interface ExpectedState {
+  services: Map<string, ExpectedService>;
+  /** rejects/{messageId} → reason. */
+  rejects: Map<string, Reason>;
+  /** The sum of `versions`: no run may write `services` more often (each write strictly raises a version). */
+  maxServiceWrites: number;
+}
+
+/** `{ip}:{port}:{SERVICE}`; the workload draws IPv4 only, already canonical. */
+export function keyOf(scan: Scan): string {
+  return `${scan.ip}:${scan.port}:${scan.service.toUpperCase()}`;
+}
+
+export function responseBytes(scan: Scan): Buffer {
+  return scan.data_version === 1
+    ? Buffer.from(scan.data.response_bytes_utf8, "base64")
+    : Buffer.from(scan.data.response_str, "utf8");
+}
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/** Compares (timestamp, sha) left to right: negative when a is older. */
+function compare(a: { scannedAt: number; responseSha256: string }, b: typeof a): number {
+  if (a.scannedAt !== b.scannedAt) return a.scannedAt - b.scannedAt;
+  return a.responseSha256 === b.responseSha256 ? 0 : a.responseSha256 < b.responseSha256 ? -1 : 1;
+}
+
+/** The state the contract promises for these messages, whatever the delivery order and count. */
+export function expectedState(messages: Iterable<PublishedMessage>): ExpectedState {
+  const services = new Map<string, ExpectedService>();
+  const versions = new Map<string, Set<string>>();
+  const rejects = new Map<string, Reason>();
+  for (const { messageId, scan, reason } of messages) {
+    if (scan === undefined) {
+      if (reason === undefined) throw new Error(`message ${messageId} is neither valid nor broken`);
+      rejects.set(messageId, reason);
+      continue;
+    }
+    const bytes = responseBytes(scan);
+    const offered = {
+      key: keyOf(scan),
+      ip: scan.ip,
+      port: scan.port,
+      service: scan.service.toUpperCase(),
+      response: bytes.toString("utf8"),
+      responseSize: bytes.length,
+      responseSha256: sha256(bytes),
+      scannedAt: scan.timestamp,
+      winners: new Map([[messageId, scan.data_version]]),
+      versions: 0,
+    };
+    const seen = versions.get(offered.key) ?? new Set<string>();
+    seen.add(`${offered.scannedAt}/${offered.responseSha256}`);
+    versions.set(offered.key, seen);
+    const stored = services.get(offered.key);
+    const order = stored === undefined ? 1 : compare(offered, stored);
+    if (order > 0) services.set(offered.key, offered);
+    else if (order === 0) stored!.winners.set(messageId, scan.data_version);
+  }
+  let maxServiceWrites = 0;
+  for (const [key, service] of services) {
+    service.versions = versions.get(key)!.size;
+    maxServiceWrites += service.versions;
+  }
+  return { services, rejects, maxServiceWrites };
+}

@@ -1,0 +1,40 @@
+// How big the reliability suite runs: small inside `npm test`, full under `npm run test:reliability`
+// (RELIABILITY_SCALE=full). Same code, different numbers.
+
+/** True under `npm run test:reliability`. */
+export const full = process.env.RELIABILITY_SCALE === "full";
+
+export interface Scale {
+  name: "small" | "full";
+  /** Messages of the model-checked workload, per run. */
+  messages: number;
+  /** The keyspace: addresses from 1.1.1.0, ports from 0; services are fixed. */
+  ips: number;
+  ports: number;
+  /** Messages of the crash run. */
+  crashMessages: number;
+  /** How long one run may take to drain before the test fails saying what is left. */
+  drainTimeoutMs: number;
+  /** Time limit of one model-check or crash test. */
+  testTimeoutMs: number;
+}
+
+export const scale: Scale = full
+  ? {
+      name: "full",
+      messages: 4000,
+      ips: 6,
+      ports: 8,
+      crashMessages: 3000,
+      drainTimeoutMs: 360_000,
+      testTimeoutMs: 480_000,
+    }
+  : {
+      name: "small",
+      messages: 300,
+      ips: 3,
+      ports: 3,
+      crashMessages: 240,
+      drainTimeoutMs: 90_000,
+      testTimeoutMs: 150_000,
+    };
