@@ -7,13 +7,21 @@ import { build } from "esbuild";
 const here = new URL(".", import.meta.url).pathname;
 const framework = "@google-cloud/functions-framework";
 
+export interface BuildOptions {
+  /** The module that registers the function; default src/index.ts (the benchmarks bundle others alike). */
+  entryPoint?: string;
+}
+
 /** Build into `outdir` (functions/dist by default); returns the bundle's size in bytes. */
-export async function buildFunction(outdir = join(here, "dist")): Promise<number> {
+export async function buildFunction(
+  outdir = join(here, "dist"),
+  options: BuildOptions = {},
+): Promise<number> {
   const manifest = JSON.parse(await readFile(join(here, "package.json"), "utf8"));
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   const result = await build({
-    entryPoints: [join(here, "src/index.ts")],
+    entryPoints: [options.entryPoint ?? join(here, "src/index.ts")],
     outfile: join(outdir, "index.js"),
     bundle: true,
     platform: "node",

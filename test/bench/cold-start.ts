@@ -1,0 +1,101 @@
+// coldStart.*: process start -> first message stored, for the built bundle, the unbundled sources and a
+// minimal bundled function; several alternating repetitions, medians.
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { start as startFirestore } from "@scan-ingest/emulator-firestore";
+import { buildFunction } from "../../functions/build.ts";
+import { alternate, deliverPush, median, progress, repositoryRoot, startFramework } from "./measure.ts";
+
+export interface ColdStartFigures {
+  ratio: number;
+  overhead: number;
+  ms: number;
+  unbundledMs: number;
+  minimalMs: number;
+  bundleBytes: number;
+  repetitions: number;
+}
+
+/** Builds a function into a fresh directory that sees the repository's node_modules, as an install would. */
+export async function buildInto(
+  prefix: string,
+  entryPoint?: string,
+): Promise<{ dir: string; bytes: number }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const bytes = await buildFunction(dir, entryPoint === undefined ? {} : { entryPoint });
+  await symlink(join(repositoryRoot, "node_modules"), join(dir, "node_modules"));
+  return { dir, bytes };
+}
+
+/** The built bundle and the minimal function, each in a directory of its own. */
+export interface Builds {
+  dist: { dir: string; bytes: number };
+  minimal: { dir: string; bytes: number };
+  remove(): Promise<void>;
+}
+
+export async function buildBoth(): Promise<Builds> {
+  progress("building functions/dist and the minimal function (functions/build.ts)");
+  const dist = await buildInto("bench-dist-");
+  const minimal = await buildInto("bench-minimal-", join(repositoryRoot, "test/bench/minimal-function.ts"));
+  return {
+    dist,
+    minimal,
+    async remove() {
+      await rm(dist.dir, { recursive: true, force: true });
+      await rm(minimal.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function benchColdStart(options: {
+  builds: Builds;
+  repetitions: number;
+}): Promise<ColdStartFigures> {
+  const { dist, minimal } = options.builds;
+  const firestore = await startFirestore({ port: 0 });
+  const env = { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: "demo-scan" };
+  let delivery = 0;
+  /** Milliseconds from spawning the server to the answer to its first message (stored before it answers). */
+  const coldStart = async (source: string) => {
+    const started = performance.now();
+    const server = await startFramework({ source, env });
+    delivery++;
+    const data = JSON.stringify({
+      ip: "10.9.9.9",
+      port: delivery,
+      service: "COLD",
+      timestamp: Math.floor(Date.now() / 1000),
+      data_version: 2,
+      data: { response_str: "first message" },
+    });
+    const status = await deliverPush(server.url, data, `cold-${delivery}`);
+    const elapsed = performance.now() - started;
+    await server.stop();
+    if (status !== 204) throw new Error(`first message to ${source} answered ${status}:\n${server.output()}`);
+    return elapsed;
+  };
+  try {
+    progress(`cold start: ${options.repetitions} alternating repetitions of 3 variants`);
+    const times = await alternate(options.repetitions, {
+      dist: () => coldStart(dist.dir),
+      unbundled: () => coldStart(join(repositoryRoot, "functions/src/index.ts")),
+      minimal: () => coldStart(minimal.dir),
+    });
+    const ms = median(times.dist);
+    const unbundledMs = median(times.unbundled);
+    const minimalMs = median(times.minimal);
+    return {
+      ratio: ms / unbundledMs,
+      overhead: ms / minimalMs,
+      ms,
+      unbundledMs,
+      minimalMs,
+      bundleBytes: dist.bytes,
+      repetitions: options.repetitions,
+    };
+  } finally {
+    await firestore.stop();
+  }
+}

@@ -1,0 +1,81 @@
+// A child process that drives one load run and reports its duration: either push deliveries to a
+// function server over HTTP, or the same get+set transactions straight through the Firestore SDK.
+// Both run here, in a process of their own, so the emulator's process serves them alike.
+import { FieldValue, Firestore, Timestamp } from "@google-cloud/firestore";
+import { toServiceDocument } from "@scan-ingest/functions/documents";
+import { decodeScan } from "@scan-ingest/functions/scan";
+import { deliverPush, inParallel } from "./measure.ts";
+
+export interface LoadMessage {
+  data: string;
+  messageId: string;
+}
+
+export type LoadRequest =
+  | { mode: "http"; url: string; concurrency: number; messages: LoadMessage[] }
+  | { mode: "sdk"; firestoreHost: string; collection: string; concurrency: number; messages: LoadMessage[] };
+
+export interface LoadResult {
+  elapsedMs: number;
+  failures: number;
+}
+
+let firestore: Firestore | undefined;
+
+/** What the function would write for each message: the same document, so the transactions match. */
+function documentsOf(messages: LoadMessage[]) {
+  const now = Math.floor(Date.now() / 1000);
+  return messages.map(({ data, messageId }) => {
+    const decoded = decodeScan(Buffer.from(data, "utf8"), { nowSeconds: now, maxClockSkewSeconds: 3600 });
+    if (!decoded.ok) throw new Error(`bench message does not decode: ${decoded.detail}`);
+    const publishTime = { seconds: now, nanoseconds: 0 };
+    const document = toServiceDocument(decoded.scan, { messageId, publishTime }, 262144);
+    const key = `${document.ip}:${document.port}:${document.service}`;
+    return {
+      key,
+      fields: {
+        ...document,
+        scannedAt: new Timestamp(document.scannedAt.seconds, 0),
+        publishTime: new Timestamp(publishTime.seconds, 0),
+      },
+    };
+  });
+}
+
+async function run(request: LoadRequest): Promise<LoadResult> {
+  let failures = 0;
+  if (request.mode === "http") {
+    const started = performance.now();
+    await inParallel(request.messages, request.concurrency, async ({ data, messageId }) => {
+      if ((await deliverPush(request.url, data, messageId)) !== 204) failures++;
+    });
+    return { elapsedMs: performance.now() - started, failures };
+  }
+  firestore ??= new Firestore({ projectId: "demo-scan", host: request.firestoreHost, ssl: false });
+  const collection = firestore.collection(request.collection);
+  const documents = documentsOf(request.messages);
+  const started = performance.now();
+  await inParallel(documents, request.concurrency, async ({ key, fields }) => {
+    const reference = collection.doc(key);
+    try {
+      await firestore!.runTransaction(async (transaction) => {
+        await transaction.get(reference);
+        transaction.set(reference, { ...fields, updatedAt: FieldValue.serverTimestamp() });
+      });
+    } catch {
+      failures++;
+    }
+  });
+  return { elapsedMs: performance.now() - started, failures };
+}
+
+process.on("message", (request: LoadRequest) => {
+  run(request).then(
+    (result) => process.send!(result),
+    (error: unknown) => process.send!({ error: String((error as Error).stack ?? error) }),
+  );
+});
+process.on("disconnect", () => {
+  void firestore?.terminate().finally(() => process.exit(0));
+  if (firestore === undefined) process.exit(0);
+});

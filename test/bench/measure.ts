@@ -1,0 +1,165 @@
+// Small shared pieces of the benchmarks: medians, alternating rounds, free ports, child processes, progress.
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { connect, createServer } from "node:net";
+
+export const repositoryRoot = new URL("../../", import.meta.url).pathname;
+export const frameworkCli = `${repositoryRoot}node_modules/@google-cloud/functions-framework/build/src/main.js`;
+
+/** One progress line on stderr, so stdout stays the table. */
+export function progress(text: string): void {
+  process.stderr.write(`bench: ${text}\n`);
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError("median of no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The value below which `fraction` of the values lie (nearest rank). */
+export function percentile(values: readonly number[], fraction: number): number {
+  if (values.length === 0) throw new RangeError("percentile of no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))]!;
+}
+
+/**
+ * Runs each variant once per round, in an order that alternates between rounds, so drift in the
+ * machine's load falls on all of them alike. Returns every variant's measurements.
+ */
+export async function alternate<Name extends string>(
+  rounds: number,
+  variants: Record<Name, () => Promise<number> | number>,
+): Promise<Record<Name, number[]>> {
+  const names = Object.keys(variants) as Name[];
+  const results = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) results[name].push(await variants[name]());
+  }
+  return results;
+}
+
+/** A port the OS says is free now (for CLIs that need a number). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port, trying every `everyMs`. */
+export async function waitForPort(port: number, timeoutMs = 30_000, everyMs = 2): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const accepted = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (accepted) return;
+    if (performance.now() > deadline) throw new Error(`nothing accepts connections on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** A functions-framework server for ingestScan-like targets, as the deployment runs it. */
+export interface FrameworkServer {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Spawns the functions-framework CLI on `source` and resolves when its banner says it listens. */
+export async function startFramework(options: {
+  source: string;
+  env: Record<string, string>;
+  target?: string;
+  nodeOptions?: string[];
+}): Promise<FrameworkServer> {
+  const port = await freePort();
+  const args = [...(options.nodeOptions ?? []), frameworkCli, "--source", options.source];
+  args.push(
+    "--target",
+    options.target ?? "ingestScan",
+    "--signature-type",
+    "cloudevent",
+    "--port",
+    String(port),
+  );
+  const child = spawn(process.execPath, args, {
+    cwd: repositoryRoot,
+    env: { PATH: process.env.PATH ?? "", METADATA_SERVER_DETECTION: "none", ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
+  await new Promise<void>((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`functions-framework on ${options.source} exited with ${code}:\n${output}`));
+    child.once("exit", onExit);
+    child.stdout!.on("data", () => {
+      if (!output.includes("Serving function")) return;
+      child.off("exit", onExit);
+      resolve();
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill();
+      await exited;
+    },
+  };
+}
+
+/** The body a Pub/Sub push subscription POSTs for one message. */
+export function pushBody(data: string, messageId: string): string {
+  return JSON.stringify({
+    message: {
+      data: Buffer.from(data, "utf8").toString("base64"),
+      messageId,
+      publishTime: new Date().toISOString(),
+      attributes: {},
+    },
+    subscription: "projects/demo-scan/subscriptions/bench",
+  });
+}
+
+/** POSTs one push delivery to a function server; resolves with the HTTP status. */
+export async function deliverPush(url: string, data: string, messageId: string): Promise<number> {
+  const response = await fetch(`${url}/projects/demo-scan/topics/scan-topic`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: pushBody(data, messageId),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** Runs `work` over `items` with at most `concurrency` in flight. */
+export async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}

@@ -1,0 +1,97 @@
+// pipeline.*: npm start's path (cli/pipeline.ts: embedded emulators, the built function under
+// functions-framework fed by a push subscription): sustained rate, and publish -> stored latency.
+import { PubSub } from "@google-cloud/pubsub";
+import { createRandom, generateScan, GO_SCANNER_KEYSPACE, unixSeconds } from "@scan-ingest/scanner";
+import { startPipeline, type OutcomeEvent } from "../../cli/pipeline.ts";
+import { median, percentile, progress } from "./measure.ts";
+
+export interface PipelineFigures {
+  msgsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Messages per second published during the latency run: half the sustained rate. */
+  latencyRatePerSec: number;
+  messages: number;
+}
+
+// The scanner's own batching (scanner/src/publish.ts), so publishing costs what it costs under npm start.
+const BATCHING = { maxMessages: 1000, maxMilliseconds: 10 };
+
+export async function benchPipeline(options: {
+  messages: number;
+  latencySeconds: number;
+}): Promise<PipelineFigures> {
+  progress("pipeline: starting npm start's pipeline (build, emulators, function server)");
+  const processedAt = new Map<string, number>();
+  const pipeline = await startPipeline({
+    instances: 1,
+    onOutcome: (event: OutcomeEvent) => {
+      if (event.messageId !== undefined && event.outcome !== "failed")
+        processedAt.set(event.messageId, event.at);
+    },
+    onOutput: (line) => {
+      if (line.stream === "stderr") progress(`pipeline ${line.instance ?? ""}| ${line.text}`);
+    },
+  });
+  const client = new PubSub({
+    projectId: pipeline.projectId,
+    apiEndpoint: pipeline.pubsubHost,
+    emulatorMode: true,
+    universeDomain: "googleapis.com",
+  });
+  const topic = client.topic(pipeline.topic, { batching: BATCHING });
+  const random = createRandom("bench-pipeline");
+  const publish = () =>
+    topic.publishMessage({
+      data: Buffer.from(JSON.stringify(generateScan(random, GO_SCANNER_KEYSPACE, unixSeconds())), "utf8"),
+    });
+  const waitFor = async (ids: string[], timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (ids.some((id) => !processedAt.has(id))) {
+      if (Date.now() > deadline)
+        throw new Error(`pipeline: messages not processed within ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  try {
+    // Warm-up: the first messages pay for the function's cold start, not the steady state.
+    await waitFor(await Promise.all(Array.from({ length: 50 }, publish)), 60_000);
+
+    progress(`pipeline: ${options.messages} messages as fast as they are taken`);
+    const started = Date.now();
+    const ids = await Promise.all(Array.from({ length: options.messages }, publish));
+    await waitFor(ids, 300_000);
+    const last = Math.max(...ids.map((id) => processedAt.get(id)!));
+    const msgsPerSec = (options.messages / (last - started)) * 1000;
+
+    // Latency at half the sustained rate: the time a message takes when it does not wait in a backlog.
+    const rate = Math.max(1, Math.floor(msgsPerSec / 2));
+    progress(`pipeline: latency at ${rate} messages/s for ${options.latencySeconds} s`);
+    const sent: Array<Promise<[string, number]>> = [];
+    const total = rate * options.latencySeconds;
+    const latencyStart = Date.now();
+    for (let index = 0; index < total; index++) {
+      const due = latencyStart + (index * 1000) / rate;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      const at = Date.now();
+      sent.push(publish().then((id) => [id, at]));
+    }
+    const published = await Promise.all(sent);
+    await waitFor(
+      published.map(([id]) => id),
+      120_000,
+    );
+    const latencies = published.map(([id, at]) => processedAt.get(id)! - at);
+    return {
+      msgsPerSec,
+      p50Ms: median(latencies),
+      p99Ms: percentile(latencies, 0.99),
+      latencyRatePerSec: rate,
+      messages: options.messages,
+    };
+  } finally {
+    await client.close();
+    await pipeline.stop();
+  }
+}

@@ -1,0 +1,66 @@
+// The figures as a table (figure, value, goal, met?) and as nested JSON (`decode.ratio` -> {decode: {ratio}}).
+
+export type Goal = { atLeast: number } | { atMost: number } | { below: number } | { equals: number };
+
+export interface Figure {
+  /** Dotted name, as issue 7 names it. */
+  name: string;
+  /** Undefined when the measurement failed. */
+  value: number | undefined;
+  goal?: Goal;
+  /** Digits after the point in the table. */
+  digits: number;
+}
+
+function describeGoal(goal: Goal | undefined): string {
+  if (goal === undefined) return "report";
+  if ("atLeast" in goal) return `>= ${goal.atLeast}`;
+  if ("atMost" in goal) return `<= ${goal.atMost}`;
+  if ("below" in goal) return `< ${goal.below}`;
+  return `= ${goal.equals}`;
+}
+
+/** True, false, or undefined when there is no goal or no value. */
+export function meets(figure: Figure): boolean | undefined {
+  const { goal, value } = figure;
+  if (goal === undefined || value === undefined) return undefined;
+  if ("atLeast" in goal) return value >= goal.atLeast;
+  if ("atMost" in goal) return value <= goal.atMost;
+  if ("below" in goal) return value < goal.below;
+  return Math.abs(value - goal.equals) < 1e-9;
+}
+
+/** A plain-text table, one row per figure. */
+export function formatTable(figures: readonly Figure[]): string {
+  const rows = figures.map((figure) => {
+    const met = meets(figure);
+    return [
+      figure.name,
+      figure.value === undefined ? "failed" : figure.value.toFixed(figure.digits),
+      describeGoal(figure.goal),
+      figure.value === undefined ? "NO" : met === undefined ? "" : met ? "yes" : "NO",
+    ];
+  });
+  const header = ["figure", "value", "goal", "met?"];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column === 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
+}
+
+/** `{decode: {ratio: 0.6}, ...}`; a failed figure is null. */
+export function nestFigures(figures: readonly Figure[]): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const figure of figures) {
+    const parts = figure.name.split(".");
+    let node = root;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts.at(-1)!] = figure.value ?? null;
+  }
+  return root;
+}
