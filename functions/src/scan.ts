@@ -125,8 +125,51 @@ function readResponse(dataVersion: 1 | 2, data: unknown): Uint8Array | undefined
 
 /** A short quote of a JSON value for `detail`. */
 function quote(value: unknown): string {
-  const text = value === undefined ? "nothing" : JSON.stringify(value);
+  let text: string;
+  try {
+    text = value === undefined ? "nothing" : JSON.stringify(value);
+  } catch {
+    // JSON.stringify recurses: a value nested thousands deep overflows the stack, and must still be rejected.
+    text = `a ${Array.isArray(value) ? "array" : "object"} nested too deep to quote`;
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Index of the quote that closes the JSON string opening at `start`. */
+function endOfString(text: string, start: number): number {
+  let index = start + 1;
+  while (text[index] !== '"') index += text[index] === "\\" ? 2 : 1;
+  return index;
+}
+
+/**
+ * For JSON too deeply nested for the reviver (which recurses; JSON.parse alone does not): mark the top-level
+ * numbers written with a fraction or exponent, walking the already-valid text once without recursion.
+ * Only top-level numbers are read as numbers, so this is all the reviver would have decided.
+ */
+function markTopLevelNonIntegers(text: string, object: Record<string, unknown>): void {
+  let depth = 0;
+  let key: string | undefined;
+  let valueStart = 0;
+  const member = (end: number) => {
+    const source = text.slice(valueStart, end).trim();
+    if (key !== undefined && typeof object[key] === "number" && !integerLiteral.test(source))
+      object[key] = new NonIntegerNumber(source);
+    key = undefined;
+  };
+  for (let index = 0; index < text.length; index++) {
+    const character = text[index];
+    if (character === '"') {
+      const end = endOfString(text, index);
+      if (depth === 1 && key === undefined) key = JSON.parse(text.slice(index, end + 1)) as string;
+      index = end;
+    } else if (character === "{" || character === "[") depth++;
+    else if (character === "}" || character === "]") {
+      if (depth === 1) member(index);
+      depth--;
+    } else if (depth === 1 && character === ":") valueStart = index + 1;
+    else if (depth === 1 && character === ",") member(index);
+  }
 }
 
 function parseObject(data: Uint8Array): Record<string, unknown> | string {
@@ -137,12 +180,19 @@ function parseObject(data: Uint8Array): Record<string, unknown> | string {
     return "data is not valid UTF-8";
   }
   let value: unknown;
+  // The reviver is several times slower than the parse itself: use it only where it can matter.
+  const reviver = maybeNonInteger.test(text) ? markNonIntegers : undefined;
   try {
-    // The reviver is several times slower than the parse itself: use it only where it can matter.
-    const reviver = maybeNonInteger.test(text) ? markNonIntegers : undefined;
     value = JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1]);
   } catch (error) {
-    return `data is not JSON: ${(error as Error).message}`;
+    if (!(reviver && error instanceof RangeError)) return `data is not JSON: ${(error as Error).message}`;
+    try {
+      value = JSON.parse(text);
+    } catch (plainError) {
+      return `data is not JSON: ${(plainError as Error).message}`;
+    }
+    if (typeof value === "object" && value !== null && !Array.isArray(value))
+      markTopLevelNonIntegers(text, value as Record<string, unknown>);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return `data is JSON ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}, not an object`;

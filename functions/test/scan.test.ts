@@ -13,6 +13,8 @@ const valid = {
   data: { response_str: "hello world" },
 };
 const bytes = (text: string) => Buffer.from(text, "utf8");
+/** Arrays nested far deeper than a recursive walk of the value can go. */
+const deeplyNested = (inner = "") => `${"[".repeat(100_000)}${inner}${"]".repeat(100_000)}`;
 const json = (value: unknown) => bytes(JSON.stringify(value));
 const withFields = (fields: Record<string, unknown>) => json({ ...valid, ...fields });
 /** The valid scan with one top-level value written as raw JSON text. */
@@ -71,6 +73,11 @@ describe("decodeScan accepts", () => {
       bytes('{"port":1,' + JSON.stringify(valid).slice(1)),
       { port: 443 },
     ],
+    [
+      "an unknown field of arrays nested 100 000 deep around a fraction",
+      bytes(`${JSON.stringify(valid).slice(0, -1)},"deep":${deeplyNested("1.5")}}`),
+      { port: 443, timestamp: now },
+    ],
   ])("%s", (_name, data, expected) => {
     expect(decodedText(data)).toMatchObject(expected);
   });
@@ -97,6 +104,17 @@ describe("decodeScan refuses", () => {
     ["a port as a string", withFields({ port: "443" }), "invalid_port"],
     ["a port written with a fraction", withRaw("port", "443.0"), "invalid_port"],
     ["a port written with an exponent", withRaw("port", "4.43e2"), "invalid_port"],
+    ["a port of arrays nested 100 000 deep", withRaw("port", deeplyNested()), "invalid_port"],
+    [
+      "a port with a fraction beside arrays nested 100 000 deep",
+      bytes(`${withRaw("port", "443.0").toString().slice(0, -1)},"deep":${deeplyNested("2.5")}}`),
+      "invalid_port",
+    ],
+    [
+      "a data_version with a fraction beside arrays nested 100 000 deep",
+      bytes(`${withRaw("data_version", "2.0").toString().slice(0, -1)},"deep":${deeplyNested("2.5")}}`),
+      "unsupported_data_version",
+    ],
     ["a missing service", json({ ...valid, service: undefined }), "invalid_service"],
     ["an empty service", withFields({ service: "" }), "invalid_service"],
     ["a service starting with a dash", withFields({ service: "-http" }), "invalid_service"],
