@@ -2,15 +2,39 @@
 // against the same get+set transactions issued straight through the SDK, both at concurrency 32.
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFile } from "node:fs/promises";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import type { LoadMessage, LoadRequest, LoadResult } from "./load-worker.ts";
 import { alternate, median, progress, startFramework } from "./measure.ts";
+
+/** CPU milliseconds per message of each process taking part (medians over the rounds). */
+export interface CpuPerMessage {
+  /** The functions-framework server (handler) or nothing (sdk: the SDK runs in the client). */
+  functionMs: number | undefined;
+  /** The embedded Firestore, in this process. */
+  emulatorMs: number;
+  /** The load generator: HTTP client (handler) or the SDK itself (sdk). */
+  clientMs: number;
+}
 
 export interface HandlerFigures {
   ratio: number;
   handlerPerSec: number;
   sdkPerSec: number;
   concurrency: number;
+  cpu: { handler: CpuPerMessage; sdk: CpuPerMessage };
+}
+
+/** CPU time a process has used so far, from /proc (Linux); undefined elsewhere. */
+async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Messages with keys no other round uses, so every one is a fresh get+set. */
@@ -70,6 +94,7 @@ export async function benchHandler(options: {
   });
   const worker = startWorker();
   try {
+    const cpu: Record<"http" | "sdk", CpuPerMessage[]> = { http: [], sdk: [] };
     const run = async (mode: "http" | "sdk", round: string, count: number) => {
       const messages = freshMessages(round, count);
       const common = { concurrency, messages };
@@ -77,7 +102,19 @@ export async function benchHandler(options: {
         mode === "http"
           ? { mode, url: server.url, ...common }
           : { mode, firestoreHost: firestore.host, collection: "bench-sdk", ...common };
-      const { elapsedMs } = await worker.run(request);
+      const emulatorCpu = process.cpuUsage();
+      const functionCpu = await processCpuMs(server.child.pid);
+      const { elapsedMs, cpuMs } = await worker.run(request);
+      const emulatorUsed = process.cpuUsage(emulatorCpu);
+      const functionUsed = mode === "http" ? await processCpuMs(server.child.pid) : undefined;
+      cpu[mode].push({
+        functionMs:
+          functionUsed === undefined || functionCpu === undefined
+            ? undefined
+            : (functionUsed - functionCpu) / count,
+        emulatorMs: (emulatorUsed.user + emulatorUsed.system) / 1000 / count,
+        clientMs: cpuMs / count,
+      });
       return (count / elapsedMs) * 1000;
     };
     progress(`handler: warming up both paths`);
@@ -86,14 +123,30 @@ export async function benchHandler(options: {
     progress(
       `handler: ${options.messages} messages per round at concurrency ${concurrency}, ${options.rounds} rounds`,
     );
-    let round = 0;
+    // Both variants get the same keys round by round, each in its own collection, so every one is fresh.
+    const rounds = { handler: 0, sdk: 0 };
     const rates = await alternate(options.rounds, {
-      handler: () => run("http", `r${round++}`, options.messages),
-      sdk: () => run("sdk", `r${round++}`, options.messages),
+      handler: () => run("http", `r${rounds.handler++}`, options.messages),
+      sdk: () => run("sdk", `r${rounds.sdk++}`, options.messages),
+    });
+    cpu.http.splice(0, 1); // the warm-up runs
+    cpu.sdk.splice(0, 1);
+    const medianCpu = (runs: CpuPerMessage[]): CpuPerMessage => ({
+      functionMs: runs.every((run) => run.functionMs !== undefined)
+        ? median(runs.map((run) => run.functionMs!))
+        : undefined,
+      emulatorMs: median(runs.map((run) => run.emulatorMs)),
+      clientMs: median(runs.map((run) => run.clientMs)),
     });
     const handlerPerSec = median(rates.handler);
     const sdkPerSec = median(rates.sdk);
-    return { ratio: handlerPerSec / sdkPerSec, handlerPerSec, sdkPerSec, concurrency };
+    return {
+      ratio: handlerPerSec / sdkPerSec,
+      handlerPerSec,
+      sdkPerSec,
+      concurrency,
+      cpu: { handler: medianCpu(cpu.http), sdk: medianCpu(cpu.sdk) },
+    };
   } finally {
     await worker.stop();
     await server.stop();

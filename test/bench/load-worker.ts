@@ -18,6 +18,8 @@ export type LoadRequest =
 export interface LoadResult {
   elapsedMs: number;
   failures: number;
+  /** CPU this process used during the run. */
+  cpuMs: number;
 }
 
 let firestore: Firestore | undefined;
@@ -42,19 +44,26 @@ function documentsOf(messages: LoadMessage[]) {
   });
 }
 
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
 async function run(request: LoadRequest): Promise<LoadResult> {
   let failures = 0;
   if (request.mode === "http") {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     await inParallel(request.messages, request.concurrency, async ({ data, messageId }) => {
       if ((await deliverPush(request.url, data, messageId)) !== 204) failures++;
     });
-    return { elapsedMs: performance.now() - started, failures };
+    return { elapsedMs: performance.now() - started, failures, cpuMs: cpuMsSince(cpu) };
   }
   firestore ??= new Firestore({ projectId: "demo-scan", host: request.firestoreHost, ssl: false });
   const collection = firestore.collection(request.collection);
   const documents = documentsOf(request.messages);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await inParallel(documents, request.concurrency, async ({ key, fields }) => {
     const reference = collection.doc(key);
     try {
@@ -66,7 +75,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
       failures++;
     }
   });
-  return { elapsedMs: performance.now() - started, failures };
+  return { elapsedMs: performance.now() - started, failures, cpuMs: cpuMsSince(cpu) };
 }
 
 process.on("message", (request: LoadRequest) => {
