@@ -9,10 +9,13 @@ const integerAtLeast = (minimum: 0 | 1) =>
     .refine((value) => Number.isSafeInteger(value) && value >= minimum);
 const collectionName = z.string().regex(/^(?!__.*__$)(?!\.\.?$)[^/]{1,1500}$/);
 const host = z.string().regex(/^[^\s/]+:\d{1,5}$/);
+// Google's project ids (lowercase letters, digits, hyphens), optionally domain-scoped ("example.com:id"):
+// anything else, such as a space or a slash, would break every Firestore resource name.
+const projectId = z.string().regex(/^(?:[a-z0-9.-]+:)?[a-z0-9][a-z0-9-]{0,99}$/);
 
 const rules = {
-  GOOGLE_CLOUD_PROJECT: [z.string().min(1), "a project id"],
-  GCLOUD_PROJECT: [z.string().min(1), "a project id"],
+  GOOGLE_CLOUD_PROJECT: [projectId, "a project id (lowercase letters, digits and hyphens)"],
+  GCLOUD_PROJECT: [projectId, "a project id (lowercase letters, digits and hyphens)"],
   FIRESTORE_EMULATOR_HOST: [host, "host:port"],
   PUBSUB_EMULATOR_HOST: [host, "host:port"],
   SERVICES_COLLECTION: [collectionName, "a Firestore collection id"],
@@ -48,7 +51,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     return result.data as z.output<(typeof rules)[Name][0]>;
   };
   const firestoreEmulatorHost = value("FIRESTORE_EMULATOR_HOST");
-  const project = value("GOOGLE_CLOUD_PROJECT") ?? value("GCLOUD_PROJECT");
+  // Both read, so an invalid GCLOUD_PROJECT is refused even when GOOGLE_CLOUD_PROJECT takes precedence.
+  const googleCloudProject = value("GOOGLE_CLOUD_PROJECT");
+  const gcloudProject = value("GCLOUD_PROJECT");
+  const project = googleCloudProject ?? gcloudProject;
   return {
     projectId: project ?? (firestoreEmulatorHost ? emulatorProjectId : undefined),
     firestoreEmulatorHost,

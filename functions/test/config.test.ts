@@ -19,6 +19,11 @@ describe("parseConfig", () => {
     ["reads GOOGLE_CLOUD_PROJECT", { GOOGLE_CLOUD_PROJECT: "p1", GCLOUD_PROJECT: "p2" }, { projectId: "p1" }],
     ["falls back to GCLOUD_PROJECT", { GCLOUD_PROJECT: "p2" }, { projectId: "p2" }],
     [
+      "reads a domain-scoped project",
+      { GOOGLE_CLOUD_PROJECT: "example.com:scan-1" },
+      { projectId: "example.com:scan-1" },
+    ],
+    [
       "defaults the project to demo-scan with an emulator",
       { FIRESTORE_EMULATOR_HOST: "127.0.0.1:8080" },
       { projectId: "demo-scan" },
@@ -47,6 +52,9 @@ describe("parseConfig", () => {
     [{ REJECTS_COLLECTION: "__x__" }, 'REJECTS_COLLECTION must be a Firestore collection id, got "__x__"'],
     [{ FIRESTORE_EMULATOR_HOST: "http://localhost:8080" }, "FIRESTORE_EMULATOR_HOST must be host:port"],
     [{ PUBSUB_EMULATOR_HOST: "localhost" }, "PUBSUB_EMULATOR_HOST must be host:port"],
+    [{ GOOGLE_CLOUD_PROJECT: "my project" }, "GOOGLE_CLOUD_PROJECT must be a project id"],
+    [{ GCLOUD_PROJECT: "demo/scan" }, "GCLOUD_PROJECT must be a project id"],
+    [{ GOOGLE_CLOUD_PROJECT: "p1", GCLOUD_PROJECT: "P 2" }, "GCLOUD_PROJECT must be a project id"],
   ])("refuses %j, naming the variable", (env, message) => {
     expect(() => parseConfig(env)).toThrow(message);
   });
