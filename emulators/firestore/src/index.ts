@@ -1,81 +1,14 @@
-import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { createCounters, type FirestoreCounters } from "./counters.ts";
-import { Database, defaultTiming, type Timing } from "./database.ts";
-import { createFaults, type FirestoreFaults } from "./faults.ts";
-import { load, save } from "./persistence.ts";
-import { firestoreService } from "./protos.ts";
-import { firestoreImplementation } from "./server.ts";
-import { projectGuard } from "./project.ts";
+// Entry point. Turns on Node's compile cache before loading the emulator: its TypeScript modules are
+// otherwise type-stripped and compiled again at every start, most of the time `start` takes.
+import { enableCompileCache } from "node:module";
 
-export type { FirestoreCounters } from "./counters.ts";
-export type { FirestoreFaults } from "./faults.ts";
+export type {
+  FirestoreCounters,
+  FirestoreEmulator,
+  FirestoreEmulatorOptions,
+  FirestoreFaults,
+} from "./emulator.ts";
 
-export interface FirestoreEmulatorOptions {
-  /** 0 or absent: a free port chosen by the OS. */
-  port?: number;
-  /** Default "127.0.0.1". */
-  host?: string;
-  /** Default: accept any project (like Google's emulator). */
-  projectId?: string;
-  /** Persistence: load at start if present, save at stop. */
-  dataDir?: string;
-}
+enableCompileCache();
 
-export interface FirestoreEmulator {
-  /** "127.0.0.1:PORT", the value for FIRESTORE_EMULATOR_HOST. */
-  host: string;
-  port: number;
-  counters: FirestoreCounters;
-  /** Mutable at run time. */
-  faults: FirestoreFaults;
-  /** Drops all data (and ends all transactions). */
-  clear(): void;
-  stop(): Promise<void>;
-}
-
-/** Starts the embedded Firestore emulator: google.firestore.v1.Firestore over insecure gRPC. */
-export function start(options: FirestoreEmulatorOptions = {}): Promise<FirestoreEmulator> {
-  return startWithTiming(options, defaultTiming);
-}
-
-/** start() with shorter time limits, for tests of lock waits and transaction expiry. */
-export async function startWithTiming(
-  options: FirestoreEmulatorOptions,
-  timing: Timing,
-): Promise<FirestoreEmulator> {
-  const hostname = options.host ?? "127.0.0.1";
-  const counters = createCounters();
-  const faults = createFaults();
-  const db = new Database(counters, faults, timing);
-  if (options.dataDir) await load(db, options.dataDir);
-  const server = new Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });
-  server.addService(
-    firestoreService,
-    projectGuard(options.projectId, firestoreImplementation(db, { counters, faults })),
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `${hostname}:${options.port ?? 0}`,
-      ServerCredentials.createInsecure(),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
-    );
-  });
-  const sweeper = setInterval(
-    () => db.transactions.expireIdle(),
-    Math.min(5000, timing.transactionIdleMs / 4),
-  );
-  sweeper.unref();
-  return {
-    host: `${hostname}:${port}`,
-    port,
-    counters,
-    faults,
-    clear: () => db.clear(),
-    async stop() {
-      clearInterval(sweeper);
-      server.forceShutdown();
-      db.transactions.clear();
-      if (options.dataDir) await save(db, options.dataDir);
-    },
-  };
-}
+export const { start, startWithTiming } = await import("./emulator.ts");
