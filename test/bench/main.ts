@@ -35,6 +35,9 @@ export function sizes(quick: boolean) {
 
 type Row = [name: string, goal: Goal | undefined, digits: number];
 
+/** Everything each group measured (rates, CPU per message, the floors' own times), for the JSON. */
+const details: Record<string, unknown> = {};
+
 /** Runs one group of figures; a failure leaves its figures empty and the run goes on. */
 async function measure<T>(
   rows: Row[],
@@ -43,7 +46,9 @@ async function measure<T>(
 ): Promise<Figure[]> {
   let values: Array<number | undefined> = rows.map(() => undefined);
   try {
-    values = pick(await work());
+    const result = await work();
+    details[rows[0]![0].split(".")[0]!] = result;
+    values = pick(result);
   } catch (error) {
     progress(`FAILED ${rows.map(([name]) => name).join(", ")}: ${(error as Error).stack ?? String(error)}`);
   }
@@ -156,7 +161,7 @@ async function main(): Promise<void> {
       `${options.quick ? "quick run, " : ""}${seconds.toFixed(0)} s\n`,
   );
   if (options.jsonFile !== undefined) {
-    const json = { ...nestFigures(figures), machine: host, quick: options.quick, seconds };
+    const json = { ...nestFigures(figures), machine: host, quick: options.quick, seconds, details };
     await writeFile(options.jsonFile, `${JSON.stringify(json, null, 2)}\n`);
     progress(`wrote ${options.jsonFile}`);
   }
