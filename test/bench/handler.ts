@@ -15,14 +15,19 @@ export interface CpuPerMessage {
   emulatorMs: number;
   /** The load generator: HTTP client (handler) or the SDK itself (sdk). */
   clientMs: number;
+  /** Firestore RPCs per message, from the emulator's counters. */
+  rpcs: number;
 }
 
 export interface HandlerFigures {
   ratio: number;
+  /** The minimal function through functions-framework ÷ the SDK: what the framework alone leaves. */
+  frameworkFloorRatio: number;
   handlerPerSec: number;
+  minimalPerSec: number;
   sdkPerSec: number;
   concurrency: number;
-  cpu: { handler: CpuPerMessage; sdk: CpuPerMessage };
+  cpu: { handler: CpuPerMessage; minimal: CpuPerMessage; sdk: CpuPerMessage };
 }
 
 /** CPU time a process has used so far, from /proc (Linux); undefined elsewhere. */
@@ -78,78 +83,90 @@ function startWorker(): { run(request: LoadRequest): Promise<LoadResult>; stop()
 
 export async function benchHandler(options: {
   dist: string;
+  /** The minimal function (one SDK transaction per message), served the same way: functions-framework's own cost. */
+  minimal: string;
   messages: number;
   rounds: number;
   concurrency: number;
 }): Promise<HandlerFigures> {
   const { concurrency } = options;
   const firestore = await startFirestore({ port: 0 });
+  const env = { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: "demo-scan" };
   const server = await startFramework({
     source: options.dist,
-    env: {
-      FIRESTORE_EMULATOR_HOST: firestore.host,
-      GOOGLE_CLOUD_PROJECT: "demo-scan",
-      SERVICES_COLLECTION: "bench-handler",
-    },
+    env: { ...env, SERVICES_COLLECTION: "bench-handler" },
   });
+  const minimalServer = await startFramework({ source: options.minimal, env });
   const worker = startWorker();
   try {
-    const cpu: Record<"http" | "sdk", CpuPerMessage[]> = { http: [], sdk: [] };
-    const run = async (mode: "http" | "sdk", round: string, count: number) => {
+    type Variant = "handler" | "minimal" | "sdk";
+    const totalRpcs = () => Object.values(firestore.counters.rpcs).reduce((sum, count) => sum + count, 0);
+    const cpu: Record<Variant, CpuPerMessage[]> = { handler: [], minimal: [], sdk: [] };
+    const run = async (variant: Variant, round: string, count: number) => {
       const messages = freshMessages(round, count);
       const common = { concurrency, messages };
+      const target = variant === "minimal" ? minimalServer : server;
       const request: LoadRequest =
-        mode === "http"
-          ? { mode, url: server.url, ...common }
-          : { mode, firestoreHost: firestore.host, collection: "bench-sdk", ...common };
+        variant === "sdk"
+          ? { mode: "sdk", firestoreHost: firestore.host, collection: "bench-sdk", ...common }
+          : { mode: "http", url: target.url, ...common };
+      const rpcsBefore = totalRpcs();
       const emulatorCpu = process.cpuUsage();
-      const functionCpu = await processCpuMs(server.child.pid);
+      const functionCpu = await processCpuMs(target.child.pid);
       const { elapsedMs, cpuMs } = await worker.run(request);
       const emulatorUsed = process.cpuUsage(emulatorCpu);
-      const functionUsed = mode === "http" ? await processCpuMs(server.child.pid) : undefined;
-      cpu[mode].push({
+      const functionUsed = variant === "sdk" ? undefined : await processCpuMs(target.child.pid);
+      cpu[variant].push({
         functionMs:
           functionUsed === undefined || functionCpu === undefined
             ? undefined
             : (functionUsed - functionCpu) / count,
         emulatorMs: (emulatorUsed.user + emulatorUsed.system) / 1000 / count,
         clientMs: cpuMs / count,
+        rpcs: (totalRpcs() - rpcsBefore) / count,
       });
       return (count / elapsedMs) * 1000;
     };
-    progress(`handler: warming up both paths`);
-    await run("http", "warm", concurrency * 4);
-    await run("sdk", "warm", concurrency * 4);
+    progress(`handler: warming up the three paths`);
+    for (const variant of ["handler", "minimal", "sdk"] as const) {
+      await run(variant, "warm", concurrency * 4);
+      cpu[variant].length = 0;
+    }
     progress(
       `handler: ${options.messages} messages per round at concurrency ${concurrency}, ${options.rounds} rounds`,
     );
-    // Both variants get the same keys round by round, each in its own collection, so every one is fresh.
-    const rounds = { handler: 0, sdk: 0 };
+    // Every variant gets the same keys round by round, each in its own collection, so every one is fresh.
+    const rounds = { handler: 0, minimal: 0, sdk: 0 };
+    const next = (variant: Variant) => () => run(variant, `r${rounds[variant]++}`, options.messages);
     const rates = await alternate(options.rounds, {
-      handler: () => run("http", `r${rounds.handler++}`, options.messages),
-      sdk: () => run("sdk", `r${rounds.sdk++}`, options.messages),
+      handler: next("handler"),
+      minimal: next("minimal"),
+      sdk: next("sdk"),
     });
-    cpu.http.splice(0, 1); // the warm-up runs
-    cpu.sdk.splice(0, 1);
     const medianCpu = (runs: CpuPerMessage[]): CpuPerMessage => ({
       functionMs: runs.every((run) => run.functionMs !== undefined)
         ? median(runs.map((run) => run.functionMs!))
         : undefined,
       emulatorMs: median(runs.map((run) => run.emulatorMs)),
       clientMs: median(runs.map((run) => run.clientMs)),
+      rpcs: median(runs.map((run) => run.rpcs)),
     });
     const handlerPerSec = median(rates.handler);
+    const minimalPerSec = median(rates.minimal);
     const sdkPerSec = median(rates.sdk);
     return {
       ratio: handlerPerSec / sdkPerSec,
+      frameworkFloorRatio: minimalPerSec / sdkPerSec,
       handlerPerSec,
+      minimalPerSec,
       sdkPerSec,
       concurrency,
-      cpu: { handler: medianCpu(cpu.http), sdk: medianCpu(cpu.sdk) },
+      cpu: { handler: medianCpu(cpu.handler), minimal: medianCpu(cpu.minimal), sdk: medianCpu(cpu.sdk) },
     };
   } finally {
     await worker.stop();
     await server.stop();
+    await minimalServer.stop();
     await firestore.stop();
   }
 }
