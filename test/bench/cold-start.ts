@@ -1,9 +1,10 @@
 // coldStart.*: process start -> first message stored, for the built bundle, the unbundled sources and a
 // minimal bundled function; several alternating repetitions, medians.
-import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
+import { transform } from "esbuild";
 import { buildFunction } from "../../functions/build.ts";
 import { alternate, deliverPush, median, progress, repositoryRoot, startFramework } from "./measure.ts";
 
@@ -11,7 +12,10 @@ export interface ColdStartFigures {
   ratio: number;
   overhead: number;
   ms: number;
+  /** The sources compiled file by file to JavaScript, loaded as a module graph with node_modules. */
   unbundledMs: number;
+  /** The TypeScript sources as they are, type-stripped by Node at load (not a figure: slower still). */
+  unbundledTypeScriptMs: number;
   minimalMs: number;
   bundleBytes: number;
   repetitions: number;
@@ -28,10 +32,33 @@ export async function buildInto(
   return { dir, bytes };
 }
 
-/** The built bundle and the minimal function, each in a directory of its own. */
+/**
+ * functions/src compiled file by file to JavaScript (no bundling), as tsc would emit it: the same module
+ * graph, loading node_modules as they are.
+ */
+async function compileSources(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-unbundled-"));
+  const sources = join(repositoryRoot, "functions/src");
+  await mkdir(join(dir, "src"));
+  for (const file of await readdir(sources)) {
+    const { code } = await transform(await readFile(join(sources, file), "utf8"), {
+      loader: "ts",
+      format: "esm",
+      target: "node24",
+    });
+    const javascript = code.replace(/(from\s+"\.[^"]*)\.ts"/g, '$1.js"');
+    await writeFile(join(dir, "src", file.replace(/\.ts$/, ".js")), javascript);
+  }
+  await writeFile(join(dir, "package.json"), JSON.stringify({ type: "module", main: "src/index.js" }));
+  await symlink(join(repositoryRoot, "node_modules"), join(dir, "node_modules"));
+  return dir;
+}
+
+/** The built bundle, the minimal function and the compiled sources, each in a directory of its own. */
 export interface Builds {
   dist: { dir: string; bytes: number };
   minimal: { dir: string; bytes: number };
+  unbundled: string;
   remove(): Promise<void>;
 }
 
@@ -39,12 +66,13 @@ export async function buildBoth(): Promise<Builds> {
   progress("building functions/dist and the minimal function (functions/build.ts)");
   const dist = await buildInto("bench-dist-");
   const minimal = await buildInto("bench-minimal-", join(repositoryRoot, "test/bench/minimal-function.ts"));
+  const unbundled = await compileSources();
   return {
     dist,
     minimal,
+    unbundled,
     async remove() {
-      await rm(dist.dir, { recursive: true, force: true });
-      await rm(minimal.dir, { recursive: true, force: true });
+      for (const dir of [dist.dir, minimal.dir, unbundled]) await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -53,7 +81,7 @@ export async function benchColdStart(options: {
   builds: Builds;
   repetitions: number;
 }): Promise<ColdStartFigures> {
-  const { dist, minimal } = options.builds;
+  const { dist, minimal, unbundled } = options.builds;
   const firestore = await startFirestore({ port: 0 });
   const env = { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: "demo-scan" };
   let delivery = 0;
@@ -77,11 +105,12 @@ export async function benchColdStart(options: {
     return elapsed;
   };
   try {
-    progress(`cold start: ${options.repetitions} alternating repetitions of 3 variants`);
+    progress(`cold start: ${options.repetitions} alternating repetitions of 4 variants`);
     const times = await alternate(options.repetitions, {
       dist: () => coldStart(dist.dir),
-      unbundled: () => coldStart(join(repositoryRoot, "functions/src/index.ts")),
+      unbundled: () => coldStart(unbundled),
       minimal: () => coldStart(minimal.dir),
+      typescript: () => coldStart(join(repositoryRoot, "functions/src/index.ts")),
     });
     const ms = median(times.dist);
     const unbundledMs = median(times.unbundled);
@@ -91,6 +120,7 @@ export async function benchColdStart(options: {
       overhead: ms / minimalMs,
       ms,
       unbundledMs,
+      unbundledTypeScriptMs: median(times.typescript),
       minimalMs,
       bundleBytes: dist.bytes,
       repetitions: options.repetitions,
