@@ -1,11 +1,11 @@
 // Entry point: registers ingestScan with functions-framework. Configuration is validated at load.
 import functions from "@google-cloud/functions-framework";
-import { loadConfig } from "./config.ts";
+import { loadConfig, type Config } from "./config.ts";
 import { createIngestScan } from "./ingest.ts";
 import { logToStdout } from "./log.ts";
 import { createFirestore, firestoreStore, type Store } from "./store.ts";
 
-const config = loadConfig();
+const config = startupConfig();
 let store: Store | undefined;
 
 /**
@@ -31,6 +31,21 @@ function createStore(): Store {
     applyIfNewer: (key, document) => outsideRequestDomain(() => firestore.applyIfNewer(key, document)),
     writeReject: (id, document) => outsideRequestDomain(() => firestore.writeReject(id, document)),
   };
+}
+
+/**
+ * The configuration, or one structured ERROR line naming the bad variable before the load fails: on its own,
+ * functions-framework reports a throw at load under "Is there a syntax error in your code?", and Cloud
+ * Logging would not show it as this function's error.
+ */
+function startupConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    const message = `ingestScan cannot start: ${(error as Error).message}`;
+    process.stderr.write(`${JSON.stringify({ severity: "ERROR", message })}\n`);
+    throw error;
+  }
 }
 
 functions.cloudEvent(

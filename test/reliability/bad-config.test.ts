@@ -99,5 +99,11 @@ test.each([
     expect(result, output).not.toBe("listening");
     expect(result, output).not.toBe(0);
     expect(output).toContain(`${name} must be`);
+    // First, one structured line that Cloud Logging shows as the function's error.
+    const line = output.split("\n").find((text) => text.startsWith("{"));
+    expect(JSON.parse(line ?? "null")).toMatchObject({
+      severity: "ERROR",
+      message: expect.stringContaining(`ingestScan cannot start: ${name} must be`),
+    });
   },
 );
