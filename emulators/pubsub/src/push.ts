@@ -30,7 +30,14 @@ export function startPush(
       const { pushEndpoint, deadLetter, ackDeadlineSeconds } = state.config;
       if (stopped || !pushEndpoint) return;
       const body = JSON.stringify(pushEnvelope(state.resource.name ?? "", delivery, Boolean(deadLetter)));
-      const acked = await post(pushEndpoint, body, ackDeadlineSeconds * 1000, agents);
+      const { messageId, attributes } = delivery.message;
+      const failed = faults.failPush?.(state.resource.name ?? "", {
+        messageId,
+        attributes,
+        attempt: delivery.attempt,
+      });
+      if (failed) faults.injected.failedPushes++;
+      const acked = !failed && (await post(pushEndpoint, body, ackDeadlineSeconds * 1000, agents));
       if (stopped) return;
       if (acked) state.queue.acknowledge(delivery.ackId);
       else if (primary) state.queue.modifyDeadline(delivery.ackId, 0); // a failed push is a nack

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { start, type PubSubEmulator } from "../src/index.ts";
 import { pushEndpoint, unique, until } from "./harness.ts";
-import { PubSub } from "@google-cloud/pubsub";
+import { PubSub, type Message } from "@google-cloud/pubsub";
 
 // Embedded emulator only: fault injection and counters are its own API, not Google's.
 let emulator: PubSubEmulator;
@@ -84,6 +84,65 @@ describe("fault injection and counters", () => {
       expect(order).not.toEqual([...order].sort((a, b) => a - b)); // 200 random delays in order: ~1/200!
     } finally {
       emulator.faults.maxDelayMs = 0;
+    }
+  });
+
+  test("fails the pushes failPush chooses without sending them, on that subscription only, until dead-lettered", async () => {
+    emulator.counters.reset();
+    const injectedBefore = emulator.faults.injected.failedPushes;
+    const endpoint = await pushEndpoint(() => 204);
+    const [topic] = await pubsub.createTopic(unique("fail-push"));
+    const [deadLetter] = await pubsub.createTopic(unique("fail-push-dl"));
+    const [letters] = await deadLetter.createSubscription(unique("fail-push-dl"));
+    const doomed = unique("doomed");
+    const spared = unique("spared");
+    const policy = {
+      pushConfig: { pushEndpoint: endpoint.url },
+      deadLetterPolicy: { deadLetterTopic: deadLetter.name, maxDeliveryAttempts: 5 },
+      retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 0 } },
+    };
+    await topic.createSubscription(doomed, policy);
+    await topic.createSubscription(spared, policy);
+    const seen: Array<{ subscription: string; attempt: number }> = [];
+    emulator.faults.failPush = (subscription, message) => {
+      if (message.attributes.fail !== "yes") return false;
+      seen.push({ subscription, attempt: message.attempt });
+      return subscription.endsWith(`/${doomed}`);
+    };
+    try {
+      await topic.publishMessage({ data: Buffer.from("fails"), attributes: { fail: "yes" } });
+      await topic.publishMessage({ data: Buffer.from("passes") });
+      await until(() => emulator.counters.deadLettered === 1 && endpoint.received.length === 3);
+      const dead: Array<{ data: string; source: string | undefined }> = [];
+      letters.on("message", (message: Message) => {
+        dead.push({
+          data: message.data.toString(),
+          source: message.attributes.CloudPubSubDeadLetterSourceSubscription,
+        });
+        message.ack();
+      });
+      await until(() => dead.length === 1);
+      await letters.close();
+      expect(dead).toEqual([{ data: "fails", source: doomed }]);
+      // The endpoint got "passes" on both subscriptions and "fails" on the spared one only.
+      const received = endpoint.received.map(
+        ({ body }) => `${Buffer.from(body.message.data, "base64")} ${body.subscription.split("/").pop()}`,
+      );
+      expect(received.sort()).toEqual([`fails ${spared}`, `passes ${doomed}`, `passes ${spared}`].sort());
+      expect(
+        seen.filter((push) => push.subscription.endsWith(`/${doomed}`)).map((push) => push.attempt),
+      ).toEqual([1, 2, 3, 4, 5]);
+      expect(emulator.faults.injected.failedPushes - injectedBefore).toBe(5);
+      const { acked, nacked, redelivered } = emulator.counters;
+      expect({ acked, nacked, redelivered, outstanding: emulator.counters.outstanding(doomed) }).toEqual({
+        acked: 4, // three pushes and the dead letter read here
+        nacked: 5,
+        redelivered: 4,
+        outstanding: 0,
+      });
+    } finally {
+      emulator.faults.failPush = undefined;
+      await endpoint.close();
     }
   });
 
