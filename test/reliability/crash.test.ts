@@ -6,23 +6,17 @@ import {
   account,
   differences,
   figures,
+  INDEX_ATTRIBUTE,
   processedMessages,
   startRun,
   turnFaultsOff,
   turnFaultsOn,
   underFaults,
+  until,
 } from "./harness.ts";
 import { expectedState, type PublishedMessage } from "./model.ts";
 import { scale } from "./scale.ts";
 import { createWorkload } from "./workload.ts";
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 test(
   `SIGKILL of the function server mid-stream, ${underFaults}, then a restart: the state is still exactly the ` +
@@ -41,7 +35,12 @@ test(
         ips: scale.ips,
         ports: scale.ports,
       });
-      const ids = await run.publish(workload);
+      const ids = await run.publish(
+        workload.map((message, index) => ({
+          data: message.data,
+          attributes: { [INDEX_ATTRIBUTE]: String(index) },
+        })),
+      );
       const published: PublishedMessage[] = workload.map((message, index) => ({
         messageId: ids[index]!,
         ...(message.scan && { scan: message.scan }),

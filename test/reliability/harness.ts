@@ -19,6 +19,29 @@ export const underFaults = faultsAvailable
 /** The issue's faults (section 1 of issue 6). */
 export const FAULTS = { duplicateRate: 0.3, maxDelayMs: 200, unavailableRate: 0.2, lostReplyRate: 0.1 };
 
+/**
+ * The function gives up on a store call after 50 s (defaultStoreDeadlineMs in functions/src/ingest.ts, not
+ * configurable), while the Firestore client retries UNAVAILABLE for minutes: only an outage longer than that
+ * makes a delivery fail. A few seconds more, so deliveries started just after the outage began fail too.
+ */
+export const OUTAGE_MS = 56_000;
+
+/** Each message's position in the workload: dead letters get new ids, their attributes say which they were. */
+export const INDEX_ATTRIBUTE = "reliability-index";
+/** Space-separated subscriptions (short names) on which every push of the message fails (embedded only). */
+export const FAIL_PUSH_ATTRIBUTE = "reliability-fail-push";
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resolves once `condition` holds; rejects after `timeoutMs` naming `what`. */
+export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 export interface Run {
   pipeline: Pipeline;
   /** Every outcome line of every function server, in arrival order. */
@@ -34,8 +57,24 @@ export interface Run {
   stop(): Promise<void>;
 }
 
+// Pipelines start one at a time: each start builds the function and then stops esbuild's service, which a
+// build running alongside in this process would still be using.
+let starting: Promise<unknown> = Promise.resolve();
+
 /** Starts the pipeline with collections (and, on a shared emulator, a topic) of its own. */
-export async function startRun(
+export function startRun(
+  name: string,
+  options: { instances: number; retryBackoffSeconds?: { minimum: number; maximum: number } },
+): Promise<Run> {
+  const run = starting.then(
+    () => startRunNow(name, options),
+    () => startRunNow(name, options),
+  );
+  starting = run.catch(() => undefined);
+  return run;
+}
+
+async function startRunNow(
   name: string,
   options: { instances: number; retryBackoffSeconds?: { minimum: number; maximum: number } },
 ): Promise<Run> {
@@ -105,12 +144,31 @@ export function turnFaultsOn(pipeline: Pipeline): boolean {
   pipeline.pubsub.faults.maxDelayMs = FAULTS.maxDelayMs;
   pipeline.firestore.faults.unavailableRate = FAULTS.unavailableRate;
   pipeline.firestore.faults.lostReplyRate = FAULTS.lostReplyRate;
+  pipeline.pubsub.faults.failPush = (subscription, message) => {
+    const targets = message.attributes[FAIL_PUSH_ATTRIBUTE];
+    return (
+      targets !== undefined &&
+      targets.split(" ").includes(subscription.slice(subscription.lastIndexOf("/") + 1))
+    );
+  };
   return true;
+}
+
+/** Every Firestore RPC answers UNAVAILABLE for `ms`, then the issue's rate again (embedded emulators only). */
+export async function storageOutage(pipeline: Pipeline, ms: number): Promise<void> {
+  if (!pipeline.firestore) throw new Error("a storage outage needs the embedded Firestore emulator");
+  pipeline.firestore.faults.unavailableRate = 1;
+  try {
+    await sleep(ms);
+  } finally {
+    pipeline.firestore.faults.unavailableRate = FAULTS.unavailableRate;
+  }
 }
 
 /** Turns every fault off, so reading the final state is not itself faulted. */
 export function turnFaultsOff(pipeline: Pipeline): void {
-  if (pipeline.pubsub) Object.assign(pipeline.pubsub.faults, { duplicateRate: 0, maxDelayMs: 0 });
+  if (pipeline.pubsub)
+    Object.assign(pipeline.pubsub.faults, { duplicateRate: 0, maxDelayMs: 0, failPush: undefined });
   if (pipeline.firestore) Object.assign(pipeline.firestore.faults, { unavailableRate: 0, lostReplyRate: 0 });
 }
 
@@ -120,58 +178,87 @@ export interface Accounting {
   lost: string[];
   /** Messages some instance acknowledged (stored, stale, duplicate or rejected). */
   processed: Set<string>;
+  /** Per instance, the messages it acknowledged. */
+  ackedBy: Map<number, Set<string>>;
+  /** Per instance, the messages it answered with an error at least once (then retried by Pub/Sub). */
+  failedBy: Map<number, Set<string>>;
+  /** Per instance, the messages dead-lettered from its subscription. */
+  deadLetteredBy: Map<number, Set<string>>;
   /** Messages no instance acknowledged: each one dead-lettered from every subscription. */
   deadLetteredEverywhere: Set<string>;
-  /** Dead letters of this run, per source subscription. */
+  /** Dead letters of this run, over all subscriptions. */
   deadLetters: number;
   /** Deliveries a function answered with an error (retried by Pub/Sub). */
   failedOutcomes: number;
-  /** Acknowledged outcomes of messages this run did not publish: must be none. */
+  /** Outcomes, or dead letters, of messages this run did not publish: must be none. */
   strangers: string[];
 }
 
-/** Accounts for every published message on every instance's subscription. */
+/**
+ * Accounts for every published message on every instance's subscription. A dead letter has an id of its
+ * own on the dead-letter topic: it is matched by INDEX_ATTRIBUTE (messageIds[index]) and its source subscription.
+ */
 export function account(run: Run, messageIds: readonly string[], deadLetters: DeadLetter[]): Accounting {
   const published = new Set(messageIds);
-  const acked = new Map<number, Set<string>>();
+  const perInstance = () =>
+    new Map(run.pipeline.instances.map((instance) => [instance.index, new Set<string>()]));
+  const ackedBy = perInstance();
+  const failedBy = perInstance();
+  const deadLetteredBy = perInstance();
   let failedOutcomes = 0;
   const strangers: string[] = [];
   for (const event of run.outcomes) {
     if (event.outcome === "failed") {
       failedOutcomes++;
+      if (event.messageId !== undefined) failedBy.get(event.instance)?.add(event.messageId);
       continue;
     }
     if (event.messageId === undefined || !published.has(event.messageId)) {
       strangers.push(`instance ${event.instance}: ${event.outcome} ${event.messageId ?? "(no messageId)"}`);
       continue;
     }
-    const set = acked.get(event.instance) ?? new Set<string>();
-    set.add(event.messageId);
-    acked.set(event.instance, set);
+    ackedBy.get(event.instance)?.add(event.messageId);
   }
-  const lettered = new Map<string, Set<string>>();
-  let ours = 0;
+  const bySubscription = new Map(
+    run.pipeline.instances.map((instance) => [instance.subscription, instance.index]),
+  );
+  let deadLetterCount = 0;
   for (const letter of deadLetters) {
-    if (!published.has(letter.messageId)) continue;
-    ours++;
+    const index = letter.attributes[INDEX_ATTRIBUTE];
+    const messageId = index === undefined ? undefined : messageIds[Number(index)];
+    // A shared external emulator may hold other runs' dead letters: they carry no index of this run.
+    if (messageId === undefined) continue;
     const source = letter.attributes.CloudPubSubDeadLetterSourceSubscription ?? "";
-    const short = source.slice(source.lastIndexOf("/") + 1);
-    const set = lettered.get(short) ?? new Set<string>();
-    set.add(letter.messageId);
-    lettered.set(short, set);
+    const instance = bySubscription.get(source.slice(source.lastIndexOf("/") + 1));
+    if (instance === undefined) {
+      strangers.push(`dead letter of ${messageId} from ${source}, no subscription of this run`);
+      continue;
+    }
+    deadLetterCount++;
+    deadLetteredBy.get(instance)!.add(messageId);
   }
   const lost: string[] = [];
   const processed = new Set<string>();
   for (const instance of run.pipeline.instances) {
-    const ackedHere = acked.get(instance.index) ?? new Set<string>();
-    const letteredHere = lettered.get(instance.subscription) ?? new Set<string>();
+    const ackedHere = ackedBy.get(instance.index)!;
+    const letteredHere = deadLetteredBy.get(instance.index)!;
     for (const id of messageIds) {
       if (ackedHere.has(id)) processed.add(id);
       else if (!letteredHere.has(id)) lost.push(`instance ${instance.index}: ${id}`);
     }
   }
   const deadLetteredEverywhere = new Set(messageIds.filter((id) => !processed.has(id)));
-  return { lost, processed, deadLetteredEverywhere, deadLetters: ours, failedOutcomes, strangers };
+  return {
+    lost,
+    processed,
+    ackedBy,
+    failedBy,
+    deadLetteredBy,
+    deadLetteredEverywhere,
+    deadLetters: deadLetterCount,
+    failedOutcomes,
+    strangers,
+  };
 }
 
 /** Every way `services` and `rejects` differ from the model; empty when they match exactly. */

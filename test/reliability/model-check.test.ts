@@ -1,29 +1,62 @@
 // Reliability 1 (issue 6): a recorded workload through the push path, with 1 and with 3 function instances,
-// ends in exactly the model's state with every message accounted for on every subscription.
-// Against external emulators (FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST) it runs without faults and
-// without the write count, which need the embedded emulators' faults and counters.
+// ends in exactly the model's state with every message accounted for on every subscription. Besides the
+// issue's faults, which the Firestore client's retries absorb, the run goes through storage outages longer
+// than the function's store deadline (deliveries fail, are nacked and redelivered) and sends a few messages
+// past every attempt into the dead-letter topic, from all subscriptions or only some.
+// Against external emulators (FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST) it runs without faults,
+// outages and dead letters, and without the counters, which all need the embedded emulators.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, test } from "vitest";
 import {
   account,
   differences,
+  FAIL_PUSH_ATTRIBUTE,
+  faultsAvailable,
   figures,
+  INDEX_ATTRIBUTE,
+  OUTAGE_MS,
   processedMessages,
   startRun,
+  storageOutage,
   turnFaultsOff,
   turnFaultsOn,
   underFaults,
+  until,
 } from "./harness.ts";
 import { expectedState, type PublishedMessage } from "./model.ts";
 import { scale } from "./scale.ts";
 import { createWorkload, recordWorkload } from "./workload.ts";
 
-describe.each([1, 3])("model check with %i function instance(s)", (instances) => {
+/** The Pub/Sub deadline on dead-lettering: the pipeline's subscriptions allow 5 delivery attempts. */
+const MAX_DELIVERY_ATTEMPTS = 5;
+
+/**
+ * Which messages fail on which subscriptions until dead-lettered: `perSet` messages spread over the workload
+ * for each set of subscriptions — all of them, and with several instances only the first, and all but it.
+ */
+function deadLetterPlan(messages: number, subscriptions: string[], perSet: number): Map<number, string[]> {
+  const sets =
+    subscriptions.length === 1
+      ? [subscriptions]
+      : [subscriptions, subscriptions.slice(0, 1), subscriptions.slice(1)];
+  const total = sets.length * perSet;
+  const plan = new Map<number, string[]>();
+  for (let target = 0; target < total; target++)
+    plan.set(Math.floor(((target + 0.5) * messages) / total), sets[target % sets.length]!);
+  return plan;
+}
+
+const conditions = faultsAvailable
+  ? `${underFaults}, ${scale.outagesAt.length} storage outage(s) of ${OUTAGE_MS / 1000} s and pushes failed past every attempt`
+  : underFaults;
+
+// The two runs overlap (each has its own emulators and functions), so their outages do not add up.
+describe.concurrent.each([1, 3])("model check with %i function instance(s)", (instances) => {
   test(
-    `${scale.messages} colliding, tied and republished scans ${underFaults} end in exactly the model's ` +
+    `${scale.messages} colliding, tied and republished scans ${conditions} end in exactly the model's ` +
       `state: every message won, was superseded, was rejected with its reason or was dead-lettered; none lost`,
-    async () => {
+    async ({ expect }) => {
       const started = performance.now();
       const run = await startRun(`model-${instances}`, { instances });
       try {
@@ -33,6 +66,7 @@ describe.each([1, 3])("model check with %i function instance(s)", (instances) =>
         pipeline.pubsub?.counters.reset();
         const injectedBefore = {
           duplicates: pipeline.pubsub?.faults.injected.duplicates ?? 0,
+          failedPushes: pipeline.pubsub?.faults.injected.failedPushes ?? 0,
           unavailable: pipeline.firestore?.faults.injected.unavailable ?? 0,
           lostReplies: pipeline.firestore?.faults.injected.lostReplies ?? 0,
         };
@@ -44,7 +78,20 @@ describe.each([1, 3])("model check with %i function instance(s)", (instances) =>
           ips: scale.ips,
           ports: scale.ports,
         });
-        const ids = await run.publish(workload);
+        const subscriptions = pipeline.instances.map((instance) => instance.subscription);
+        const plan = faulted
+          ? deadLetterPlan(workload.length, subscriptions, scale.deadLetterTargets)
+          : new Map<number, string[]>();
+        const ids = await run.publish(
+          workload.map((message, index) => {
+            const failOn = plan.get(index);
+            const attributes = {
+              [INDEX_ATTRIBUTE]: String(index),
+              ...(failOn && { [FAIL_PUSH_ATTRIBUTE]: failOn.join(" ") }),
+            };
+            return { data: message.data, attributes };
+          }),
+        );
         const published: PublishedMessage[] = workload.map((message, index) => ({
           messageId: ids[index]!,
           ...(message.scan && { scan: message.scan }),
@@ -56,14 +103,60 @@ describe.each([1, 3])("model check with %i function instance(s)", (instances) =>
           workload.map((message, index) => ({ messageId: ids[index]!, message })),
         );
 
-        await pipeline.waitForDrain({
-          timeoutMs: scale.drainTimeoutMs,
-          expectedOutcomes: instances * workload.length,
-        });
+        const expectedOutcomes = instances * workload.length;
+        const acknowledged = () => {
+          const totals = pipeline.totals();
+          return totals.stored + totals.stale + totals.duplicate + totals.rejected;
+        };
+        for (const fraction of faulted ? scale.outagesAt : []) {
+          await until(
+            () => acknowledged() >= fraction * expectedOutcomes,
+            scale.drainTimeoutMs,
+            `${fraction * 100} % of the outcomes, when a storage outage begins`,
+          );
+          await storageOutage(pipeline, OUTAGE_MS);
+        }
+        await pipeline.waitForDrain({ timeoutMs: scale.drainTimeoutMs, expectedOutcomes });
         turnFaultsOff(pipeline);
-        const accounting = account(run, ids, await pipeline.deadLettered());
+        const deadLetters = await pipeline.deadLettered();
+        const accounting = account(run, ids, deadLetters);
         expect(accounting.lost, "messages neither acknowledged nor dead-lettered").toEqual([]);
         expect(accounting.strangers).toEqual([]);
+
+        // Dead letters: exactly the planned (subscription, message) pairs, with the data as published; the
+        // function never saw those messages there. Outages cost a delivery or two, never all five attempts.
+        const planned: string[] = [];
+        for (const [index, failOn] of plan)
+          for (const subscription of failOn) planned.push(`${subscription} ${ids[index]}`);
+        const lettered: string[] = [];
+        for (const instance of pipeline.instances)
+          for (const id of accounting.deadLetteredBy.get(instance.index)!)
+            lettered.push(`${instance.subscription} ${id}`);
+        expect(lettered.sort(), "dead-lettered (subscription, message) pairs").toEqual(planned.sort());
+        for (const letter of deadLetters) {
+          const index = Number(letter.attributes[INDEX_ATTRIBUTE]);
+          expect(letter.data.equals(workload[index]!.data), `dead letter of message ${index}`).toBe(true);
+          expect(letter.attributes.CloudPubSubDeadLetterSourceDeliveryCount).toBe(
+            String(MAX_DELIVERY_ATTEMPTS),
+          );
+        }
+        const reachedDespiteFailure = [...plan].flatMap(([index, failOn]) =>
+          pipeline.instances
+            .filter((instance) => failOn.includes(instance.subscription))
+            .filter(({ index: at }) =>
+              [accounting.ackedBy, accounting.failedBy].some((by) => by.get(at)!.has(ids[index]!)),
+            )
+            .map((instance) => `instance ${instance.index}: ${ids[index]}`),
+        );
+        expect(reachedDespiteFailure, "failed pushes that reached the function").toEqual([]);
+
+        // Every delivery the function failed was redelivered to the same instance until acknowledged there.
+        const neverAcknowledged = pipeline.instances.flatMap((instance) =>
+          [...accounting.failedBy.get(instance.index)!]
+            .filter((id) => !accounting.ackedBy.get(instance.index)!.has(id))
+            .map((id) => `instance ${instance.index}: ${id}`),
+        );
+        expect(neverAcknowledged, "failed deliveries never acknowledged").toEqual([]);
 
         const expected = expectedState(processedMessages(published, accounting));
         expect(await differences(run, expected), `record: ${recordPath}`).toEqual([]);
@@ -83,6 +176,8 @@ describe.each([1, 3])("model check with %i function instance(s)", (instances) =>
         expect(classes.won + classes.superseded + classes.rejected + classes.deadLettered).toBe(
           published.length,
         );
+        const failingEverywhere = [...plan.values()].filter((failOn) => failOn.length === instances).length;
+        expect(classes.deadLettered).toBe(failingEverywhere);
 
         const writes = pipeline.firestore
           ? pipeline.firestore.counters.documentsWritten - expected.rejects.size
@@ -95,6 +190,17 @@ describe.each([1, 3])("model check with %i function instance(s)", (instances) =>
         }
         const totals = pipeline.totals();
         const counters = pipeline.pubsub?.counters;
+        const failedPushes =
+          (pipeline.pubsub?.faults.injected.failedPushes ?? 0) - injectedBefore.failedPushes;
+        if (faulted && counters) {
+          // The outages made the function fail deliveries, and Pub/Sub redelivered them, beyond the planned
+          // failed pushes (each nacked, and redelivered until its last attempt).
+          expect(accounting.failedOutcomes, "deliveries failed by the storage outages").toBeGreaterThan(0);
+          expect(failedPushes).toBeGreaterThanOrEqual(planned.length * MAX_DELIVERY_ATTEMPTS);
+          expect(counters.nacked).toBeGreaterThan(planned.length * MAX_DELIVERY_ATTEMPTS);
+          expect(counters.redelivered).toBeGreaterThan(planned.length * (MAX_DELIVERY_ATTEMPTS - 1));
+          expect(counters.deadLettered).toBe(planned.length);
+        }
         console.log(
           `reliability model check [${scale.name}, ${instances} instance(s), ${faulted ? "faults on" : "no faults"}]: ` +
             figures({
@@ -107,6 +213,8 @@ describe.each([1, 3])("model check with %i function instance(s)", (instances) =>
                 (pipeline.firestore?.faults.injected.unavailable ?? 0) - injectedBefore.unavailable,
               "lost replies injected":
                 (pipeline.firestore?.faults.injected.lostReplies ?? 0) - injectedBefore.lostReplies,
+              "storage outages": faulted ? `${scale.outagesAt.length} × ${OUTAGE_MS / 1000} s` : 0,
+              "pushes failed (planned dead letters)": faulted ? `${failedPushes} (${planned.length})` : 0,
               "failed outcomes (retried)": accounting.failedOutcomes,
               nacks: counters?.nacked ?? "n/a",
               redelivered: counters?.redelivered ?? "n/a",
@@ -122,6 +230,6 @@ describe.each([1, 3])("model check with %i function instance(s)", (instances) =>
         await run.stop();
       }
     },
-    scale.testTimeoutMs,
+    scale.testTimeoutMs + scale.outagesAt.length * OUTAGE_MS,
   );
 });

@@ -11,11 +11,18 @@ export interface Scale {
   /** The keyspace: addresses from 1.1.1.0, ports from 0; services are fixed. */
   ips: number;
   ports: number;
+  /**
+   * Storage outages of the model check (OUTAGE_MS each, every Firestore RPC UNAVAILABLE): each starts when
+   * this fraction of the run's outcomes was seen.
+   */
+  outagesAt: number[];
+  /** Messages of the model check whose pushes fail on each chosen set of subscriptions, until dead-lettered. */
+  deadLetterTargets: number;
   /** Messages of the crash run. */
   crashMessages: number;
   /** How long one run may take to drain before the test fails saying what is left. */
   drainTimeoutMs: number;
-  /** Time limit of one model-check or crash test. */
+  /** Time limit of one model-check or crash test, outages excluded. */
   testTimeoutMs: number;
 }
 
@@ -25,6 +32,8 @@ export const scale: Scale = full
       messages: 4000,
       ips: 6,
       ports: 8,
+      outagesAt: [0.2, 0.6],
+      deadLetterTargets: 12,
       crashMessages: 3000,
       drainTimeoutMs: 360_000,
       testTimeoutMs: 480_000,
@@ -34,6 +43,8 @@ export const scale: Scale = full
       messages: 300,
       ips: 3,
       ports: 3,
+      outagesAt: [0.3],
+      deadLetterTargets: 3,
       crashMessages: 240,
       drainTimeoutMs: 90_000,
       testTimeoutMs: 150_000,
