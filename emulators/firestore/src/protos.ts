@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import type { MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
 import type * as Protobuf from "protobufjs";
+import { protoRoot, serviceDefinition } from "../../shared/service-definitions.ts";
 
 // The SDK ships google.firestore.v1 and every type it imports as one JSON bundle (not in its exports map).
 const require = createRequire(import.meta.url);
@@ -11,64 +11,10 @@ const bundle: Protobuf.INamespace = JSON.parse(
   readFileSync(path.join(sdkRoot, "build/protos/v1.json"), "utf8"),
 );
 
-// The protobufjs that @grpc/proto-loader itself uses. proto-loader's fromJSON also builds descriptors
-// for every type in the bundle (reflection needs them, a server does not): about 90 ms of each start.
-const protobuf: typeof Protobuf = createRequire(require.resolve("@grpc/proto-loader"))("protobufjs/light");
-
-const conversion: Protobuf.IConversionOptions = {
+/** The gRPC service definition of google.firestore.v1.Firestore, from the SDK's own protos. */
+export const firestoreService = serviceDefinition(protoRoot(bundle), "google.firestore.v1.Firestore", {
   longs: String, // int64 stays exact; values.ts compares integers as BigInt
   enums: String,
   defaults: false, // an absent field stays absent, so presence (exists, mask, oneofs) is visible
   oneofs: true,
-};
-
-// The well-known types messages can use. google.api and the rest of google.protobuf (descriptor.proto)
-// only describe options a server never reads, and building their reflection was a fifth of the start.
-const wellKnownTypes = new Set(
-  "Any Duration Empty FieldMask Struct Value ListValue NullValue Timestamp DoubleValue FloatValue Int64Value UInt64Value Int32Value UInt32Value BoolValue StringValue BytesValue".split(
-    " ",
-  ),
-);
-
-/** The bundle without google.api and without the option types of google.protobuf. */
-function withoutOptionTypes(bundle: Protobuf.INamespace): Protobuf.INamespace {
-  const google = bundle.nested!.google as Protobuf.INamespace;
-  const { api: _options, protobuf, ...packages } = google.nested!;
-  const types = Object.entries((protobuf as Protobuf.INamespace).nested!).filter(([name]) =>
-    wellKnownTypes.has(name),
-  );
-  const nested = { ...packages, protobuf: { ...protobuf, nested: Object.fromEntries(types) } };
-  return { ...bundle, nested: { ...bundle.nested, google: { ...google, nested } } };
-}
-
-/** The grpc-js definition of one service, with the codecs @grpc/proto-loader would give it. */
-function serviceDefinition(root: Protobuf.Root, name: string): ServiceDefinition {
-  const service = root.lookupService(name);
-  const codec = (type: Protobuf.Type) => ({
-    serialize: (value: object) => Buffer.from(type.encode(type.fromObject(value)).finish()),
-    deserialize: (bytes: Buffer) => type.toObject(type.decode(bytes), conversion),
-  });
-  const definition: Record<string, MethodDefinition<object, object>> = {};
-  for (const method of service.methodsArray) {
-    method.resolve();
-    const request = codec(method.resolvedRequestType!);
-    const response = codec(method.resolvedResponseType!);
-    definition[method.name] = {
-      path: `/${name}/${method.name}`,
-      requestStream: method.requestStream === true,
-      responseStream: method.responseStream === true,
-      requestSerialize: request.serialize,
-      requestDeserialize: request.deserialize,
-      responseSerialize: response.serialize,
-      responseDeserialize: response.deserialize,
-      originalName: protobuf.util.camelCase(method.name),
-    };
-  }
-  return definition;
-}
-
-/** The gRPC service definition of google.firestore.v1.Firestore, from the SDK's own protos. */
-export const firestoreService = serviceDefinition(
-  protobuf.Root.fromJSON(withoutOptionTypes(bundle)),
-  "google.firestore.v1.Firestore",
-);
+});
