@@ -142,3 +142,29 @@ export function scanJson(fields: {
     data: { response_str: fields.response },
   });
 }
+
+/**
+ * Deliver every message concurrently, rotating the three delivery modes, and deliver again each one answered
+ * with an error, as Pub/Sub redelivers, for at most `maxRounds` rounds. Returns the messages still failing
+ * and how many deliveries failed in all.
+ */
+export async function deliverUntilAcked<Message extends PubsubMessageFields>(
+  url: string,
+  messages: readonly Message[],
+  maxRounds: number,
+): Promise<{ pending: Message[]; failures: number }> {
+  const modes: Mode[] = ["structured", "binary", "push"];
+  let pending = [...messages];
+  let failures = 0;
+  for (let round = 0; pending.length > 0 && round < maxRounds; round++) {
+    const results = await Promise.all(
+      pending.map(async (message, index) => ({
+        message,
+        ok: (await deliver(url, modes[index % modes.length]!, message)).ok,
+      })),
+    );
+    pending = results.filter((result) => !result.ok).map((result) => result.message);
+    failures += pending.length;
+  }
+  return { pending, failures };
+}

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { newestOf } from "../src/order.ts";
 import {
   deliver,
+  deliverUntilAcked,
   firestoreClient,
   projectId,
   scanJson,
@@ -14,7 +15,6 @@ import {
   type EmbeddedFirestore,
   type FirestoreTarget,
   type FunctionServer,
-  type Mode,
 } from "./harness.ts";
 
 // The SDK alone retries UNAVAILABLE for minutes; the function's own deadline, shortened here, ends that.
@@ -151,30 +151,18 @@ describe("injected storage failures", () => {
       responseSha256: sha256(`faulty ${index}`),
       messageId: `faulty-${index}`,
     }));
-    const modes: Mode[] = ["structured", "binary", "push"];
     emulator.faults.unavailableRate = 0.2;
     emulator.faults.lostReplyRate = 0.2;
-    let pending = versions;
-    let errors = 0;
-    for (let round = 0; pending.length > 0 && round < 30; round++) {
-      const results = await Promise.all(
-        pending.map(async (version, index) => {
-          const data = scanJson({ port: 4, timestamp: version.timestamp, response: version.response });
-          const response = await deliver(server.url, modes[index % 3]!, {
-            data,
-            messageId: version.messageId,
-          });
-          return { version, ok: response.ok };
-        }),
-      );
-      pending = results.filter((result) => !result.ok).map((result) => result.version);
-      errors += pending.length;
-    }
+    const messages = versions.map((version) => ({
+      ...version,
+      data: scanJson({ port: 4, timestamp: version.timestamp, response: version.response }),
+    }));
+    const { pending, failures } = await deliverUntilAcked(server.url, messages, 30);
     emulator.faults.unavailableRate = 0;
     emulator.faults.lostReplyRate = 0;
     expect(pending).toEqual([]);
     // The faults did make Pub/Sub redeliver: otherwise this test would not test redelivery.
-    expect(errors).toBeGreaterThan(0);
+    expect(failures).toBeGreaterThan(0);
     const winner = newestOf(versions)!;
     expect((await service("1.1.1.7:4:HTTP")).data()).toMatchObject({
       response: winner.response,

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { newestOf } from "../src/order.ts";
 import {
   deliver,
+  deliverUntilAcked,
   firestoreClient,
   post,
   projectId,
@@ -213,22 +214,11 @@ describe("concurrency", () => {
         messageId: messageId(),
       };
     });
-    const modes: Mode[] = ["structured", "binary", "push"];
-    let pending = versions;
-    let rounds = 0;
-    while (pending.length > 0 && rounds++ < 20) {
-      const results = await Promise.all(
-        pending.map(async (version, index) => {
-          const data = scanJson({ port: 8080, timestamp: version.timestamp, response: version.response });
-          const response = await deliver(server.url, modes[index % 3]!, {
-            data,
-            messageId: version.messageId,
-          });
-          return { version, ok: response.ok };
-        }),
-      );
-      pending = results.filter((result) => !result.ok).map((result) => result.version);
-    }
+    const messages = versions.map((version) => ({
+      ...version,
+      data: scanJson({ port: 8080, timestamp: version.timestamp, response: version.response }),
+    }));
+    const { pending } = await deliverUntilAcked(server.url, messages, 20);
     expect(pending).toEqual([]);
     const winner = newestOf(versions)!;
     expect((await service("1.1.1.7:8080:HTTP")).data()).toMatchObject({
