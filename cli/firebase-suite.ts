@@ -1,4 +1,4 @@
-// `npm run emulators`: Google's emulator suite (`firebase emulators:start`: Firestore, Pub/Sub, UI, ports in
+// `npm run emulators:firebase`: Google's emulator suite (`firebase emulators:start`: Firestore, Pub/Sub, UI, ports in
 // firebase.json) plus the one thing it does not do for this project: run ingestScan. The function is built
 // (functions/dist), served by functions-framework, and fed by push subscription scan-sub on scan-topic,
 // with dead-letter topic scan-dead-letter after 5 attempts. Needs Java 21 for Google's emulators.

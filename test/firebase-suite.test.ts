@@ -1,4 +1,4 @@
-// The Pub/Sub topology `npm run emulators` creates, against the embedded emulator (or PUBSUB_EMULATOR_HOST).
+// The Pub/Sub topology `npm run emulators:firebase` creates, against the embedded emulator (or PUBSUB_EMULATOR_HOST).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PubSub } from "@google-cloud/pubsub";

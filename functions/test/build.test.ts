@@ -30,7 +30,7 @@ beforeAll(async () => {
   await buildFunction(outdir);
   // Stands in for the `npm install` the runtime does from dist/package.json.
   await symlink(join(repositoryRoot, "node_modules"), join(outdir, "node_modules"));
-  firestore = await startFirestore({ embedded: true });
+  firestore = await startFirestore();
 });
 
 afterAll(async () => {

@@ -1,0 +1,30 @@
+// `npm run test:google`: every test that talks to an emulator, against Google's emulators, which
+// test/google/run.ts starts and names through FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST. The same
+// files run against the embedded emulators in `npm test`; test/google/ holds what only Google's can check.
+import { defineConfig } from "vitest/config";
+
+export const GOOGLE_SUITE = [
+  // The conformance suites: Google client libraries only.
+  "emulators/firestore/test/{documents,queries,transactions}.test.ts",
+  "emulators/pubsub/test/{lifecycle,push,pull}.test.ts",
+  // The function end to end through functions-framework, and its bundle under the CLI.
+  "functions/test/{ingest-http,build}.test.ts",
+  // The scanner publishing, `scans` reading, `npm start` and the pipeline.
+  "scanner/test/publish.test.ts",
+  "test/{scans,start,pipeline}.test.ts",
+  // The reliability suite, without the embedded-only faults.
+  "test/reliability/{model-check,bad-input,crash}.test.ts",
+  // What needs Google's emulators: security rules, `npm run emulators`, `npm start -- --emulators google`.
+  "test/google/**/*.test.ts",
+];
+
+export default defineConfig({
+  root: new URL("../..", import.meta.url).pathname,
+  test: {
+    include: GOOGLE_SUITE,
+    exclude: ["**/node_modules/**", "**/dist/**"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    reporters: ["default", "./test/summary-reporter.ts"],
+  },
+});
