@@ -6,6 +6,11 @@ import { start, type FirestoreEmulator } from "../src/index.ts";
 export interface Target {
   host: string;
   projectId: string;
+  /**
+   * "embedded": the harness started the embedded emulator (no FIRESTORE_EMULATOR_HOST); "google": an external
+   * emulator, which is Google's. Tests branch on it only where the two differ by design (a parity row).
+   */
+  kind: "embedded" | "google";
   /** Present only when the suite runs against the embedded emulator. */
   embedded: FirestoreEmulator | undefined;
   firestore: Firestore;
@@ -37,6 +42,7 @@ export async function connectTarget(): Promise<Target> {
   return {
     host,
     projectId,
+    kind: embedded ? "embedded" : "google",
     embedded,
     firestore: connect(),
     connect,
