@@ -13,6 +13,20 @@ const numbersOf = (documents: StoredDocument[], fieldPath: string): Value[] =>
     .map((document) => fieldValue(document, fieldPath))
     .filter((value): value is Value => isNumber(value));
 
+/**
+ * The fields a query's sum and avg aggregations name. "Queries with multiple aggregations include only the
+ * documents that contain all the fields in each aggregation" (Firestore's aggregation-queries guide): a
+ * document takes part only when it has each of them, whatever the value (null and strings included).
+ */
+export const aggregatedFields = (aggregations: Aggregation[]): string[] => [
+  ...new Set(
+    aggregations.flatMap((aggregation) => {
+      const field = aggregation.sum?.field ?? aggregation.avg?.field;
+      return field ? [field.fieldPath ?? ""] : [];
+    }),
+  ),
+];
+
 /** count, sum or avg over a query's results, as Firestore computes them. */
 export function aggregate(documents: StoredDocument[], aggregation: Aggregation): Value {
   if (aggregation.count) {

@@ -38,8 +38,8 @@ export function matches(document: StoredDocument, filter: Filter): boolean {
     switch (filter.unaryFilter.op) {
       case "IS_NAN":
         return isNaNValue(value);
-      case "IS_NOT_NAN":
-        return !isNaNValue(value);
+      case "IS_NOT_NAN": // like != NaN: a null is not compared, so it does not match
+        return !isNaNValue(value) && kindOf(value) !== "nullValue";
       case "IS_NULL":
         return kindOf(value) === "nullValue";
       case "IS_NOT_NULL":
@@ -57,24 +57,37 @@ export function matches(document: StoredDocument, filter: Filter): boolean {
   return true;
 }
 
+/**
+ * Whether a field filter's comparison is undefined: null and NaN equal nothing, not even themselves, and
+ * order against nothing ("x != null evaluates to undefined"); only IS_NULL and IS_NAN find them.
+ */
+const incomparable = (value: Value): boolean => kindOf(value) === "nullValue" || isNaNValue(value);
+
+/** Equality under the filters' rules: like the order's, but a null or NaN on either side never matches. */
+const filterEqual = (a: Value, b: Value): boolean =>
+  !incomparable(a) && !incomparable(b) && valuesEqual(a, b);
+
 function compare(value: Value, op: string, operand: Value): boolean {
   switch (op) {
     case "ARRAY_CONTAINS":
-      return elementsOf(value).some((element) => valuesEqual(element, operand));
+      return elementsOf(value).some((element) => filterEqual(element, operand));
     case "ARRAY_CONTAINS_ANY":
       return elementsOf(value).some((element) =>
-        elementsOf(operand).some((wanted) => valuesEqual(element, wanted)),
+        elementsOf(operand).some((wanted) => filterEqual(element, wanted)),
       );
     case "IN":
-      return elementsOf(operand).some((wanted) => valuesEqual(value, wanted));
-    case "NOT_IN":
-      return !elementsOf(operand).some(
-        (unwanted) => valuesEqual(value, unwanted) || kindOf(unwanted) === "nullValue",
-      );
+      return elementsOf(operand).some((wanted) => filterEqual(value, wanted));
+    case "NOT_IN": {
+      // A null in the list makes every comparison undefined; a null field value is never "not in".
+      const unwanted = elementsOf(operand);
+      if (kindOf(value) === "nullValue" || unwanted.some((u) => kindOf(u) === "nullValue")) return false;
+      return !unwanted.some((u) => filterEqual(value, u));
+    }
     case "NOT_EQUAL":
-      return !valuesEqual(value, operand);
+      if (kindOf(value) === "nullValue" || kindOf(operand) === "nullValue") return false;
+      return !filterEqual(value, operand);
   }
-  if (typeRank(value) !== typeRank(operand)) return false;
+  if (typeRank(value) !== typeRank(operand) || incomparable(value) || incomparable(operand)) return false;
   const order = compareValues(value, operand);
   switch (op) {
     case "LESS_THAN":

@@ -69,12 +69,16 @@ export function queryKeys(parent: string, query: StructuredQuery): string[] {
   );
 }
 
-/** Runs a structured query over the documents as of `time`: filter, order, cursors, offset, limit. */
+/**
+ * Runs a structured query over the documents as of `time`: filter, order, cursors, offset, limit.
+ * `required` names fields a document must have (any value) to take part, before offset and limit.
+ */
 export function runStructuredQuery(
   db: Database,
   parent: string,
   query: StructuredQuery,
   time: Micros,
+  required: string[] = [],
 ): StoredDocument[] {
   parseName(parent);
   const orders = effectiveOrder(query);
@@ -83,6 +87,7 @@ export function runStructuredQuery(
     (document) =>
       inScope(document, parent, query) &&
       orders.every((order) => fieldValue(document, order.field?.fieldPath ?? "") !== undefined) &&
+      required.every((fieldPath) => fieldValue(document, fieldPath) !== undefined) &&
       (!where || matches(document, where)),
   );
   results.sort((a, b) => compareDocuments(a, b, orders));

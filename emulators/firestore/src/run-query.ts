@@ -1,4 +1,4 @@
-import { aggregate } from "./aggregation.ts";
+import { aggregate, aggregatedFields } from "./aggregation.ts";
 import type { Database } from "./database.ts";
 import { toWire } from "./documents.ts";
 import { projected, queryKeys, runStructuredQuery } from "./query.ts";
@@ -53,7 +53,8 @@ export async function runAggregationQuery(db: Database, request: RunAggregationQ
     databaseOf(request.parent),
     request,
     queryKeys(request.parent, query),
-    (time) => runStructuredQuery(db, request.parent, query, time),
+    // Firestore aggregates only the documents that have every field a sum or avg names, as if filtered.
+    (time) => runStructuredQuery(db, request.parent, query, time, aggregatedFields(aggregations)),
   );
   // Firestore bills one read per batch of up to 1000 index entries scanned, at least one.
   db.counters.documentsRead += Math.max(1, Math.ceil(value.length / 1000));

@@ -45,9 +45,10 @@ describe("queries", () => {
       ["la", "tok", "bj"],
     ],
     [
-      "!= excludes documents without the field, ordering by it",
+      // "x != null evaluates to undefined": dc (state null) does not match, bj (no state) neither.
+      "!= excludes documents without the field or with null there, ordering by it",
       (c) => c.where("state", "!=", "CA"),
-      ["dc", "tok"],
+      ["tok"],
     ],
     ["== null matches null values only", (c) => c.where("state", "==", null), ["dc"]],
     ["!= null matches present non-null values", (c) => c.where("state", "!=", null), ["tok", "la", "sf"]],
@@ -57,9 +58,15 @@ describe("queries", () => {
       ["bj", "tok"],
     ],
     [
-      "not-in excludes listed values and missing fields",
+      "not-in excludes listed values, null values and missing fields",
       (c) => c.where("state", "not-in", ["CA"]),
-      ["dc", "tok"],
+      ["tok"],
+    ],
+    ["!= matches every other value", (c) => c.where("population", "!=", 860000), ["dc", "la", "tok", "bj"]],
+    [
+      "in never matches a null value, even when null is listed",
+      (c) => c.where("state", "in", ["CA", null]),
+      ["la", "sf"],
     ],
     ["array-contains matches an element", (c) => c.where("regions", "array-contains", "west"), ["la", "sf"]],
     [
@@ -142,11 +149,48 @@ describe("queries", () => {
   });
 
   test("sum of integers is an integer and average of no numbers is null", async () => {
+    const california = cities.where("state", "==", "CA");
+    const total = await california.aggregate({ total: AggregateField.sum("population") }).get();
+    expect(total.data()).toEqual({ total: 4760000 });
+    expect(Number.isInteger(total.data().total)).toBe(true);
+    const mean = await california.aggregate({ mean: AggregateField.average("missing") }).get();
+    expect(mean.data()).toEqual({ mean: null });
+  });
+
+  test("several aggregations in one query take only the documents that have every aggregated field", async () => {
+    // "Queries with multiple aggregations include only the documents that contain all the fields in each
+    // aggregation": bj has no state, so it is left out of the count and the sum too; dc's null state counts.
     const snapshot = await cities
-      .where("state", "==", "CA")
+      .aggregate({
+        count: AggregateField.count(),
+        total: AggregateField.sum("population"),
+        meanState: AggregateField.average("state"),
+      })
+      .get();
+    expect(snapshot.data()).toEqual({ count: 4, total: 14440000.5, meanState: null });
+    const alone = await cities
+      .aggregate({ count: AggregateField.count(), total: AggregateField.sum("population") })
+      .get();
+    expect(alone.data()).toEqual({ count: 5, total: 35940000.5 });
+    const none = await cities
       .aggregate({ total: AggregateField.sum("population"), mean: AggregateField.average("missing") })
       .get();
-    expect(snapshot.data()).toEqual({ total: 4760000, mean: null });
+    expect(none.data()).toEqual({ total: 0, mean: null });
+  });
+
+  test("the documents left out for a missing aggregated field do not use up the limit", async () => {
+    // Of the capitals bj, dc, tok (name order) bj has no state: it is left out before the limit, so the
+    // limit of 2 takes dc and tok (in name, population and state order alike).
+    const snapshot = await cities
+      .where("capital", "==", true)
+      .limit(2)
+      .aggregate({
+        count: AggregateField.count(),
+        total: AggregateField.sum("population"),
+        states: AggregateField.sum("state"),
+      })
+      .get();
+    expect(snapshot.data()).toEqual({ count: 2, total: 9680000.5, states: 0 });
   });
 
   test("count of an empty result is zero", async () => {
