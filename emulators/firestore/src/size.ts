@@ -1,8 +1,50 @@
+import { invalidArgument } from "./status.ts";
 import type { Fields, Value } from "./wire.ts";
 import { kindOf } from "./values.ts";
 
 /** Firestore's limit on a document's storage size: 1 MiB. */
 export const MAX_DOCUMENT_BYTES = 1_048_576;
+
+/** Firestore's limit on one field value (a string's UTF-8 bytes, or bytes): 1 MiB - 89 bytes. */
+export const MAX_FIELD_VALUE_BYTES = 1_048_487;
+
+/** Firestore's limit on a field path (its names joined by dots, in UTF-8): 1,500 bytes. */
+export const MAX_FIELD_PATH_BYTES = 1500;
+
+/** The bytes a string or bytes value holds, undefined for the other types. */
+function leafBytes(value: Value): number | undefined {
+  const kind = kindOf(value);
+  if (kind === "stringValue") return Buffer.byteLength(value.stringValue ?? "", "utf8");
+  if (kind === "bytesValue") return value.bytesValue?.length ?? 0;
+  return undefined;
+}
+
+/**
+ * Refuses fields over Firestore's per-field limits, naming the field: a field path over 1,500 bytes, or a
+ * string or bytes value (an array's elements included) over 1,048,487 bytes. Google's emulator words it
+ * 'The value of property "s" is longer than 1048487 bytes.'
+ */
+export function checkFieldLimits(fields: Fields, parent = ""): void {
+  for (const [name, value] of Object.entries(fields)) {
+    const path = parent ? `${parent}.${name}` : name;
+    if (Buffer.byteLength(path, "utf8") > MAX_FIELD_PATH_BYTES) {
+      throw invalidArgument(
+        `The field path "${path.slice(0, 64)}…" is longer than ${MAX_FIELD_PATH_BYTES} bytes.`,
+      );
+    }
+    const kind = kindOf(value);
+    if (kind === "mapValue") checkFieldLimits(value.mapValue?.fields ?? {}, path);
+    const leaves = kind === "arrayValue" ? (value.arrayValue?.values ?? []) : [value];
+    for (const leaf of leaves) {
+      if (kindOf(leaf) === "mapValue") checkFieldLimits(leaf.mapValue?.fields ?? {}, path);
+      if ((leafBytes(leaf) ?? 0) > MAX_FIELD_VALUE_BYTES) {
+        throw invalidArgument(
+          `The value of property "${path}" is longer than ${MAX_FIELD_VALUE_BYTES} bytes.`,
+        );
+      }
+    }
+  }
+}
 
 const stringSize = (text: string): number => Buffer.byteLength(text, "utf8") + 1;
 
