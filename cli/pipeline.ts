@@ -33,13 +33,15 @@ export interface PipelineOptions {
   instances?: number;
   /** Default "demo-scan". */
   projectId?: string;
+  /** Which emulators to start when no host is given: the embedded ones (default) or Google's own. */
+  emulators?: "embedded" | "google";
   /** host:port of a Firestore emulator to use; absent: start the embedded one. */
   firestoreHost?: string;
   /** host:port of a Pub/Sub emulator to use; absent: start the embedded one. */
   pubsubHost?: string;
-  /** Port of the embedded Firestore emulator; default 0 (a free one). */
+  /** Port of the started Firestore emulator; default 0 (a free one). */
   firestorePort?: number;
-  /** Port of the embedded Pub/Sub emulator; default 0 (a free one). */
+  /** Port of the started Pub/Sub emulator; default 0 (a free one). */
   pubsubPort?: number;
   /** Port of function server 1, the others follow (8090, 8091, ...); default 0 (free ones). */
   functionPort?: number;
@@ -138,18 +140,28 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     const startPubsub = async (port: number) =>
       (await import("@scan-ingest/emulator-pubsub")).start({ port });
     const built = options.build === false ? assertBuilt() : buildDist();
-    const firestoreStarting = emulator(
-      "firestore",
-      options.firestoreHost,
-      options.firestorePort,
-      startFirestore,
-      stops,
-    );
-    const pubsubStarting = emulator("pubsub", options.pubsubHost, options.pubsubPort, startPubsub, stops);
+    const emulatorsStarting = (async () => {
+      const google = options.emulators === "google" ? await startGoogle(options, stops) : undefined;
+      const firestoreStarting = emulator(
+        "firestore",
+        google?.firestore ?? options.firestoreHost,
+        options.firestorePort,
+        startFirestore,
+        stops,
+      );
+      const pubsubStarting = emulator(
+        "pubsub",
+        google?.pubsub ?? options.pubsubHost,
+        options.pubsubPort,
+        startPubsub,
+        stops,
+      );
+      await settleAll<unknown>([firestoreStarting, pubsubStarting]);
+      return { firestore: await firestoreStarting, pubsub: await pubsubStarting };
+    })();
     // Every start settles before a failure is thrown, so stopStarted() sees all that started.
-    await settleAll<unknown>([built, firestoreStarting, pubsubStarting]);
-    const firestore = await firestoreStarting;
-    const pubsub = await pubsubStarting;
+    await settleAll<unknown>([built, emulatorsStarting]);
+    const { firestore, pubsub } = await emulatorsStarting;
     const client = new PubSub({
       projectId,
       apiEndpoint: pubsub.host,
@@ -276,6 +288,33 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   } catch (error) {
     await stopStarted();
     throw error;
+  }
+}
+
+/** Starts Google's emulators on the requested ports unless hosts are given; their hosts, or undefined. */
+async function startGoogle(
+  options: PipelineOptions,
+  stops: Array<() => Promise<void>>,
+): Promise<{ firestore: string; pubsub: string } | undefined> {
+  if (options.firestoreHost !== undefined || options.pubsubHost !== undefined)
+    throw new PipelineStartError(
+      "emulators",
+      "Google's emulators are started here only when FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST are " +
+        "unset: unset them, or drop --emulators google to use the emulators they name",
+    );
+  const { startGoogleEmulators, GoogleEmulatorError } = await import("@scan-ingest/emulator-google");
+  try {
+    const google = await startGoogleEmulators({
+      firestorePort: options.firestorePort ?? 0,
+      pubsubPort: options.pubsubPort ?? 0,
+    });
+    stops.push(() => google.stop());
+    return { firestore: google.firestore.host, pubsub: google.pubsub.host };
+  } catch (error) {
+    if (!(error instanceof GoogleEmulatorError)) throw error;
+    throw new PipelineStartError("emulators", `${error.message} (or drop --emulators google)`, {
+      cause: error,
+    });
   }
 }
 

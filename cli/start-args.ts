@@ -7,6 +7,8 @@ import {
 } from "@scan-ingest/scanner";
 
 export interface StartOptions {
+  /** Which emulators to start when no *_EMULATOR_HOST names one: the embedded ones or Google's. */
+  emulators: "embedded" | "google";
   instances: number;
   /** First function server port; 0: free ones. */
   functionPort: number;
@@ -32,11 +34,13 @@ Runs the whole pipeline on this machine: the Firestore and Pub/Sub emulators (em
 FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST name), the built ingestScan under functions-framework fed by
 push subscription scan-sub, and the scanner. Shows what happens every second; Ctrl-C stops with a summary.
 
+  --emulators E        embedded (default: the project's own, no Java) or google (Google's own emulators,
+                       from the Google Cloud CLI or the Firebase CLI; see npm run emulators)
   --instances N        function servers, each with its own push subscription (scan-sub, scan-sub-2, ...),
                        so every message is processed N times (default 1, at most ${MAX_INSTANCES})
   --function-port N    port of function server 1, the others follow (default ${DEFAULT_PORTS.function}; 0: free ports)
-  --firestore-port N   port of the embedded Firestore emulator (default ${DEFAULT_PORTS.firestore}; 0: a free one)
-  --pubsub-port N      port of the embedded Pub/Sub emulator (default ${DEFAULT_PORTS.pubsub}; 0: a free one)
+  --firestore-port N   port of the Firestore emulator it starts (default ${DEFAULT_PORTS.firestore}; 0: a free one)
+  --pubsub-port N      port of the Pub/Sub emulator it starts (default ${DEFAULT_PORTS.pubsub}; 0: a free one)
 
 Scanner flags (default: one scan a second until Ctrl-C):
 ${SCANNER_USAGE.split("\n")
@@ -45,8 +49,14 @@ ${SCANNER_USAGE.split("\n")
   --help               this text
 `;
 
-type OwnFlag = "instances" | "function-port" | "firestore-port" | "pubsub-port";
-const OWN_FLAGS: readonly OwnFlag[] = ["instances", "function-port", "firestore-port", "pubsub-port"];
+type OwnFlag = "emulators" | "instances" | "function-port" | "firestore-port" | "pubsub-port";
+const OWN_FLAGS: readonly OwnFlag[] = [
+  "emulators",
+  "instances",
+  "function-port",
+  "firestore-port",
+  "pubsub-port",
+];
 
 /** Reads the command line and environment; "help" when --help was asked for. */
 export function parseStartArgs(
@@ -88,7 +98,16 @@ export function parseStartArgs(
   };
   const firestoreHost = nonEmpty(env.FIRESTORE_EMULATOR_HOST);
   const pubsubHost = nonEmpty(env.PUBSUB_EMULATOR_HOST);
+  const emulators = own.get("emulators") ?? "embedded";
+  if (emulators !== "embedded" && emulators !== "google")
+    throw new StartUsageError(`--emulators: expected embedded or google, got "${emulators}"`);
+  if (emulators === "google" && (firestoreHost !== undefined || pubsubHost !== undefined))
+    throw new StartUsageError(
+      "--emulators google starts Google's emulators, but FIRESTORE_EMULATOR_HOST or PUBSUB_EMULATOR_HOST " +
+        "already names one: unset them, or drop the flag to use the emulators they name",
+    );
   const options: StartOptions = {
+    emulators,
     instances: whole("instances", 1, MAX_INSTANCES, 1),
     functionPort: whole("function-port", 0, 65535, DEFAULT_PORTS.function),
     firestorePort: whole("firestore-port", 0, 65535, DEFAULT_PORTS.firestore),

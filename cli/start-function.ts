@@ -36,7 +36,7 @@ export interface OutputLine {
 /** A start-up failure; `part` names what failed, the message says what to do. */
 export class PipelineStartError extends Error {
   override name = "PipelineStartError";
-  readonly part: "build" | "firestore" | "pubsub" | "function" | "topology";
+  readonly part: "build" | "emulators" | "firestore" | "pubsub" | "function" | "topology";
   /** The port that was taken, when that was the problem. */
   readonly port: number | undefined;
   constructor(

@@ -50,8 +50,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  const kind = options.emulators === "google" ? "Google's" : "embedded";
   const where = (host: string | undefined, name: string, variable: string) =>
-    host === undefined ? `embedded ${name}` : `${name} at ${host} (${variable})`;
+    host === undefined ? `${kind} ${name}` : `${name} at ${host} (${variable})`;
   screen.say(
     `starting: build, ${where(options.firestoreHost, "Firestore", "FIRESTORE_EMULATOR_HOST")}, ` +
       `${where(options.pubsubHost, "Pub/Sub", "PUBSUB_EMULATOR_HOST")}, ${options.instances} function server(s)`,
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<number> {
   let counts: Counts = { ...ZERO };
   try {
     pipeline = await startPipeline({
+      emulators: options.emulators,
       instances: options.instances,
       projectId: options.scanner.project,
       ...(options.firestoreHost === undefined

@@ -257,25 +257,22 @@ describe("start-up failures", () => {
     }
   });
 
-  // The embedded emulators' ports matter only without FIRESTORE_EMULATOR_HOST: skipped when it is set.
-  test.skipIf(external.firestore !== undefined)(
-    "embedded Firestore on a port in use exits 1 naming the port, the flag and the variable",
-    async () => {
-      const blocker: Server = createServer();
-      await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
-      const { port } = blocker.address() as { port: number };
-      try {
-        const args = ["--firestore-port", String(port), "--pubsub-port", "0", "--function-port", "0"];
-        const { code, stderr } = await start([...args, "--count", "1"], {}).finished;
-        expect(code).toBe(1);
-        expect(stderr).toContain(`127.0.0.1:${port}: the port is in use`);
-        expect(stderr).toContain("--firestore-port");
-        expect(stderr).toContain("FIRESTORE_EMULATOR_HOST");
-      } finally {
-        blocker.close();
-      }
-    },
-  );
+  // start() clears *_EMULATOR_HOST, so this checks the embedded path on every target.
+  test("embedded Firestore on a port in use exits 1 naming the port, the flag and the variable", async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const args = ["--firestore-port", String(port), "--pubsub-port", "0", "--function-port", "0"];
+      const { code, stderr } = await start([...args, "--count", "1"], {}).finished;
+      expect(code).toBe(1);
+      expect(stderr).toContain(`127.0.0.1:${port}: the port is in use`);
+      expect(stderr).toContain("--firestore-port");
+      expect(stderr).toContain("FIRESTORE_EMULATOR_HOST");
+    } finally {
+      blocker.close();
+    }
+  });
 
   test("an unreachable emulator exits 1 naming the variable that points at it", async () => {
     const { code, stderr } = await start(["--count", "1"], {

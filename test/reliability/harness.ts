@@ -57,15 +57,19 @@ export interface Run {
   stop(): Promise<void>;
 }
 
+export interface RunOptions {
+  instances: number;
+  retryBackoffSeconds?: { minimum: number; maximum: number };
+  /** "google": the pipeline starts Google's emulators itself (`npm start -- --emulators google`). */
+  emulators?: "embedded" | "google";
+}
+
 // Pipelines start one at a time: each start builds the function and then stops esbuild's service, which a
 // build running alongside in this process would still be using.
 let starting: Promise<unknown> = Promise.resolve();
 
 /** Starts the pipeline with collections (and, on a shared emulator, a topic) of its own. */
-export function startRun(
-  name: string,
-  options: { instances: number; retryBackoffSeconds?: { minimum: number; maximum: number } },
-): Promise<Run> {
+export function startRun(name: string, options: RunOptions): Promise<Run> {
   const run = starting.then(
     () => startRunNow(name, options),
     () => startRunNow(name, options),
@@ -74,10 +78,7 @@ export function startRun(
   return run;
 }
 
-async function startRunNow(
-  name: string,
-  options: { instances: number; retryBackoffSeconds?: { minimum: number; maximum: number } },
-): Promise<Run> {
+async function startRunNow(name: string, options: RunOptions): Promise<Run> {
   const suffix = `${name}-${process.pid}-${Date.now().toString(36)}`;
   const services = `services-${suffix}`;
   const rejects = `rejects-${suffix}`;
@@ -85,6 +86,7 @@ async function startRunNow(
   const output: string[] = [];
   const pipeline = await startPipeline({
     instances: options.instances,
+    ...(options.emulators && { emulators: options.emulators }),
     ...(firestoreHost && { firestoreHost }),
     ...(pubsubHost && { pubsubHost }),
     ...(pubsubHost && { topic: `scan-topic-${suffix}` }),

@@ -200,16 +200,13 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
 
 async function portFree(host: string, port: number): Promise<boolean> {
   const server = createServer();
-  server.listen(port, host);
-  const [event] = await Promise.race([
-    once(server, "listening").then(() => ["ok"]),
-    once(server, "error").then(() => ["busy"]),
-  ]);
-  if (event === "ok") {
-    server.close();
-    await once(server, "close");
-  }
-  return event === "ok";
+  const free = await new Promise<boolean>((resolve) => {
+    server.once("listening", () => resolve(true));
+    server.once("error", () => resolve(false));
+    server.listen(port, host);
+  });
+  if (free) await new Promise((resolve) => server.close(resolve));
+  return free;
 }
 
 /** True once something accepts TCP connections at host:port, false at the deadline. */
