@@ -13,6 +13,7 @@ export const invalidArgument = (message: string): ApiError => new ApiError(statu
 export const notFound = (message: string): ApiError => new ApiError(status.NOT_FOUND, message);
 export const alreadyExists = (message: string): ApiError => new ApiError(status.ALREADY_EXISTS, message);
 export const unimplemented = (message: string): ApiError => new ApiError(status.UNIMPLEMENTED, message);
+export const outOfRange = (message: string): ApiError => new ApiError(status.OUT_OF_RANGE, message);
 export const failedPrecondition = (message: string): ApiError =>
   new ApiError(status.FAILED_PRECONDITION, message);
 

@@ -1,6 +1,6 @@
 import type { RetryPolicy } from "./backoff.ts";
 import { parseName } from "./names.ts";
-import { invalidArgument, unimplemented } from "./status.ts";
+import { invalidArgument, outOfRange, unimplemented } from "./status.ts";
 import { duration, durationMs, type Subscription } from "./wire.ts";
 
 /** The delivery settings of a subscription, validated and with Google's defaults filled in. */
@@ -125,9 +125,15 @@ function validateDeadLetter(input: Subscription): DeliveryConfig["deadLetter"] {
   if (!topic) return undefined; // a policy without a topic means no dead lettering
   parseName("topics", topic, "dead_letter_policy.dead_letter_topic");
   const maxDeliveryAttempts = input.deadLetterPolicy?.maxDeliveryAttempts || 5;
-  if (maxDeliveryAttempts < 5 || maxDeliveryAttempts > 100) {
-    throw invalidArgument(
-      `Invalid dead_letter_policy.max_delivery_attempts ${maxDeliveryAttempts}: it must be between 5 and 100.`,
+  // Production documents only the range; its code and wording here are those of Google's own emulator.
+  if (maxDeliveryAttempts < 5) {
+    throw outOfRange(
+      `The value for max_delivery_attempts is too small. You passed ${maxDeliveryAttempts} in the request, but the minimum value is 5.`,
+    );
+  }
+  if (maxDeliveryAttempts > 100) {
+    throw outOfRange(
+      `The value for max_delivery_attempts is too large. You passed ${maxDeliveryAttempts} in the request, but the maximum value is 100.`,
     );
   }
   return { topic, maxDeliveryAttempts };

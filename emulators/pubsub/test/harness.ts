@@ -8,6 +8,11 @@ import { start, type PubSubEmulator } from "../src/index.ts";
 export interface Target {
   host: string;
   projectId: string;
+  /**
+   * "embedded": the harness started the embedded emulator (PUBSUB_EMULATOR_HOST unset); "google": an external
+   * emulator, which is Google's. Tests branch on it only where the two differ by design, naming the difference.
+   */
+  kind: "embedded" | "google";
   /** Present only when the suite runs against the embedded emulator. */
   embedded: PubSubEmulator | undefined;
   pubsub: PubSub;
@@ -33,6 +38,7 @@ export async function connect(): Promise<Target> {
   return {
     host,
     projectId,
+    kind: embedded ? "embedded" : "google",
     embedded,
     pubsub,
     subscriber,

@@ -53,7 +53,12 @@ describe("validateSubscription", () => {
     [
       "4 delivery attempts",
       { ...base, deadLetterPolicy: { deadLetterTopic: "projects/p/topics/dead", maxDeliveryAttempts: 4 } },
-      status.INVALID_ARGUMENT,
+      status.OUT_OF_RANGE,
+    ],
+    [
+      "101 delivery attempts",
+      { ...base, deadLetterPolicy: { deadLetterTopic: "projects/p/topics/dead", maxDeliveryAttempts: 101 } },
+      status.OUT_OF_RANGE,
     ],
     [
       "a malformed dead-letter topic",
