@@ -44,8 +44,17 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
 
   return async function ingestScan(event) {
     const started = performance.now();
+    const envelope = readEnvelope(event);
+    const published = envelope.ok ? envelope.message.publishTime : envelope.broken.publishTime;
     const line = (outcome: Outcome, message: string, fields: Partial<MessageLog>) =>
-      log({ severity: severities[outcome], message, outcome, ...fields, latencyMs: elapsed(started) });
+      log({
+        severity: severities[outcome],
+        message,
+        outcome,
+        ...fields,
+        latencyMs: elapsed(started),
+        ...(published && { lagMs: lagMs(published, now()) }),
+      });
 
     const reject = async (rejected: Rejected, data: Uint8Array, attributes: Record<string, string>) => {
       const document = toRejectDocument(rejected, data, attributes, config.maxRejectBytes);
@@ -55,7 +64,6 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
       line("rejected", `rejected ${reason}: ${detail}`, { messageId, reason });
     };
 
-    const envelope = readEnvelope(event);
     let messageId = envelope.ok ? envelope.message.messageId : envelope.broken.messageId;
     let key: string | undefined;
     try {
@@ -101,6 +109,11 @@ async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Prom
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Milliseconds from publishTime to `nowMs`, whole; negative only when the clocks disagree. */
+function lagMs(publishTime: Instant, nowMs: number): number {
+  return Math.round(nowMs - (publishTime.seconds * 1000 + publishTime.nanoseconds / 1e6));
 }
 
 function elapsed(started: number): number {

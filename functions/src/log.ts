@@ -13,6 +13,8 @@ export interface MessageLog {
   messageId?: string;
   reason?: string;
   latencyMs: number;
+  /** Publish to this outcome, from the message's publishTime: the ingest lag a metric is built on. */
+  lagMs?: number;
   error?: string;
 }
 

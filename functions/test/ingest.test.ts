@@ -119,6 +119,37 @@ describe("ingestScan", () => {
     expect(logs[0]!.error).toContain(what);
   });
 
+  test("logs the lag from publishTime to each outcome in whole milliseconds, and none without a publishTime", async () => {
+    const { ingest, logs } = setup();
+    // Without a publishTime the CloudEvent's time stands in for it (envelope.ts); this one has neither.
+    const published = (id: string, payload: unknown, publishTime?: string) => {
+      const { time: _time, ...delivery } = event(id, payload);
+      const { publishTime: _dropped, ...message } = delivery.data.message;
+      return {
+        ...delivery,
+        ...(publishTime && { time: publishTime }),
+        data: { ...delivery.data, message: { ...message, ...(publishTime && { publishTime }) } },
+      };
+    };
+    await ingest(published("1", scan(now, "new"), "2024-11-22T07:59:58.750Z"));
+    await ingest(published("2", scan(now - 10, "old"), "2024-11-22T07:59:59Z"));
+    await ingest(published("3", { ...scan(now, "x"), port: 70000 }, "2024-11-22T07:59:00Z"));
+    await ingest(published("4", scan(now + 1, "newer")));
+    expect(logs.map((entry) => [entry.outcome, entry.lagMs])).toEqual([
+      ["stored", 1250],
+      ["stale", 1000],
+      ["rejected", 60000],
+      ["stored", undefined],
+    ]);
+    expect(logs[3]).not.toHaveProperty("lagMs");
+  });
+
+  test("logs the lag of a failed delivery too, so a retried message shows how long it has waited", async () => {
+    const { ingest, logs } = setup(true);
+    await expect(ingest(event("5", scan(now, "x")))).rejects.toThrow(TransientError);
+    expect(logs[0]).toMatchObject({ outcome: "failed", lagMs: -1000 });
+  });
+
   test("gives up on a store that does not answer within the deadline, so Pub/Sub redelivers", async () => {
     const { ingest, store, logs } = setup(false, 20);
     store.applyIfNewer = () => new Promise(() => {});
