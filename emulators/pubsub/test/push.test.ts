@@ -62,6 +62,19 @@ describe.concurrent("push delivery", () => {
     await endpoint.close();
   });
 
+  test("retries a subscription without a retry policy with push backoff", async () => {
+    const endpoint = await pushEndpoint((_body, index) => (index < 2 ? 503 : 204));
+    const [topic] = await target.pubsub.createTopic(unique("push-backoff"));
+    await topic.createSubscription(unique("push-backoff"), { pushConfig: { pushEndpoint: endpoint.url } });
+    await topic.publishMessage({ data: Buffer.from("back off") });
+    await endpoint.next(3);
+    const [first, second] = endpoint.received.map((r) => r.at) as [number, number, number];
+    // The embedded emulator's push backoff starts at 100 ms and doubles; Google's emulator retries every ~1 s.
+    if (target.kind === "google") expect(second - first).toBeGreaterThanOrEqual(900);
+    else expect(second - first).toBeLessThan(900);
+    await endpoint.close();
+  });
+
   test("dead-letters after the maximum attempts with Google's source attributes", async () => {
     const endpoint = await pushEndpoint(() => 503);
     const [topic] = await target.pubsub.createTopic(unique("push-dead"));
