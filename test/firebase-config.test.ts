@@ -1,5 +1,6 @@
 // The Firebase emulator suite path cannot run here (no Java): these checks keep its files honest.
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { describe, expect, test } from "vitest";
@@ -14,6 +15,16 @@ const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
 const validFirebaseConfig = ajv.compile(schema("firebase-config.json"));
 const validFirebaserc = ajv.compile(schema("firebaserc.json"));
+
+// What `firebase deploy --only firestore:indexes` runs on the file before it sends anything (no schema file exists).
+type IndexSpec = { indexes: unknown[]; fieldOverrides?: unknown[] };
+const { FirestoreApi } = createRequire(import.meta.url)("firebase-tools/lib/firestore/api.js") as {
+  FirestoreApi: new () => { upgradeOldSpec(spec: IndexSpec): IndexSpec; validateSpec(spec: IndexSpec): void };
+};
+const validateIndexSpec = (spec: IndexSpec) => {
+  const api = new FirestoreApi();
+  api.validateSpec(api.upgradeOldSpec(spec));
+};
 
 type FirebaseConfig = {
   firestore: { rules: string; indexes: string };
@@ -70,7 +81,8 @@ describe("firestore.indexes.json", () => {
     queryScope: string;
     fields: { fieldPath: string; order: string }[];
   };
-  const indexes = readJson(config.firestore.indexes) as { indexes: Index[]; fieldOverrides: unknown[] };
+  type Override = { collectionGroup: string; fieldPath: string; indexes: Record<string, string>[] };
+  const indexes = readJson(config.firestore.indexes) as { indexes: Index[]; fieldOverrides: Override[] };
   const has = (collection: string, fields: [string, string][]) =>
     indexes.indexes.some(
       (index) =>
@@ -100,7 +112,8 @@ describe("firestore.indexes.json", () => {
 
   test("indexes only fields of the contract's documents", () => {
     const services = ["ip", "port", "service", "scannedAt", "response", "responseBytes"];
-    const rejects = ["reason", "rejectedAt", "data", "dataBytes", "attributes"];
+    services.push("publishTime", "updatedAt", "messageId");
+    const rejects = ["reason", "rejectedAt", "data", "dataBytes", "attributes", "publishTime", "messageId"];
     const fields = [
       ...indexes.indexes.flatMap((index) =>
         index.fields.map((field) => [index.collectionGroup, field.fieldPath]),
@@ -117,4 +130,33 @@ describe("firestore.indexes.json", () => {
       ).toBe(true);
     }
   });
+
+  test("is accepted by the validation firebase-tools runs before deploying it, which refuses a bad order", () => {
+    expect(() => validateIndexSpec(indexes)).not.toThrow();
+    const broken = { collectionGroup: "services", fieldPath: "updatedAt", indexes: [{ order: "DOWN" }] };
+    expect(() => validateIndexSpec({ ...indexes, fieldOverrides: [broken] })).toThrow(/order/);
+  });
+
+  // Firestore caps a collection with a sequentially increasing indexed field at ~500 writes/s
+  // (https://cloud.google.com/firestore/docs/solutions/shard-timestamp). Pub/Sub message ids are server-assigned
+  // numbers, so they are treated as sequential too.
+  const sequential: [string, string, string[]][] = [
+    ["services", "scannedAt", ["DESCENDING"]], // `scans list` without --ip/--port/--service: newest first
+    ["services", "publishTime", []],
+    ["services", "updatedAt", []],
+    ["services", "messageId", []],
+    ["rejects", "rejectedAt", ["DESCENDING"]], // `scans rejects` without --reason: newest first
+    ["rejects", "publishTime", []],
+    ["rejects", "messageId", []],
+  ];
+  test.each(sequential)(
+    "keeps on %s.%s only the single-field indexes a `scans` query orders by: %j",
+    (collection, field, orders) => {
+      const override = indexes.fieldOverrides.find(
+        (candidate) => candidate.collectionGroup === collection && candidate.fieldPath === field,
+      );
+      expect(override, `no exemption for ${collection}.${field}`).toBeDefined();
+      expect(override!.indexes).toEqual(orders.map((order) => ({ order, queryScope: "COLLECTION" })));
+    },
+  );
 });
