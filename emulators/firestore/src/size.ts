@@ -20,23 +20,28 @@ function leafBytes(value: Value): number | undefined {
 }
 
 /**
- * Refuses fields over Firestore's per-field limits, naming the field: a field path over 1,500 bytes, or a
- * string or bytes value (an array's elements included) over 1,048,487 bytes. Google's emulator words it
+ * Refuses what Firestore refuses in a document's fields, naming the field: a name matching __.*__ (reserved),
+ * a field path over 1,500 bytes, an array directly inside an array, and a string or bytes value (an array's
+ * elements included) over 1,048,487 bytes. Google's emulator words the last
  * 'The value of property "s" is longer than 1048487 bytes.'
  */
-export function checkFieldLimits(fields: Fields, parent = ""): void {
+export function checkFields(fields: Fields, parent = ""): void {
   for (const [name, value] of Object.entries(fields)) {
     const path = parent ? `${parent}.${name}` : name;
+    if (/^__.*__$/.test(name)) throw invalidArgument(`field name '${name}' is reserved.`);
     if (Buffer.byteLength(path, "utf8") > MAX_FIELD_PATH_BYTES) {
       throw invalidArgument(
         `The field path "${path.slice(0, 64)}…" is longer than ${MAX_FIELD_PATH_BYTES} bytes.`,
       );
     }
     const kind = kindOf(value);
-    if (kind === "mapValue") checkFieldLimits(value.mapValue?.fields ?? {}, path);
+    if (kind === "mapValue") checkFields(value.mapValue?.fields ?? {}, path);
     const leaves = kind === "arrayValue" ? (value.arrayValue?.values ?? []) : [value];
     for (const leaf of leaves) {
-      if (kindOf(leaf) === "mapValue") checkFieldLimits(leaf.mapValue?.fields ?? {}, path);
+      if (kind === "arrayValue" && kindOf(leaf) === "arrayValue")
+        throw invalidArgument(`Field "${path}": an array cannot directly contain another array.`);
+      if (kind === "arrayValue" && kindOf(leaf) === "mapValue")
+        checkFields(leaf.mapValue?.fields ?? {}, path);
       if ((leafBytes(leaf) ?? 0) > MAX_FIELD_VALUE_BYTES) {
         throw invalidArgument(
           `The value of property "${path}" is longer than ${MAX_FIELD_VALUE_BYTES} bytes.`,

@@ -1,6 +1,6 @@
 import { deleteField, getField, setField } from "./fields.ts";
 import { parseFieldPath, validateWritableName } from "./paths.ts";
-import { checkFieldLimits, documentSize, MAX_DOCUMENT_BYTES } from "./size.ts";
+import { checkFields, documentSize, MAX_DOCUMENT_BYTES } from "./size.ts";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./status.ts";
 import type { StoredDocument } from "./store.ts";
 import { fromTimestamp, toTimestamp, type Micros } from "./time.ts";
@@ -42,7 +42,7 @@ export function applyWrite(
     transformResults.push(result);
   }
 
-  checkFieldLimits(fields);
+  checkFields(fields);
   const size = documentSize(name, fields);
   if (size > MAX_DOCUMENT_BYTES) {
     throw invalidArgument(

@@ -251,6 +251,14 @@ describe("limits", () => {
     expect(await codeOf(ref.set({ m: { s: "x".repeat(limit + 1) } }))).toBe(3);
   });
 
+  test.each([
+    ["a field name matching __.*__", { __x__: 1 }],
+    ["a nested field name matching __.*__", { m: { __x__: 1 } }],
+    ["an array directly inside an array", { a: [[1]] }],
+  ])("%s is refused INVALID_ARGUMENT", async (_name, data) => {
+    expect(await codeOf(doc().set(data))).toBe(3);
+  });
+
   test("a field path over 1,500 bytes is refused INVALID_ARGUMENT", async () => {
     const ref = doc("names");
     await ref.set({ ["é".repeat(750)]: 1, m: { ["k".repeat(1498)]: 1 } });
