@@ -105,6 +105,43 @@ function compare(value: Value, op: string, operand: Value): boolean {
   }
 }
 
+/** Firestore's limits on a filter's values: IN and ARRAY_CONTAINS_ANY 30, NOT_IN 10. */
+const VALUE_LIMITS: Record<string, number> = { IN: 30, ARRAY_CONTAINS_ANY: 30, NOT_IN: 10 };
+const MAX_DISJUNCTIONS = 30;
+
+/** The number of disjunctions a filter has in disjunctive normal form (an IN counts one per value). */
+function disjunctions(filter: Filter): number {
+  if (filter.compositeFilter) {
+    const counts = (filter.compositeFilter.filters ?? []).map(disjunctions);
+    return filter.compositeFilter.op === "OR"
+      ? counts.reduce((total, n) => total + n, 0)
+      : counts.reduce((total, n) => total * n, 1);
+  }
+  const op = filter.fieldFilter?.op ?? "";
+  return op === "IN" || op === "ARRAY_CONTAINS_ANY"
+    ? Math.max(1, elementsOf(filter.fieldFilter?.value).length)
+    : 1;
+}
+
+/** INVALID_ARGUMENT for filters Firestore refuses: too many values in a list, or too many disjunctions. */
+export function validateFilter(filter: Filter | undefined): void {
+  if (!filter) return;
+  const check = (inner: Filter): void => {
+    for (const nested of inner.compositeFilter?.filters ?? []) check(nested);
+    const op = inner.fieldFilter?.op ?? "";
+    const limit = VALUE_LIMITS[op];
+    if (limit !== undefined && elementsOf(inner.fieldFilter?.value).length > limit)
+      throw invalidArgument(`'${op}' supports up to ${limit} comparison values.`);
+  };
+  check(filter);
+  const count = disjunctions(filter);
+  if (count > MAX_DISJUNCTIONS) {
+    throw invalidArgument(
+      `Too many disjunctions after normalization. Result had ${count} disjunctions which is more than the maximum of ${MAX_DISJUNCTIONS}`,
+    );
+  }
+}
+
 /** Field paths constrained by inequalities anywhere in the filter. */
 export function inequalityFields(filter: Filter | undefined): string[] {
   if (!filter) return [];

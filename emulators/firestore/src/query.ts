@@ -1,5 +1,5 @@
 import { type Database, collectionKey, groupKey } from "./database.ts";
-import { fieldValue, inequalityFields, matches } from "./filters.ts";
+import { fieldValue, inequalityFields, matches, validateFilter } from "./filters.ts";
 import { parseFieldPath, parseName } from "./paths.ts";
 import { projectFields } from "./fields.ts";
 import { invalidArgument } from "./status.ts";
@@ -81,6 +81,7 @@ export function runStructuredQuery(
   required: string[] = [],
 ): StoredDocument[] {
   parseName(parent);
+  validateFilter(query.where);
   const orders = effectiveOrder(query);
   const where = query.where;
   let results = [...db.store.documentsAt(time)].filter(

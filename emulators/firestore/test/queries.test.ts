@@ -8,7 +8,7 @@ import {
   type Firestore,
 } from "@google-cloud/firestore";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connectTarget, unique, type Target } from "./harness.ts";
+import { codeOf, connectTarget, unique, type Target } from "./harness.ts";
 
 let target: Target;
 let db: Firestore;
@@ -30,6 +30,8 @@ const CITIES: Record<string, Record<string, unknown>> = {
   tok: { name: "Tokyo", state: "", population: 9000000.5, regions: ["kanto"], capital: true },
   bj: { name: "Beijing", population: 21500000, regions: ["jingjinji", "hebei"], capital: true },
 };
+
+const range = (count: number): number[] => Array.from({ length: count }, (_, i) => i);
 
 const ids = async (query: FirebaseFirestore.Query): Promise<string[]> =>
   (await query.get()).docs.map((d) => d.id);
@@ -191,6 +193,36 @@ describe("queries", () => {
       })
       .get();
     expect(snapshot.data()).toEqual({ count: 2, total: 9680000.5, states: 0 });
+  });
+
+  test("lists over the limits and over 30 disjunctions are refused INVALID_ARGUMENT", async () => {
+    // Run at once: the SDK retries each refused query stream for seconds before giving up.
+    const refused = [
+      cities.where("population", "in", range(31)),
+      cities.where("regions", "array-contains-any", range(31)),
+      cities.where("population", "not-in", range(11)),
+      cities.where(Filter.or(...range(31).map((n) => Filter.where("population", "==", n)))),
+    ];
+    expect(await Promise.all(refused.map((query) => codeOf(query.get())))).toEqual([3, 3, 3, 3]);
+  });
+
+  test("the list limits themselves are accepted: in 30, array-contains-any 30, not-in 10", async () => {
+    expect(await ids(cities.where("population", "in", [860000, ...range(29)]))).toEqual(["sf"]);
+    expect(await ids(cities.where("regions", "array-contains-any", ["east", ...range(29)]))).toEqual(["dc"]);
+    expect(await ids(cities.where("population", "not-in", range(10)))).toHaveLength(5);
+  });
+
+  test("null and NaN match no field filter but IS_NULL and IS_NAN", async () => {
+    const collection = db.collection(unique("nan"));
+    const batch = db.batch();
+    for (const [id, v] of Object.entries({ n: null, nan: NaN, one: 1 })) batch.set(collection.doc(id), { v });
+    await batch.commit();
+    expect(await ids(collection.where("v", "==", NaN))).toEqual(["nan"]);
+    expect(await ids(collection.where("v", "!=", NaN))).toEqual(["one"]);
+    expect(await ids(collection.where("v", "!=", 1))).toEqual(["nan"]);
+    expect(await ids(collection.where("v", "in", [NaN, null, 1]))).toEqual(["one"]);
+    expect(await ids(collection.where("v", "not-in", [NaN]))).toEqual(["nan", "one"]);
+    expect(await ids(collection.where("v", "<", 2))).toEqual(["one"]);
   });
 
   test("count of an empty result is zero", async () => {
