@@ -4,7 +4,7 @@ import { LockTable, LockTimeout, type LockOwner } from "./locks.ts";
 import { collectionOf, lastSegment, parseName } from "./paths.ts";
 import { aborted } from "./status.ts";
 import { DocumentStore } from "./store.ts";
-import { fromTimestamp, monotonicClock, type Micros } from "./time.ts";
+import { monotonicClock, pastReadTime, type Micros } from "./time.ts";
 import { Transactions, type Transaction } from "./transactions.ts";
 import type { ReadConsistency } from "./wire.ts";
 
@@ -78,7 +78,8 @@ export class Database {
         throw error;
       }
     }
-    const readTime = consistency.readTime ? fromTimestamp(consistency.readTime) : this.clock();
+    const now = this.clock();
+    const readTime = consistency.readTime ? pastReadTime(consistency.readTime, now) : now;
     return { value: read(readTime), readTime };
   }
 

@@ -1,3 +1,4 @@
+import { invalidArgument } from "./status.ts";
 import type { Timestamp } from "./wire.ts";
 
 /** Microseconds since the Unix epoch: Firestore's timestamp precision, exact in a double until year 2255. */
@@ -21,4 +22,11 @@ export function monotonicClock(): () => Micros {
     last = Math.max(last + 1, Date.now() * 1000);
     return last;
   };
+}
+
+/** A read_time as Micros; INVALID_ARGUMENT when it lies after `now`, as Firestore and Google's emulator refuse it. */
+export function pastReadTime(timestamp: Timestamp, now: Micros): Micros {
+  const micros = fromTimestamp(timestamp);
+  if (micros > now) throw invalidArgument("The requested 'read_time' cannot be in the future.");
+  return micros;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { LockOwner, LockTable } from "./locks.ts";
 import { aborted, invalidArgument } from "./status.ts";
-import { fromTimestamp, type Micros } from "./time.ts";
+import { pastReadTime, type Micros } from "./time.ts";
 import type { TransactionOptions } from "./wire.ts";
 
 /** A transaction as the server tracks it between the RPCs that use it. */
@@ -54,7 +54,7 @@ export class Transactions {
     bytes.writeBigUInt64BE(BigInt(age), 0);
     randomBytes(8).copy(bytes, 8);
     const readOnly = options?.readOnly !== undefined;
-    const readTime = options?.readOnly?.readTime ? fromTimestamp(options.readOnly.readTime) : now;
+    const readTime = options?.readOnly?.readTime ? pastReadTime(options.readOnly.readTime, now) : now;
     const id = bytes.toString("hex");
     const transaction: Transaction = {
       id,
