@@ -5,6 +5,8 @@
 data "google_project" "this" {}
 
 locals {
+  # The function's sizing and names, shared with `npm run deploy` (cli/deploy-plan.ts); README "Deploy" says why.
+  deploy = jsondecode(file("${path.module}/deploy.json"))
   apis = [
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
@@ -108,12 +110,12 @@ resource "google_storage_bucket_object" "source" {
 }
 
 resource "google_cloudfunctions2_function" "ingest_scan" {
-  name     = "ingest-scan"
+  name     = local.deploy.function
   location = var.region
 
   build_config {
-    runtime     = "nodejs24"
-    entry_point = "ingestScan"
+    runtime     = local.deploy.runtime
+    entry_point = local.deploy.entryPoint
     source {
       storage_source {
         bucket = google_storage_bucket.source.name
@@ -123,12 +125,15 @@ resource "google_cloudfunctions2_function" "ingest_scan" {
   }
 
   service_config {
-    available_memory      = "256Mi"
-    timeout_seconds       = 60
-    max_instance_count    = var.max_instances
-    ingress_settings      = "ALLOW_INTERNAL_ONLY"
-    service_account_email = google_service_account.ingest.email
-    environment_variables = merge({ GOOGLE_CLOUD_PROJECT = var.project_id }, var.function_environment)
+    available_cpu                    = local.deploy.cpu
+    available_memory                 = local.deploy.memory
+    max_instance_request_concurrency = local.deploy.concurrency
+    min_instance_count               = local.deploy.minInstances
+    max_instance_count               = local.deploy.maxInstances
+    timeout_seconds                  = local.deploy.timeoutSeconds
+    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    service_account_email            = google_service_account.ingest.email
+    environment_variables            = merge({ GOOGLE_CLOUD_PROJECT = var.project_id }, var.function_environment)
   }
 
   event_trigger {

@@ -14,11 +14,12 @@ output "dead_letter_subscription" {
   value = google_pubsub_subscription.dead_letter.id
 }
 
-# Eventarc owns its subscription, so Terraform cannot set its dead-letter policy; run this once after apply.
+# Eventarc creates and owns its push subscription, so Terraform cannot set its dead-letter policy or its
+# retention (Eventarc's default keeps an undelivered message 24 h, then drops it); run this once after apply.
 output "dead_letter_setup" {
   value = <<-EOT
     SUB=$(gcloud eventarc triggers describe ${basename(google_cloudfunctions2_function.ingest_scan.event_trigger[0].trigger)} --location=${var.region} --format='value(transport.pubsub.subscription)')
-    gcloud pubsub subscriptions update "$SUB" --dead-letter-topic=${google_pubsub_topic.dead_letter.id} --max-delivery-attempts=${var.max_delivery_attempts}
+    gcloud pubsub subscriptions update "$SUB" --dead-letter-topic=${google_pubsub_topic.dead_letter.id} --max-delivery-attempts=${var.max_delivery_attempts} --message-retention-duration=${local.deploy.messageRetention}
     gcloud pubsub subscriptions add-iam-policy-binding "$SUB" --member=${local.pubsub_agent} --role=roles/pubsub.subscriber
   EOT
 }

@@ -39,12 +39,6 @@ variable "max_delivery_attempts" {
   default     = 5
 }
 
-variable "max_instances" {
-  description = "Upper bound on concurrently running function instances."
-  type        = number
-  default     = 20
-}
-
 variable "function_environment" {
   description = "Extra configuration for the function (CONTRACT.md section 6), e.g. { MAX_CLOCK_SKEW_SECONDS = \"600\" }."
   type        = map(string)

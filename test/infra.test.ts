@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { DEFAULT_TOPIC } from "@scan-ingest/scanner";
 import { beforeAll, describe, expect, test } from "vitest";
+import type { ProviderSchemaFile, SchemaBlock, SchemaType } from "../infra/provider-schema/parse.ts";
+import { loadSettings } from "../cli/deploy-plan.ts";
 import { defaultTopology } from "../cli/firebase-suite-topology.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -41,6 +43,7 @@ beforeAll(async () => {
 });
 
 const first = (blocks: unknown): Block => (blocks as Block[])[0]!;
+const deploy = loadSettings();
 const variableDefault = (name: string) => first(config.variable[name]).default;
 
 describe("infra/ (Terraform)", () => {
@@ -70,10 +73,10 @@ describe("infra/ (Terraform)", () => {
     const fn = first(config.resource.google_cloudfunctions2_function!.ingest_scan);
     const build = first(fn.build_config);
     const nodeMajor = readFileSync(join(root, ".nvmrc"), "utf8").trim();
-    expect(build.runtime).toBe(`nodejs${nodeMajor}`);
-    expect(readFileSync(join(root, "functions/src/index.ts"), "utf8")).toContain(
-      `"${String(build.entry_point)}"`,
-    );
+    expect(build.runtime).toBe("${local.deploy.runtime}");
+    expect(build.entry_point).toBe("${local.deploy.entryPoint}");
+    expect(deploy.runtime).toBe(`nodejs${nodeMajor}`);
+    expect(readFileSync(join(root, "functions/src/index.ts"), "utf8")).toContain(`"${deploy.entryPoint}"`);
     const archive = first(config.data.archive_file!.source);
     expect(archive.source_dir).toBe("${path.module}/../functions/dist");
     expect(readFileSync(join(root, "functions/build.ts"), "utf8")).toContain("dist");
@@ -104,5 +107,84 @@ describe("infra/ (Terraform)", () => {
     const grant = first(config.resource.google_project_iam_member!.ingest_firestore);
     expect(grant.role).toBe("roles/datastore.user");
     expect(grant.member).toBe("serviceAccount:${google_service_account.ingest.email}");
+  });
+});
+
+// No terraform binary here, so `terraform validate` cannot run: every argument, nested block and attribute
+// reference in infra/ is checked instead against the provider schema extracted from the cdktf packages
+// generated from hashicorp/google and hashicorp/archive (infra/provider-schema/, `node infra/provider-schema/update.ts`).
+describe("infra/ against the providers' own schemas", () => {
+  const schema = JSON.parse(
+    readFileSync(join(infra, "provider-schema/schema.json"), "utf8"),
+  ) as ProviderSchemaFile;
+  /** Terraform's own meta-arguments, valid on every resource and data source. */
+  const META = new Set(["count", "for_each", "depends_on", "provider", "lifecycle"]);
+
+  /** Every argument path under `body` that `block` does not declare (or declares as a block but got a value). */
+  const unknownArguments = (body: Block, block: SchemaBlock, path: string): string[] =>
+    Object.entries(body).flatMap(([name, value]) => {
+      if (path.split(".").length === 2 && META.has(name)) return [];
+      if (!block.arguments.includes(name)) return [`${path}.${name}`];
+      const nested = block.blocks[name];
+      if (nested === undefined) return [];
+      return (value as Block[]).flatMap((inner) => unknownArguments(inner, nested, `${path}.${name}`));
+    });
+
+  test("the extract names the provider versions that versions.tf allows", () => {
+    const google = schema.packages["@cdktf/provider-google"]!;
+    expect(google.provider).toBe("registry.terraform.io/hashicorp/google");
+    const major = Number(google.providerVersion.split(".")[0]);
+    expect(text).toMatch(/source\s*=\s*"hashicorp\/google"\s*\n\s*version\s*=\s*">= 6\.0, < 8\.0"/);
+    expect(major >= 6 && major < 8, `google provider ${google.providerVersion}`).toBe(true);
+  });
+
+  test("every resource and data source type is one the providers define, with the extract up to date", () => {
+    for (const type of Object.keys(config.resource))
+      expect(schema.resources, `resource ${type}: run node infra/provider-schema/update.ts`).toHaveProperty([
+        type,
+      ]);
+    for (const type of Object.keys(config.data))
+      expect(schema.dataSources, `data ${type}: run node infra/provider-schema/update.ts`).toHaveProperty([
+        type,
+      ]);
+  });
+
+  test("every argument and nested block set in infra/ exists in its type's schema", () => {
+    const unknown: string[] = [];
+    for (const [section, types] of [
+      ["resource", config.resource],
+      ["data", config.data],
+    ] as const)
+      for (const [type, named] of Object.entries(types)) {
+        const typeSchema = (section === "resource" ? schema.resources : schema.dataSources)[type];
+        if (typeSchema === undefined) continue; // reported by the test above
+        for (const [name, blocks] of Object.entries(named))
+          for (const body of blocks) unknown.push(...unknownArguments(body, typeSchema, `${type}.${name}`));
+      }
+    expect(unknown, "arguments the provider does not define").toEqual([]);
+  });
+
+  test("every attribute that a reference reads exists in its type's schema", () => {
+    const unknown: string[] = [];
+    const check = (
+      types: Record<string, SchemaType>,
+      type: string,
+      attribute: string,
+      nestedPath: string,
+    ) => {
+      const readable = types[type]?.readable;
+      if (readable === undefined) return;
+      for (const name of [attribute, ...[...nestedPath.matchAll(/\.(\w+)/g)].map((match) => match[1]!)])
+        if (!readable.includes(name)) unknown.push(`${type}.${name}`);
+    };
+    for (const [, type, , attribute, nested] of text.matchAll(
+      /(?<!data\.)\b((?:google|archive)_\w+)\.(\w+)\.(\w+)((?:\[\d+\]\.\w+)*)/g,
+    ))
+      check(schema.resources, type!, attribute!, nested ?? "");
+    for (const [, type, , attribute, nested] of text.matchAll(
+      /\bdata\.(\w+)\.(\w+)\.(\w+)((?:\[\d+\]\.\w+)*)/g,
+    ))
+      check(schema.dataSources, type!, attribute!, nested ?? "");
+    expect(unknown, "attributes the provider does not define").toEqual([]);
   });
 });
