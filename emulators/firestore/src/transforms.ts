@@ -35,7 +35,9 @@ export function applyTransform(
     if (transform.setToServerValue !== "REQUEST_TIME") {
       throw invalidArgument(`Unsupported server value: ${transform.setToServerValue}`);
     }
-    const value: Value = { valueType: "timestampValue", timestampValue: toTimestamp(commitTime) };
+    // REQUEST_TIME is documented "with millisecond precision", the same for every field of one commit.
+    const requestTime = Math.floor(commitTime / 1000) * 1000;
+    const value: Value = { valueType: "timestampValue", timestampValue: toTimestamp(requestTime) };
     return { value, result: value };
   }
   if (transform.increment) return same(increment(current, numeric(transform.increment, "increment")));
