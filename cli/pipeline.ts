@@ -228,8 +228,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
 
     const deadLetters = createDeadLetterReader(client, projectId, names.deadLetterSubscription);
     stops.push(() => deadLetters.close());
-    const externalDeadLetters =
-      pubsub.embedded === undefined ? watchDeadLetters(deadLetters, counts) : undefined;
+    const externalDeadLetters = pubsub.embedded === undefined ? watchDeadLetters(deadLetters) : undefined;
     if (externalDeadLetters) stops.push(async () => externalDeadLetters.stop());
 
     const totals = (): Totals => {

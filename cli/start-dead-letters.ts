@@ -70,16 +70,13 @@ export function createDeadLetterReader(
   };
 }
 
-/** External emulators have no counters: count dead letters every few seconds, once deliveries have failed. */
-export function watchDeadLetters(reader: DeadLetterReader, counts: Map<number, { failed: number }>) {
+/**
+ * External emulators have no counters: count what the dead-letter subscription holds every few seconds.
+ * Not only after failed deliveries: a push to a function server that is down fails without any outcome line.
+ */
+export function watchDeadLetters(reader: DeadLetterReader) {
   let count = 0;
-  let failures = 0;
-  let failedAt = 0;
   const timer = setInterval(() => {
-    const now = [...counts.values()].reduce((sum, tally) => sum + tally.failed, 0);
-    if (now !== failures) [failures, failedAt] = [now, Date.now()];
-    // A message is dead-lettered right after its last failed attempt: look while failures are recent.
-    if (failures === 0 || Date.now() - failedAt > 30_000) return;
     reader.read().then(
       (letters) => (count = letters.length),
       () => undefined,
