@@ -1,19 +1,28 @@
-// The command line of `npm run bench -- [--json FILE] [--quick]`.
+// The command line of `npm run bench -- [--json FILE] [--quick] [--only GROUPS]`.
 import { parseArgs } from "node:util";
 
-export const usage = `Usage: npm run bench -- [--json FILE] [--quick]
+/** The groups of figures, in the order they run; `--only` picks some of them. */
+export const GROUPS = ["decode", "handler", "coldStart", "ops", "emulators", "pipeline", "vsGoogle"] as const;
+export type Group = (typeof GROUPS)[number];
+
+export const usage = `Usage: npm run bench -- [--json FILE] [--quick] [--only GROUPS]
 
 Measures the figures of issue 7 side by side in one run and prints a table (progress on stderr).
 
-  --json FILE   also write the figures as JSON to FILE
-  --quick       tiny sizes and one repetition: checks that every figure runs, numbers mean little
-  -h, --help    this text`;
+  --json FILE    also write the figures as JSON to FILE
+  --quick        tiny sizes and one repetition: checks that every figure runs, numbers mean little
+  --only GROUPS  run only these groups (comma-separated), among
+                 ${GROUPS.join(", ")}
+                 (vsGoogle: the embedded emulators against Google's own; "not measured" without them)
+  -h, --help     this text`;
 
 export class UsageError extends Error {}
 
 export interface BenchOptions {
   jsonFile: string | undefined;
   quick: boolean;
+  /** Undefined: every group. */
+  only?: Group[] | undefined;
 }
 
 /** Reads the command line; a bad flag throws UsageError naming it. */
@@ -26,6 +35,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | "help" {
       options: {
         json: { type: "string" },
         quick: { type: "boolean", default: false },
+        only: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -34,5 +44,13 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | "help" {
   }
   if (values.help) return "help";
   if (values.json === "") throw new UsageError("--json needs a file name");
-  return { jsonFile: values.json, quick: values.quick };
+  const options: BenchOptions = { jsonFile: values.json, quick: values.quick };
+  if (values.only !== undefined) {
+    const names = values.only.split(",").map((name) => name.trim());
+    const unknown = names.filter((name) => !(GROUPS as readonly string[]).includes(name));
+    if (unknown.length > 0 || names.length === 0)
+      throw new UsageError(`--only takes groups among ${GROUPS.join(", ")}; got "${values.only}"`);
+    options.only = names as Group[];
+  }
+  return options;
 }

@@ -1,5 +1,5 @@
 // emulators.readyMs: `npm run emulators:embedded` (emulators/cli.ts), process start -> both ports accept.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { alternate, freePort, median, progress, repositoryRoot, waitForPort } from "./measure.ts";
 
@@ -8,8 +8,19 @@ export interface EmulatorFigures {
   repetitions: number;
 }
 
-/** One start of the CLI on two free ports; resolves with the milliseconds until both accept connections. */
-async function readyOnce(): Promise<number> {
+/** The embedded emulators running in a child process of their own, as `npm run emulators:embedded`. */
+export interface EmbeddedCli {
+  child: ChildProcess;
+  /** host:port of each emulator. */
+  firestoreHost: string;
+  pubsubHost: string;
+  /** Milliseconds from spawning the process to both ports accepting connections. */
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+/** Starts emulators/cli.ts on two free ports; resolves once both accept connections. */
+export async function startEmbeddedCli(): Promise<EmbeddedCli> {
   const [firestorePort, pubsubPort] = [await freePort(), await freePort()];
   const started = performance.now();
   const child = spawn(
@@ -20,18 +31,40 @@ async function readyOnce(): Promise<number> {
   let errors = "";
   child.stderr!.on("data", (chunk: Buffer) => (errors += chunk));
   const exited = once(child, "exit");
+  // Should the bench itself fail, the emulators must not outlive it.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   let ready = false;
   const failed = exited.then(() => {
     if (!ready) throw new Error(`emulators/cli.ts exited before it was ready:\n${errors}`);
   });
-  try {
-    await Promise.race([Promise.all([waitForPort(firestorePort), waitForPort(pubsubPort)]), failed]);
-    ready = true;
-    return performance.now() - started;
-  } finally {
+  const stop = async () => {
+    process.removeListener("exit", killOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill();
     await exited;
+  };
+  try {
+    await Promise.race([Promise.all([waitForPort(firestorePort), waitForPort(pubsubPort)]), failed]);
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  ready = true;
+  return {
+    child,
+    firestoreHost: `127.0.0.1:${firestorePort}`,
+    pubsubHost: `127.0.0.1:${pubsubPort}`,
+    readyMs: performance.now() - started,
+    stop,
+  };
+}
+
+/** One start of the CLI on two free ports; resolves with the milliseconds until both accept connections. */
+export async function readyOnce(): Promise<number> {
+  const cli = await startEmbeddedCli();
+  await cli.stop();
+  return cli.readyMs;
 }
 
 export async function benchEmulators(options: { repetitions: number }): Promise<EmulatorFigures> {

@@ -2,10 +2,9 @@
 // against the same get+set transactions issued straight through the SDK, both at concurrency 32.
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readFile } from "node:fs/promises";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import type { LoadMessage, LoadRequest, LoadResult } from "./load-worker.ts";
-import { alternate, median, progress, startFramework } from "./measure.ts";
+import { alternate, median, processCpuMs, progress, startFramework } from "./measure.ts";
 
 /** CPU milliseconds per message of each process taking part (medians over the rounds). */
 export interface CpuPerMessage {
@@ -28,18 +27,6 @@ export interface HandlerFigures {
   sdkPerSec: number;
   concurrency: number;
   cpu: { handler: CpuPerMessage; minimal: CpuPerMessage; sdk: CpuPerMessage };
-}
-
-/** CPU time a process has used so far, from /proc (Linux); undefined elsewhere. */
-async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Messages with keys no other round uses, so every one is a fresh get+set. */

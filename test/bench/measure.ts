@@ -1,6 +1,7 @@
 // Small shared pieces of the benchmarks: medians, alternating rounds, free ports, child processes, progress.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { readFile } from "node:fs/promises";
 import http from "node:http";
 import { connect, createServer } from "node:net";
 
@@ -42,6 +43,18 @@ export async function alternate<Name extends string>(
     for (const name of order) results[name].push(await variants[name]());
   }
   return results;
+}
+
+/** CPU time a process has used so far, from /proc (Linux); undefined elsewhere. */
+export async function processCpuMs(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A port the OS says is free now (for CLIs that need a number). */

@@ -5,8 +5,10 @@ export type Goal = { atLeast: number } | { atMost: number } | { below: number } 
 export interface Figure {
   /** Dotted name, as issue 7 names it. */
   name: string;
-  /** Undefined when the measurement failed. */
+  /** Undefined when the measurement failed or was not made. */
   value: number | undefined;
+  /** Why the figure was not measured (e.g. Google's emulators are not installed): neither met nor failed. */
+  notMeasured?: string;
   goal?: Goal;
   /** Digits after the point in the table. */
   digits: number;
@@ -30,9 +32,11 @@ export function meets(figure: Figure): boolean | undefined {
   return Math.abs(value - goal.equals) < 1e-9;
 }
 
-/** A plain-text table, one row per figure. */
+/** A plain-text table, one row per figure; a figure not measured says why in place of its value. */
 export function formatTable(figures: readonly Figure[]): string {
   const rows = figures.map((figure) => {
+    // Blank cells for the widths: the reason runs to the end of the line instead.
+    if (figure.notMeasured !== undefined) return [figure.name, "", "", ""];
     const met = meets(figure);
     return [
       figure.name,
@@ -50,10 +54,17 @@ export function formatTable(figures: readonly Figure[]): string {
       .map((cell, column) => (column === 1 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
       .join("  ")
       .trimEnd();
-  return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
+  const row = (cells: string[], index: number) => {
+    const reason = figures[index]!.notMeasured;
+    if (reason === undefined) return line(cells);
+    // A group's figures share one reason: it is written out once, on the first of them.
+    const same = index > 0 && figures[index - 1]!.notMeasured === reason;
+    return `${cells[0]!.padEnd(widths[0]!)}  not measured: ${same ? "as above" : reason}`;
+  };
+  return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(row)].join("\n");
 }
 
-/** `{decode: {ratio: 0.6}, ...}`; a failed figure is null. */
+/** `{decode: {ratio: 0.6}, ...}`; a failed or unmeasured figure is null. */
 export function nestFigures(figures: readonly Figure[]): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const figure of figures) {
