@@ -2,7 +2,16 @@
 import { parseArgs } from "node:util";
 
 /** The groups of figures, in the order they run; `--only` picks some of them. */
-export const GROUPS = ["decode", "handler", "coldStart", "ops", "emulators", "pipeline", "vsGoogle"] as const;
+export const GROUPS = [
+  "decode",
+  "handler",
+  "coldStart",
+  "ops",
+  "emulators",
+  "pipeline",
+  "vsGoogle",
+  "deployment",
+] as const;
 export type Group = (typeof GROUPS)[number];
 
 export const usage = `Usage: npm run bench -- [--json FILE] [--quick] [--only GROUPS]

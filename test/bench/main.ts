@@ -4,7 +4,9 @@ import { writeFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
 import { parseBenchArgs, usage, UsageError, type BenchOptions, type Group } from "./args.ts";
 import { benchColdStart, buildBoth, type Builds } from "./cold-start.ts";
+import { CONCURRENCIES } from "./concurrency.ts";
 import { benchDecode } from "./decode.ts";
+import { benchDeployment } from "./deployment.ts";
 import { benchEmulators } from "./emulators.ts";
 import { benchHandler } from "./handler.ts";
 import { progress } from "./measure.ts";
@@ -23,6 +25,7 @@ export function sizes(quick: boolean) {
         ops: { messages: 5 },
         emulators: { repetitions: 1 },
         pipeline: { messages: 100, latencySeconds: 1 },
+        deployment: { messages: 40, rounds: 1, opsMessages: 5 },
         vsGoogle: {
           starts: 1,
           firestore: { warmUpSeconds: 0.5, roundSeconds: 0.5, rounds: 1, workers: 32, keys: 500 },
@@ -36,6 +39,7 @@ export function sizes(quick: boolean) {
         ops: { messages: 100 },
         emulators: { repetitions: 7 },
         pipeline: { messages: 5_000, latencySeconds: 5 },
+        deployment: { messages: 400, rounds: 2, opsMessages: 100 },
         vsGoogle: {
           starts: 3,
           firestore: { warmUpSeconds: 8, roundSeconds: 1.5, rounds: 5, workers: 32, keys: 500 },
@@ -214,6 +218,38 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
                 result.memory.embeddedMiB,
                 result.memory.googleMiB,
               ],
+      ),
+    )),
+  );
+  // Not issue 7's figures: what sizes the deployment (infra/deploy.json) and its cost per million scans
+  // from this run's CPU per message and infra/prices.json (docs/capacity.md).
+  const concurrencyRows = CONCURRENCIES.flatMap((c): Row[] => [
+    [`deployment.c${c}.cpuMsPerMessage`, undefined, 2],
+    [`deployment.c${c}.p50Ms`, undefined, 1],
+    [`deployment.c${c}.p99Ms`, undefined, 1],
+    [`deployment.c${c}.peakRssMiB`, undefined, 0],
+  ]);
+  figures.push(
+    ...(await group("deployment", () =>
+      measure(
+        [
+          ...concurrencyRows,
+          ["deployment.cost.perMillionUsd", undefined, 3],
+          ["deployment.cost.floorPerMillionUsd", undefined, 3],
+          ["deployment.cost.ratio", undefined, 3],
+        ],
+        () => benchDeployment(size.deployment),
+        ({ concurrency, cost }) => [
+          ...concurrency.points.flatMap((point) => [
+            point.cpuMsPerMessage,
+            point.p50Ms,
+            point.p99Ms,
+            point.peakRssMiB,
+          ]),
+          cost.perMillionUsd,
+          cost.floorPerMillionUsd,
+          cost.ratio,
+        ],
       ),
     )),
   );
