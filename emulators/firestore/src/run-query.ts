@@ -43,12 +43,19 @@ export interface RunAggregationQueryRequest extends ReadConsistency {
   structuredAggregationQuery?: { structuredQuery?: StructuredQuery; aggregations?: Aggregation[] };
 }
 
+const MAX_AGGREGATIONS = 5;
+
 /** RunAggregationQuery: count, sum and avg over a query's results, in one response. */
 export async function runAggregationQuery(db: Database, request: RunAggregationQueryRequest) {
   const query = request.structuredAggregationQuery?.structuredQuery;
   const aggregations = request.structuredAggregationQuery?.aggregations ?? [];
   if (!query || aggregations.length === 0)
     throw invalidArgument("RunAggregationQuery needs a query and aggregations");
+  // StructuredAggregationQuery.aggregations: "a minimum of one and maximum of five aggregations per query".
+  if (aggregations.length > MAX_AGGREGATIONS)
+    throw invalidArgument(
+      `aggregations: at most ${MAX_AGGREGATIONS} aggregations per query, got ${aggregations.length}`,
+    );
   const { value, readTime, transaction } = await db.read(
     databaseOf(request.parent),
     request,

@@ -228,6 +228,17 @@ describe("queries", () => {
   test("count of an empty result is zero", async () => {
     expect((await cities.where("state", "==", "XX").count().get()).data().count).toBe(0);
   });
+
+  test("five aggregations in one query are allowed and a sixth is refused", async () => {
+    const fields = (count: number) =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [`a${i}`, AggregateField.sum("population")]),
+      );
+    expect((await cities.aggregate(fields(5)).get()).data().a4).toBe(31180000.5 + 4760000);
+    // Production documents "a maximum of five aggregations per query" (StructuredAggregationQuery); parity
+    // row "six aggregations": Google's emulator answers UNKNOWN with no message instead of INVALID_ARGUMENT.
+    expect(await codeOf(cities.aggregate(fields(6)).get())).toBe(target.kind === "embedded" ? 3 : 2);
+  });
 });
 
 describe("ordering across types", () => {
