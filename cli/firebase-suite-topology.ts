@@ -14,7 +14,7 @@ export type PushTopology = {
   retryBackoffSeconds?: { minimum: number; maximum: number };
 };
 
-/** The topology of CONTRACT.md section 5 with the names. */
+/** The topology of docs/contract.md §5 with the default names. */
 export function defaultTopology(endpoint: string): PushTopology {
   return {
     topic: "scan-topic",

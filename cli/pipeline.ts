@@ -98,7 +98,7 @@ const dist = join(root, "functions/dist");
 const DEFAULT_TOPIC = "scan-topic";
 const TOPOLOGY_TIMEOUT_MS = 20_000;
 
-/** The Pub/Sub names for a topic: the names for scan-topic, derived ones for any other. */
+/** The Pub/Sub names for a topic: the default names for scan-topic, derived ones for any other. */
 export function pipelineNames(topic = DEFAULT_TOPIC) {
   const names = defaultTopology("");
   if (topic === names.topic) return names;

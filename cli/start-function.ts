@@ -12,7 +12,7 @@ const guard = join(root, "cli/start-guard.ts");
 const READY_TIMEOUT_MS = 30_000;
 const KILL_GRACE_MS = 5_000;
 
-/** What happened to one delivery, from the function's log line (CONTRACT.md section 7). */
+/** What happened to one delivery, from the function's log line (docs/contract.md §7). */
 export interface OutcomeEvent {
   /** 1-based instance number. */
   instance: number;

@@ -40,7 +40,7 @@ variable "max_delivery_attempts" {
 }
 
 variable "function_environment" {
-  description = "Extra configuration for the function (CONTRACT.md section 6), e.g. { MAX_CLOCK_SKEW_SECONDS = \"600\" }."
+  description = "Extra configuration for the function (docs/contract.md §6), e.g. { MAX_CLOCK_SKEW_SECONDS = \"600\" }."
   type        = map(string)
   default     = {}
 }

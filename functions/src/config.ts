@@ -1,4 +1,4 @@
-// Configuration (CONTRACT.md section 6): the only reader of process.env, validated once at start.
+// Configuration (docs/contract.md §6): the only reader of process.env, validated once at start.
 // zod/mini: the same schemas as zod's full API at a twentieth of its size, which every cold start loads.
 import * as z from "zod/mini";
 

@@ -1,4 +1,4 @@
-// The documents we write (CONTRACT.md sections 3 and 4), as plain values; the store adds server times.
+// The documents we write (docs/contract.md §3 and §4), as plain values; the store adds server times.
 import { cutAtCharacterBoundary, decodeLossy, isValidUtf8, sha256Hex } from "./bytes.ts";
 import type { Instant, PubsubMessage } from "./envelope.ts";
 import type { Reason, Scan } from "./scan.ts";

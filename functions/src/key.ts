@@ -1,4 +1,4 @@
-// Canonical IP addresses and the document key `ip:port:SERVICE` (CONTRACT.md section 2).
+// Canonical IP addresses and the document key `ip:port:SERVICE` (docs/contract.md §2).
 
 const hexGroupPattern = /^[0-9A-Fa-f]{1,4}$/;
 

@@ -1,4 +1,4 @@
-// Logging (CONTRACT.md section 7): one JSON line per message on stdout, with Cloud Logging's severity.
+// Logging (docs/contract.md §7): one JSON line per message on stdout, with Cloud Logging's severity.
 
 export type Severity = "INFO" | "WARNING" | "ERROR";
 

@@ -1,4 +1,4 @@
-// Which scan wins (CONTRACT.md section 3): compare (timestamp, responseSha256) left to right.
+// Which scan wins (docs/contract.md §3): compare (timestamp, responseSha256) left to right.
 
 /** The part of a scan that decides which one is newer. */
 export interface Version {

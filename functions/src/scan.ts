@@ -1,9 +1,9 @@
-// The scan schema: decode one message's data into a Scan or a reason code (CONTRACT.md section 1).
+// The scan schema: decode one message's data into a Scan or a reason code (docs/contract.md §1).
 import * as z from "zod/mini";
 import { decodeStandardBase64 } from "./bytes.ts";
 import { canonicalIp } from "./key.ts";
 
-/** Reason codes of CONTRACT.md section 1, in the table's order after the two envelope-level ones. */
+/** Reason codes of docs/contract.md §1, in the table's order after the two envelope-level ones. */
 export const reasons = [
   "invalid_envelope",
   "invalid_json",
@@ -60,7 +60,8 @@ const maybeNonInteger = /[:,[]\s*-?\d+[.eE]/;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-const servicePattern = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
+/** What a service name must look like (docs/contract.md §1); stored upper-cased. */
+export const servicePattern = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
 
 // The schema, in zod/mini (the same checks as zod's full API at a twentieth of the bundle, which every cold
 // start loads). One schema per field, in the contract's table order, each run on its own: the first broken

@@ -16,7 +16,7 @@ export type Group = (typeof GROUPS)[number];
 
 export const usage = `Usage: npm run bench -- [--json FILE] [--quick] [--only GROUPS]
 
-Measures the figures of issue 7 side by side in one run and prints a table (progress on stderr).
+Measures the project's performance figures side by side in one run and prints a table (progress on stderr).
 
   --json FILE    also write the figures as JSON to FILE
   --quick        tiny sizes and one repetition: checks that every figure runs, numbers mean little

@@ -1,4 +1,4 @@
-// `npm run bench -- [--json FILE] [--quick] [--only GROUPS]`: the figures of issue 7, each a ratio to its
+// `npm run bench -- [--json FILE] [--quick] [--only GROUPS]`: the performance figures, each a ratio to its
 // floor measured side by side in this run (this machine is noisy), as a table on stdout and optionally as JSON.
 import { writeFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
@@ -176,7 +176,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
         (result) => [result.msgsPerSec, result.p50Ms, result.p99Ms],
       ),
     )),
-    // Not issue 7's figures: the embedded emulators against Google's own, when those are installed.
+    // Beyond the core figures: the embedded emulators against Google's own, when those are installed.
     ...(await group("vsGoogle", () =>
       measure(
         [
@@ -221,7 +221,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
       ),
     )),
   );
-  // Not issue 7's figures: what sizes the deployment (infra/deploy.json) and its cost per million scans
+  // Beyond the core figures: what sizes the deployment (infra/deploy.json) and its cost per million scans
   // from this run's CPU per message and infra/prices.json (docs/capacity.md).
   const concurrencyRows = CONCURRENCIES.flatMap((c): Row[] => [
     [`deployment.c${c}.cpuMsPerMessage`, undefined, 2],

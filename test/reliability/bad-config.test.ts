@@ -1,4 +1,4 @@
-// Reliability 4 (issue 6): every variable of CONTRACT.md section 6, set to an invalid value, makes the built
+// Reliability 4: every variable of docs/contract.md §6, set to an invalid value, makes the built
 // bundle refuse to start under the real functions-framework CLI: a non-zero exit and a message naming the
 // variable. Needs no emulator.
 import { spawn } from "node:child_process";

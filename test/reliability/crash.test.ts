@@ -1,6 +1,6 @@
-// Reliability 3 (issue 6): SIGKILL the function server while deliveries are in flight, restart it on its
+// Reliability 3: SIGKILL the function server while deliveries are in flight, restart it on its
 // port; after drain the state is exactly the model's and every message is accounted for. With the embedded
-// emulators the issue's faults stay on; against external ones it runs without them.
+// emulators the suite's faults stay on; against external ones it runs without them.
 import { expect, test } from "vitest";
 import {
   account,

@@ -16,7 +16,7 @@ export const underFaults = faultsAvailable
   ? "under 30 % duplicates, reordering, 20 % UNAVAILABLE and 10 % lost commit replies"
   : "without faults (external emulators: fault injection needs the embedded ones)";
 
-/** The issue's faults (section 1 of issue 6). */
+/** The suite's faults: duplicates, reordering delays, UNAVAILABLE RPCs and lost commit replies. */
 export const FAULTS = { duplicateRate: 0.3, maxDelayMs: 200, unavailableRate: 0.2, lostReplyRate: 0.1 };
 
 /**
@@ -139,7 +139,7 @@ async function startRunNow(name: string, options: RunOptions): Promise<Run> {
   };
 }
 
-/** Turns the issue's faults on (embedded emulators only); returns false when they are not available. */
+/** Turns the suite's faults on (embedded emulators only); returns false when they are not available. */
 export function turnFaultsOn(pipeline: Pipeline): boolean {
   if (!pipeline.firestore || !pipeline.pubsub) return false;
   pipeline.pubsub.faults.duplicateRate = FAULTS.duplicateRate;
@@ -156,7 +156,7 @@ export function turnFaultsOn(pipeline: Pipeline): boolean {
   return true;
 }
 
-/** Every Firestore RPC answers UNAVAILABLE for `ms`, then the issue's rate again (embedded emulators only). */
+/** Every Firestore RPC answers UNAVAILABLE for `ms`, then the suite's rate again (embedded emulators only). */
 export async function storageOutage(pipeline: Pipeline, ms: number): Promise<void> {
   if (!pipeline.firestore) throw new Error("a storage outage needs the embedded Firestore emulator");
   pipeline.firestore.faults.unavailableRate = 1;

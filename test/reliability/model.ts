@@ -1,5 +1,5 @@
 // The model: what `services` and `rejects` must hold after every message was delivered any number of times
-// in any order. Written from CONTRACT.md sections 2 and 3, independently of functions/src.
+// in any order. Written from docs/contract.md §2 and §3, independently of functions/src.
 import { createHash } from "node:crypto";
 import type { Scan } from "@scan-ingest/scanner";
 import type { Reason } from "@scan-ingest/functions/scan";
@@ -11,7 +11,7 @@ export interface PublishedMessage {
   reason?: Reason;
 }
 
-/** The deterministic fields of `services/{key}` (CONTRACT.md section 3) and who may have written them. */
+/** The deterministic fields of `services/{key}` (docs/contract.md §3) and who may have written them. */
 export interface ExpectedService {
   key: string;
   ip: string;

@@ -28,7 +28,7 @@ export interface WorkloadSettings {
 /** The first of the four scan times (2024-11-22T08:00:00Z); every scan is stamped within 3 s of it. */
 export const FIRST_TIMESTAMP = 1732262400;
 const TIMESTAMPS = 4;
-/** "http" and "HTTP" are one key (CONTRACT.md section 2). */
+/** "http" and "HTTP" are one key (docs/contract.md §2). */
 const SERVICES = ["HTTP", "http", "SSH", "DNS"];
 
 /** A valid scan broken one field at a time, each with the reason the contract's table gives. */
