@@ -28,10 +28,22 @@ export function parseDocumentName(name: string): ResourceName {
   return parsed;
 }
 
-/** The reason Firestore refuses an id, or undefined for a valid one. */
-export function invalidIdReason(id: string): string | undefined {
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The integer of a numeric document id "__id<int64>__" (canonical decimal), else undefined. */
+export function numericId(id: string): bigint | undefined {
+  const match = /^__id(0|-?[1-9][0-9]*)__$/.exec(id);
+  if (!match) return undefined;
+  const n = BigInt(match[1] as string);
+  return n >= INT64_MIN && n <= INT64_MAX ? n : undefined;
+}
+
+/** The reason Firestore refuses an id, or undefined for a valid one; a document id may be "__id<int64>__". */
+export function invalidIdReason(id: string, documentId = false): string | undefined {
   if (id === "." || id === "..") return `"${id}" is not a valid id`;
-  if (/^__.*__$/.test(id)) return `ids matching __.*__ are reserved: "${id}"`;
+  if (/^__.*__$/.test(id) && !(documentId && numericId(id) !== undefined))
+    return `ids matching __.*__ are reserved (but for document ids __id<int64>__): "${id}"`;
   if (Buffer.byteLength(id, "utf8") > MAX_ID_BYTES) return `an id may hold at most ${MAX_ID_BYTES} bytes`;
   return undefined;
 }
@@ -39,8 +51,8 @@ export function invalidIdReason(id: string): string | undefined {
 /** Refuses a document name with a reserved or oversized id in any segment, as Firestore does on writes. */
 export function validateWritableName(name: string): void {
   const { segments } = parseDocumentName(name);
-  for (const segment of segments) {
-    const reason = invalidIdReason(segment);
+  for (const [i, segment] of segments.entries()) {
+    const reason = invalidIdReason(segment, i % 2 === 1);
     if (reason) throw invalidArgument(`Invalid document name "${name}": ${reason}`);
   }
 }

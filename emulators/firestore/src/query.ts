@@ -13,7 +13,9 @@ export function effectiveOrder(query: StructuredQuery): Order[] {
   const orders = [...(query.orderBy ?? [])];
   const named = new Set(orders.map((order) => order.field?.fieldPath));
   const lastDirection = orders[orders.length - 1]?.direction ?? "ASCENDING";
-  for (const fieldPath of [...new Set(inequalityFields(query.where))].sort(compareStrings)) {
+  // The implicit orders follow the inequality fields in lexicographic order, and __name__ always comes last.
+  const inequalities = [...new Set(inequalityFields(query.where))].filter((path) => path !== "__name__");
+  for (const fieldPath of inequalities.sort(compareStrings)) {
     if (!named.has(fieldPath)) orders.push({ field: { fieldPath }, direction: lastDirection });
     named.add(fieldPath);
   }
@@ -52,9 +54,10 @@ function inScope(document: StoredDocument, parent: string, query: StructuredQuer
   if (!document.name.startsWith(`${parent}/`)) return false;
   const segments = document.name.slice(parent.length + 1).split("/");
   const collectionId = segments[segments.length - 2];
+  // An all-descendants selector with an empty collection id (recursiveDelete's) takes every collection.
   return (query.from ?? []).some((selector) =>
     selector.allDescendants
-      ? selector.collectionId === collectionId
+      ? !selector.collectionId || selector.collectionId === collectionId
       : segments.length === 2 && selector.collectionId === collectionId,
   );
 }

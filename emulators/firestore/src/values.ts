@@ -1,3 +1,4 @@
+import { numericId } from "./paths.ts";
 import type { Value } from "./wire.ts";
 
 // Firestore's order of value types: null < boolean < number < timestamp < string < bytes
@@ -83,13 +84,22 @@ function compareNumbers(a: Value, b: Value): number {
   return compareDoubles(a.doubleValue ?? 0, b.doubleValue ?? 0);
 }
 
+/** Compares ids: numeric ids "__id<int64>__" first, by their number, then the rest as strings. */
+function compareIds(a: string, b: string): number {
+  const x = numericId(a);
+  const y = numericId(b);
+  if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
+  if (x !== undefined || y !== undefined) return x !== undefined ? -1 : 1;
+  return compareStrings(a, b);
+}
+
 /** Compares document names segment by segment, so "a/b" sorts before "a/b/c/d" and "a-b". */
 export function compareReferences(a: string, b: string): number {
   const x = a.split("/");
   const y = b.split("/");
   const length = Math.min(x.length, y.length);
   for (let i = 0; i < length; i++) {
-    const order = compareStrings(x[i] ?? "", y[i] ?? "");
+    const order = compareIds(x[i] ?? "", y[i] ?? "");
     if (order !== 0) return order;
   }
   return sign(x.length - y.length);

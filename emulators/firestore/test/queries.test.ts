@@ -241,6 +241,53 @@ describe("queries", () => {
   });
 });
 
+describe("query fixes", () => {
+  test("numeric document ids __id<int64>__ are accepted and sort before string ids, by number", async () => {
+    const collection = db.collection(unique("numeric"));
+    for (const id of ["b", "__id10__", "__id-1__", "__id7__", "a"]) await collection.doc(id).set({ n: 1 });
+    expect(await ids(collection)).toEqual(["__id-1__", "__id7__", "__id10__", "a", "b"]);
+    expect(await ids(collection.where(FieldPath.documentId(), ">", collection.doc("__id7__")))).toEqual([
+      "__id10__",
+      "a",
+      "b",
+    ]);
+    // Only canonical int64 document ids: a leading zero, an overflow or a collection id stay reserved.
+    for (const ref of [
+      collection.doc("__id07__"),
+      collection.doc("__id9223372036854775808__"),
+      db.collection("__id5__").doc("x"),
+    ])
+      expect(await codeOf(ref.set({ n: 1 }))).toBe(3);
+  });
+
+  test("with several inequalities the implicit order takes their fields in order and __name__ last", async () => {
+    const collection = db.collection(unique("inequalities"));
+    const batch = db.batch();
+    for (const [id, n, m] of [
+      ["a", 1, 5],
+      ["b", 2, 4],
+      ["c", 3, 3],
+      ["d", 4, 2],
+    ] as const)
+      batch.set(collection.doc(id), { n, m });
+    await batch.commit();
+    const byName = collection.where(FieldPath.documentId(), "<", collection.doc("d"));
+    expect(await ids(byName.where("m", ">", 0))).toEqual(["c", "b", "a"]);
+    expect(await ids(collection.where("n", ">", 0).where("m", ">", 0))).toEqual(["d", "c", "b", "a"]);
+  });
+
+  test("recursiveDelete deletes a collection with its subcollections (an all-descendants query with no collection id)", async () => {
+    const collection = db.collection(unique("recursive"));
+    await collection.doc("x").set({ a: 1 });
+    await collection.doc("x").collection("sub").doc("y").set({ b: 1 });
+    await collection.doc("ghost").collection("sub").doc("z").set({ c: 1 });
+    await db.recursiveDelete(collection);
+    expect((await collection.get()).size).toBe(0);
+    expect((await collection.doc("x").collection("sub").get()).size).toBe(0);
+    expect((await collection.doc("ghost").collection("sub").get()).size).toBe(0);
+  });
+});
+
 describe("ordering across types", () => {
   test("values sort null < boolean < number < timestamp < string < bytes < reference < geo point < array < map", async () => {
     const collection = db.collection(unique("types"));
