@@ -1,5 +1,6 @@
-// Bundles the function for deployment: `node build.ts [outdir]` writes dist/index.js (a small loader),
-// dist/ingest.js (the bundle), dist/ingest.cache (V8's code cache for it) and dist/package.json.
+// Bundles the functions for deployment: `node build.ts [outdir]` writes dist/index.js (a small loader),
+// dist/ingest.js and dist/api.js (the bundles of ingestScan and scansApi), their V8 code caches
+// (*.cache) and dist/package.json.
 // functions-framework stays outside the bundle: the runtime's copy must see the registration.
 import { execFile } from "node:child_process";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -10,29 +11,40 @@ import { build } from "esbuild";
 
 const here = new URL(".", import.meta.url).pathname;
 const framework = "@google-cloud/functions-framework";
-const scriptKey = "scan-ingest.bundleScript";
+const docsPackage = "swagger-ui-dist";
+const scriptKey = "scan-ingest.bundleScripts";
 
 /**
- * The entry functions-framework loads. It compiles the bundle with the code cache made at build time,
+ * The entry functions-framework loads. It compiles each bundle with the code cache made at build time,
  * which spares most of the compile work of a cold start (read-only: nothing is written at run time).
- * When this Node's V8 differs from the build's, V8 rejects the cache and compiles as usual.
+ * When this Node's V8 differs from the build's, V8 rejects the cache and compiles as usual. Both functions
+ * deploy from this one directory: the target (FUNCTION_TARGET in Cloud Run, --target locally) picks the
+ * bundle, so ingestScan never loads scansApi's code; with no target known, both register.
  */
 const loader = `"use strict";
-// Loads ingest.js with the V8 code cache made when it was built (see functions/build.ts).
-const { readFileSync } = require("node:fs");
+// Loads ingest.js and/or api.js with the V8 code cache made when they were built (see functions/build.ts).
+const { existsSync, readFileSync } = require("node:fs");
 const { createRequire, wrap } = require("node:module");
 const { join } = require("node:path");
 const { Script } = require("node:vm");
-const filename = join(__dirname, "ingest.js");
-let cachedData;
-try {
-  cachedData = readFileSync(join(__dirname, "ingest.cache"));
-} catch {}
-const script = new Script(wrap(readFileSync(filename, "utf8")), { filename, cachedData });
-globalThis[Symbol.for(${JSON.stringify(scriptKey)})] = script;
-const bundle = { exports: {} };
-script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(filename), bundle, filename, __dirname);
-module.exports = bundle.exports;
+const scripts = (globalThis[Symbol.for(${JSON.stringify(scriptKey)})] ??= {});
+function load(name) {
+  const filename = join(__dirname, name + ".js");
+  let cachedData;
+  try {
+    cachedData = readFileSync(join(__dirname, name + ".cache"));
+  } catch {}
+  const script = new Script(wrap(readFileSync(filename, "utf8")), { filename, cachedData });
+  scripts[name] = script;
+  const bundle = { exports: {} };
+  script.runInThisContext().call(bundle.exports, bundle.exports, createRequire(filename), bundle, filename, __dirname);
+  return bundle.exports;
+}
+const flag = process.argv.findIndex((argument) => argument === "--target" || argument.startsWith("--target="));
+const target = process.env.FUNCTION_TARGET ?? (flag < 0 ? undefined : process.argv[flag].split("=")[1] ?? process.argv[flag + 1]);
+const hasApi = existsSync(join(__dirname, "api.js"));
+if (target !== "scansApi" || !hasApi) module.exports = load("ingest");
+if (target !== "ingestScan" && hasApi) Object.assign((module.exports ??= {}), load("api"));
 `;
 
 /**
@@ -44,8 +56,9 @@ async function writeCodeCache(outdir: string): Promise<void> {
   const frameworkModules = entry.slice(0, entry.lastIndexOf(`${sep}node_modules${sep}`) + 13);
   const save = `
     require(${JSON.stringify(join(outdir, "index.js"))});
-    const script = globalThis[Symbol.for(${JSON.stringify(scriptKey)})];
-    require("node:fs").writeFileSync(${JSON.stringify(join(outdir, "ingest.cache"))}, script.createCachedData());`;
+    const scripts = globalThis[Symbol.for(${JSON.stringify(scriptKey)})];
+    for (const [name, script] of Object.entries(scripts))
+      require("node:fs").writeFileSync(require("node:path").join(${JSON.stringify(outdir)}, name + ".cache"), script.createCachedData());`;
   await promisify(execFile)(process.execPath, ["-e", save], {
     cwd: outdir,
     // A clean environment: the configuration's defaults, no emulator, no credentials.
@@ -56,6 +69,8 @@ async function writeCodeCache(outdir: string): Promise<void> {
 export interface BuildOptions {
   /** The module that registers the function; default src/index.ts (the benchmarks bundle others alike). */
   entryPoint?: string;
+  /** Default: true unless entryPoint is given; also bundle scansApi (src/api/index.ts) into api.js. */
+  api?: boolean;
 }
 
 /** Build into `outdir` (functions/dist by default); returns the bundle's (ingest.js) size in bytes. */
@@ -66,20 +81,36 @@ export async function buildFunction(
   const manifest = JSON.parse(await readFile(join(here, "package.json"), "utf8"));
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  await build({
-    entryPoints: [options.entryPoint ?? join(here, "src/index.ts")],
-    outfile: join(outdir, "ingest.js"),
+  const common = {
     bundle: true,
     platform: "node",
     target: "node24",
     // CommonJS, because the Google client libraries use require and __dirname at runtime.
     format: "cjs",
-    external: [framework],
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: "linked",
     logLevel: "warning",
+  } as const;
+  await build({
+    ...common,
+    entryPoints: [options.entryPoint ?? join(here, "src/index.ts")],
+    outfile: join(outdir, "ingest.js"),
+    external: [framework],
   });
+  const withApi = options.api ?? options.entryPoint === undefined;
+  if (withApi) {
+    await build({
+      ...common,
+      entryPoints: [join(here, "src/api/index.ts")],
+      outfile: join(outdir, "api.js"),
+      // swagger-ui-dist is files the docs page serves, not code: installed beside the bundle from package.json.
+      external: [framework, docsPackage],
+      // import.meta.url in CommonJS: the bundle's own file, from which swagger-ui-dist is resolved.
+      define: { "import.meta.url": "__bundleUrl" },
+      banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    });
+  }
   await writeFile(join(outdir, "index.js"), loader);
   const deployManifest = {
     name: "ingest-scan",
@@ -88,7 +119,10 @@ export async function buildFunction(
     description: manifest.description,
     main: "index.js",
     engines: { node: "24" },
-    dependencies: { [framework]: manifest.dependencies[framework] },
+    dependencies: {
+      [framework]: manifest.dependencies[framework],
+      ...(withApi && { [docsPackage]: manifest.dependencies[docsPackage] }),
+    },
   };
   await writeFile(join(outdir, "package.json"), `${JSON.stringify(deployManifest, null, 2)}\n`);
   await writeCodeCache(outdir);

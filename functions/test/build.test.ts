@@ -39,10 +39,13 @@ afterAll(async () => {
   await rm(outdir, { recursive: true, force: true });
 });
 
-test("writes a deployable package.json: functions-framework is the only dependency", async () => {
+test("writes a deployable package.json: functions-framework and the docs page's files are the only dependencies", async () => {
   const manifest = JSON.parse(await readFile(join(outdir, "package.json"), "utf8"));
   expect(manifest).toMatchObject({ main: "index.js", engines: { node: "24" } });
-  expect(Object.keys(manifest.dependencies)).toEqual(["@google-cloud/functions-framework"]);
+  expect(Object.keys(manifest.dependencies)).toEqual([
+    "@google-cloud/functions-framework",
+    "swagger-ui-dist",
+  ]);
 });
 
 test("the bundle served by the functions-framework CLI stores a scan", async () => {

@@ -1,0 +1,34 @@
+// Stored Firestore values as the API's JSON: timestamps as RFC 3339, bytes as standard base64.
+import { Timestamp } from "@google-cloud/firestore";
+
+/** RFC 3339 in UTC with as many fraction digits as the time has (none, 3 or 9). */
+export function rfc3339(time: Timestamp): string {
+  const whole = new Date(time.seconds * 1000).toISOString().slice(0, 19);
+  if (time.nanoseconds === 0) return `${whole}Z`;
+  const fraction = String(time.nanoseconds).padStart(9, "0");
+  return `${whole}.${time.nanoseconds % 1_000_000 === 0 ? fraction.slice(0, 3) : fraction}Z`;
+}
+
+/** A Firestore field value as JSON. */
+export function jsonValue(value: unknown): unknown {
+  if (value instanceof Timestamp) return rfc3339(value);
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+  if (Array.isArray(value)) return value.map(jsonValue);
+  if (typeof value === "object" && value !== null) {
+    const fields: Record<string, unknown> = {};
+    for (const name of Object.keys(value).sort())
+      fields[name] = jsonValue((value as Record<string, unknown>)[name]);
+    return fields;
+  }
+  return value;
+}
+
+/** A document as JSON: its id under `idField`, then its fields by name. */
+export function jsonDocument(
+  idField: "key" | "id",
+  id: string,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
+  return { [idField]: id, ...(jsonValue(data) as Record<string, unknown>) };
+}
