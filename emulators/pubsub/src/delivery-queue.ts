@@ -1,6 +1,7 @@
 import { backoffMs, PUSH_BACKOFF } from "./backoff.ts";
 import type { PubSubCounters } from "./counters.ts";
 import type { StoredMessage } from "./message.ts";
+import { OrderingKeys } from "./ordering.ts";
 import type { DeliveryConfig } from "./subscription-config.ts";
 
 /** Whoever holds leased messages (a streaming-pull stream): told when one leaves its hands, for flow control. */
@@ -26,7 +27,8 @@ export interface QueueHooks {
   now(): number;
 }
 
-type State = "ready" | "leased" | "backoff" | "gone";
+// "held": an ordered message waiting for an earlier message of its ordering key to be delivered.
+type State = "ready" | "leased" | "backoff" | "held" | "gone";
 
 interface Entry {
   message: StoredMessage;
@@ -36,11 +38,16 @@ interface Entry {
   currentAckId: string | undefined;
   holder: Holder | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** In the unconsumed part of the ready list (so it is never listed twice). */
+  queued: boolean;
+  /** Delivered in order of its ordering key. */
+  ordered: boolean;
 }
 
 /** The delivery bookkeeping of one subscription: ready messages, leases with deadlines, backoff, dead letters. */
 export class DeliveryQueue {
   private readonly entries = new Map<string, Entry>();
+  private readonly keys = new OrderingKeys<Entry>();
   private readonly byAckId = new Map<string, Entry>();
   private ready: Entry[] = [];
   private readyHead = 0;
@@ -73,10 +80,17 @@ export class DeliveryQueue {
       currentAckId: undefined,
       holder: undefined,
       timer: undefined,
+      queued: false,
+      ordered: this.hooks.config().ordered && message.orderingKey !== "",
     };
     this.entries.set(message.messageId, entry);
-    this.ready.push(entry);
-    this.hooks.onReady();
+    if (entry.ordered) {
+      entry.state = "held";
+      this.keys.add(entry);
+      this.advance(message.orderingKey);
+    } else {
+      this.makeReady(entry);
+    }
   }
 
   /** Leases the next ready message for `deadlineSeconds` (after `delayMs` of injected delay). */
@@ -87,6 +101,7 @@ export class DeliveryQueue {
       const entry = this.ready[this.readyHead];
       if (!entry) return undefined;
       this.readyHead++;
+      entry.queued = false;
       if (this.hooks.now() - entry.message.publishTimeMs > retentionMs) {
         this.remove(entry); // past the subscription's retention: Google drops it unacknowledged
         continue;
@@ -99,6 +114,7 @@ export class DeliveryQueue {
       entry.currentAckId = ackId;
       this.setDeadline(entry, delayMs + deadlineSeconds * 1000);
       this.hooks.counters.delivered++;
+      if (entry.ordered) this.advance(entry.message.orderingKey);
       return { ackId, message: entry.message, attempt: entry.attempts };
     }
   }
@@ -143,6 +159,7 @@ export class DeliveryQueue {
     for (const entry of this.entries.values()) clearTimeout(entry.timer);
     this.entries.clear();
     this.byAckId.clear();
+    this.keys.clear();
     this.ready = [];
     this.readyHead = 0;
   }
@@ -164,6 +181,7 @@ export class DeliveryQueue {
     clearTimeout(entry.timer);
     this.releaseHolder(entry);
     entry.currentAckId = undefined;
+    if (entry.ordered) this.holdBackLater(entry);
     const config = this.hooks.config();
     const { deadLetter } = config;
     if (deadLetter && entry.attempts >= deadLetter.maxDeliveryAttempts) {
@@ -183,8 +201,29 @@ export class DeliveryQueue {
     if (entry.state === "gone") return;
     entry.state = "ready";
     entry.timer = undefined;
-    this.ready.push(entry);
+    if (!entry.queued) {
+      entry.queued = true;
+      this.ready.push(entry);
+    }
     this.hooks.onReady();
+  }
+
+  /** Makes the next message of an ordering key deliverable once the messages before it are out. */
+  private advance(key: string): void {
+    const next = this.keys.next(key, Boolean(this.hooks.config().pushEndpoint));
+    if (next) this.makeReady(next);
+  }
+
+  /** A nacked or expired ordered message: the later messages of its key wait until it is delivered again. */
+  private holdBackLater(entry: Entry): void {
+    for (const later of this.keys.after(entry)) {
+      if (later.state !== "leased" && later.state !== "ready") continue;
+      clearTimeout(later.timer);
+      later.timer = undefined;
+      this.releaseHolder(later);
+      later.currentAckId = undefined;
+      later.state = "held";
+    }
   }
 
   private remove(entry: Entry): void {
@@ -193,6 +232,10 @@ export class DeliveryQueue {
     entry.state = "gone";
     this.entries.delete(entry.message.messageId);
     for (const ackId of entry.ackIds) this.byAckId.delete(ackId);
+    if (entry.ordered) {
+      this.keys.remove(entry);
+      this.advance(entry.message.orderingKey);
+    }
   }
 
   private releaseHolder(entry: Entry): void {
@@ -202,8 +245,12 @@ export class DeliveryQueue {
   }
 
   private skipGone(): void {
-    while (this.readyHead < this.ready.length && this.ready[this.readyHead]?.state !== "ready")
+    for (;;) {
+      const entry = this.ready[this.readyHead];
+      if (!entry || entry.state === "ready") break;
+      entry.queued = false;
       this.readyHead++;
+    }
     if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
       this.ready = this.ready.slice(this.readyHead);
       this.readyHead = 0;

@@ -10,6 +10,8 @@ export interface DeliveryConfig {
   retryPolicy: RetryPolicy | undefined;
   deadLetter: { topic: string; maxDeliveryAttempts: number } | undefined;
   retentionMs: number;
+  /** enable_message_ordering: each ordering key is delivered in publish order. */
+  ordered: boolean;
 }
 
 const SECOND = 1000;
@@ -55,15 +57,19 @@ export function validateSubscription(input: Subscription): {
     deadLetterPolicy: deadLetter
       ? { deadLetterTopic: deadLetter.topic, maxDeliveryAttempts: deadLetter.maxDeliveryAttempts }
       : null,
+    enableMessageOrdering: Boolean(input.enableMessageOrdering),
     state: "ACTIVE",
   };
-  return { resource, config: { ackDeadlineSeconds, pushEndpoint, retryPolicy, deadLetter, retentionMs } };
+  const ordered = Boolean(input.enableMessageOrdering);
+  return {
+    resource,
+    config: { ackDeadlineSeconds, pushEndpoint, retryPolicy, deadLetter, retentionMs, ordered },
+  };
 }
 
 function rejectUnsupported(input: Subscription): void {
   const unsupported: [boolean, string][] = [
     [Boolean(input.filter), "filter"],
-    [Boolean(input.enableMessageOrdering), "enable_message_ordering"],
     [Boolean(input.enableExactlyOnceDelivery), "enable_exactly_once_delivery"],
     [Boolean(input.retainAckedMessages), "retain_acked_messages"],
     [Boolean(input.expirationPolicy?.ttl), "expiration_policy.ttl"],

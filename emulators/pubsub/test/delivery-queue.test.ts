@@ -4,11 +4,11 @@ import { DeliveryQueue } from "../src/delivery-queue.ts";
 import type { StoredMessage } from "../src/message.ts";
 import type { DeliveryConfig } from "../src/subscription-config.ts";
 
-const message = (messageId: string): StoredMessage => ({
+const message = (messageId: string, orderingKey = ""): StoredMessage => ({
   messageId,
   data: Buffer.from(messageId),
   attributes: {},
-  orderingKey: "",
+  orderingKey,
   publishTimeMs: Date.now(),
 });
 
@@ -19,6 +19,7 @@ function setup(overrides: Partial<DeliveryConfig> = {}) {
     retryPolicy: { minimumBackoffMs: 1000, maximumBackoffMs: 4000 },
     deadLetter: undefined,
     retentionMs: 86_400_000,
+    ordered: false,
     ...overrides,
   };
   const counters = createCounters(() => 0);
@@ -124,5 +125,78 @@ describe("DeliveryQueue", () => {
     vi.advanceTimersByTime(600_001);
     expect(queue.take(10)).toBeUndefined();
     expect(queue.size).toBe(0);
+  });
+
+  describe("with message ordering", () => {
+    const takeAll = (queue: DeliveryQueue) => {
+      const taken = [];
+      for (let delivery = queue.take(10); delivery; delivery = queue.take(10)) taken.push(delivery);
+      return taken;
+    };
+    const ids = (deliveries: { message: StoredMessage }[]) => deliveries.map((d) => d.message.messageId);
+
+    test("delivers each key in publish order, several of a key at once, unkeyed messages unordered", () => {
+      const { queue } = setup({ ordered: true });
+      for (const [id, key] of [
+        ["a1", "a"],
+        ["b1", "b"],
+        ["a2", "a"],
+        ["x", ""],
+        ["a3", "a"],
+      ]) {
+        queue.enqueue(message(id ?? "", key));
+      }
+      const taken = ids(takeAll(queue));
+      expect(taken.filter((id) => id.startsWith("a"))).toEqual(["a1", "a2", "a3"]);
+      expect([...taken].sort()).toEqual(["a1", "a2", "a3", "b1", "x"]);
+    });
+
+    test("a nacked message is redelivered before the later messages of its key, which are held back", () => {
+      const { queue } = setup({ ordered: true, retryPolicy: undefined });
+      for (const id of ["1", "2", "3"]) queue.enqueue(message(id, "k"));
+      const [first, second] = takeAll(queue);
+      queue.modifyDeadline(first?.ackId ?? "", 0);
+      expect(queue.modifyDeadline(second?.ackId ?? "", 30)).toBe(false); // its lease was withdrawn
+      vi.advanceTimersByTime(0);
+      expect(ids(takeAll(queue))).toEqual(["1", "2", "3"]);
+    });
+
+    test("an expired lease holds back its key until the message is delivered again", () => {
+      const { queue } = setup({ ordered: true, retryPolicy: undefined });
+      queue.enqueue(message("1", "k"));
+      const first = queue.take(10);
+      queue.enqueue(message("2", "k"));
+      expect(ids(takeAll(queue))).toEqual(["2"]);
+      vi.advanceTimersByTime(10_000);
+      vi.advanceTimersByTime(1); // the redelivery, at once without a retry policy (fake timers need 1 ms)
+      const again = takeAll(queue);
+      expect(ids(again)).toEqual(["1", "2"]);
+      expect(again[0]?.ackId).not.toBe(first?.ackId);
+    });
+
+    test("push delivers one message of a key at a time, the next after the ack", () => {
+      const { queue } = setup({ ordered: true, pushEndpoint: "http://x/" });
+      for (const id of ["1", "2"]) queue.enqueue(message(id, "k"));
+      const [first, ...rest] = takeAll(queue);
+      expect(rest).toEqual([]);
+      queue.acknowledge(first?.ackId ?? "");
+      expect(ids(takeAll(queue))).toEqual(["2"]);
+    });
+
+    test("a dead-lettered message lets the rest of its key through", () => {
+      const { queue, deadLettered } = setup({
+        ordered: true,
+        retryPolicy: undefined,
+        deadLetter: { topic: "projects/p/topics/dl", maxDeliveryAttempts: 5 },
+      });
+      for (const id of ["1", "2"]) queue.enqueue(message(id, "k"));
+      for (let i = 0; i < 5; i++) {
+        const [head] = takeAll(queue);
+        queue.modifyDeadline(head?.ackId ?? "", 0);
+        vi.advanceTimersByTime(0);
+      }
+      expect(deadLettered).toEqual([["1", 5]]);
+      expect(ids(takeAll(queue))).toEqual(["2"]);
+    });
   });
 });

@@ -115,4 +115,28 @@ describe.concurrent("push delivery", () => {
     );
     await endpoint.close();
   });
+
+  test("pushes an ordering key one message at a time, a failed push holding back the rest until it succeeds", async () => {
+    let failed = false;
+    const endpoint = await pushEndpoint((body) => {
+      const fail = !failed && Buffer.from(body.message.data, "base64").toString() === "2";
+      failed ||= fail;
+      return fail ? 500 : 204;
+    });
+    const [topic] = await target.pubsub.createTopic(unique("push-ordered"));
+    await topic.createSubscription(unique("push-ordered"), {
+      pushConfig: { pushEndpoint: endpoint.url },
+      enableMessageOrdering: true,
+    });
+    const ordered = target.pubsub.topic(topic.name, { messageOrdering: true });
+    await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        ordered.publishMessage({ data: Buffer.from(String(i)), orderingKey: "k" }),
+      ),
+    );
+    await endpoint.next(7);
+    const data = endpoint.received.map((r) => Buffer.from(r.body.message.data, "base64").toString());
+    expect(data).toEqual(["0", "1", "2", "2", "3", "4", "5"]);
+    await endpoint.close();
+  });
 });

@@ -24,6 +24,7 @@ describe("validateSubscription", () => {
       retryPolicy: undefined,
       deadLetter: undefined,
       retentionMs: 7 * 86_400_000,
+      ordered: false,
     });
   });
 
@@ -72,7 +73,6 @@ describe("validateSubscription", () => {
     ],
     ["a filter, which it does not honour", { ...base, filter: 'attributes.a = "b"' }, status.UNIMPLEMENTED],
     ["exactly-once delivery", { ...base, enableExactlyOnceDelivery: true }, status.UNIMPLEMENTED],
-    ["message ordering", { ...base, enableMessageOrdering: true }, status.UNIMPLEMENTED],
     [
       "an OIDC push token",
       { ...base, pushConfig: { pushEndpoint: "http://x/", oidcToken: {} } },
