@@ -45,6 +45,8 @@ export interface PipelineOptions {
   pubsubPort?: number;
   /** Port of function server 1, the others follow (8090, 8091, ...); default 0 (free ones). */
   functionPort?: number;
+  /** Port of the read API (scansApi) server; absent: no API server (0: a free port). */
+  apiPort?: number;
   /** Extra environment for the function servers (e.g. SERVICES_COLLECTION), over this process's own. */
   functionEnv?: Record<string, string>;
   /** Default true: build functions/dist first; false: serve functions/dist as it is. */
@@ -80,6 +82,8 @@ export interface Pipeline {
   firestore?: EmbeddedFirestoreHandle;
   pubsub?: EmbeddedPubsubHandle;
   instances: FunctionInstance[];
+  /** The read API's server, when apiPort was given. */
+  api?: FunctionInstance;
   totals(): Totals;
   /**
    * Resolves when every push subscription has nothing outstanding (embedded), or when `expectedOutcomes`
@@ -200,6 +204,21 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       }),
     );
 
+    const api =
+      options.apiPort === undefined
+        ? undefined
+        : await startFunctionServer({
+            index: instanceCount + 1,
+            port: options.apiPort,
+            subscription: "",
+            source: dist,
+            env,
+            target: "scansApi",
+            onOutcome,
+            onOutput: output,
+          });
+    if (api) stops.push(() => api.kill());
+
     for (const instance of instances) {
       // The topic in the path: functions-framework's push conversion takes the event's source from it.
       const endpoint = `http://127.0.0.1:${instance.port}/projects/${projectId}/topics/${names.topic}`;
@@ -281,6 +300,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       deadLettered: () => deadLetters.read(),
       stop: () => (stopping ??= stopStarted()),
     };
+    if (api) pipeline.api = api;
     if (firestore.embedded) pipeline.firestore = firestore.embedded;
     if (pubsub.embedded) pipeline.pubsub = pubsub.embedded;
     return pipeline;

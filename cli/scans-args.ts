@@ -36,7 +36,8 @@ export const USAGE = `Usage: npm run scans -- <command> [flags]
   rejects [--reason R] [--limit N] [--json]
       rejected messages, newest first; R is one of ${reasons.join(", ")}
 
-A table by default; --json prints one JSON object per line. Nothing found: exit status 1.
+A table by default; --json prints one JSON object per line. --api URL reads through the read API
+(scansApi, e.g. http://127.0.0.1:8089 under npm start) instead of the Firestore SDK. Nothing found: exit status 1.
 Reads the Firestore that FIRESTORE_EMULATOR_HOST names (project GOOGLE_CLOUD_PROJECT, else demo-scan),
 or the real one through Application Default Credentials; collections from SERVICES_COLLECTION and
 REJECTS_COLLECTION (services, rejects).

@@ -8,6 +8,7 @@ import {
   toJsonDocument,
   type StoredDocument,
 } from "./scans-format.ts";
+import { extractApiFlag, readThroughApi } from "./scans-api.ts";
 import { openFirestore, readRejects, readService, readServices } from "./scans-read.ts";
 
 /** Where the command writes: the process's streams, or strings in a test. */
@@ -24,8 +25,11 @@ export async function runScans(
 ): Promise<number> {
   let request: ScansRequest;
   let config: Config;
+  let api: string | undefined;
   try {
-    request = parseScansArgs(argv);
+    const extracted = extractApiFlag(argv);
+    api = extracted.api;
+    request = parseScansArgs(extracted.argv);
     config = parseConfig(env);
   } catch (error) {
     output.stderr(`scans: ${(error as Error).message}\n`);
@@ -35,6 +39,14 @@ export async function runScans(
   if (request.command === "help") {
     output.stdout(USAGE);
     return 0;
+  }
+  if (api !== undefined) {
+    try {
+      return print(request, await readThroughApi(api, request), `the API at ${api}`, output);
+    } catch (error) {
+      output.stderr(`scans: ${(error as Error).message}\n`);
+      return 1;
+    }
   }
   const db = openFirestore(config);
   try {
@@ -78,6 +90,24 @@ async function serve(
   const found = await readRejects(db, config, request);
   if (found.length === 0) return nothing(`no rejected messages match (${place} ${config.rejectsCollection})`);
   output.stdout(request.json ? jsonLines(found, "id") : rejectsTable(found));
+  return 0;
+}
+
+/** Prints what the API returned as `serve` prints the SDK's reads. */
+function print(
+  request: Exclude<ScansRequest, { command: "help" }>,
+  found: StoredDocument[],
+  place: string,
+  output: Output,
+): number {
+  if (found.length === 0) {
+    output.stderr(`scans: nothing matches (${place})\n`);
+    return 1;
+  }
+  const idField = request.command === "rejects" ? "id" : "key";
+  if (request.json) output.stdout(jsonLines(found, idField));
+  else if (request.command === "get") output.stdout(serviceDetail(found[0]!));
+  else output.stdout(request.command === "list" ? servicesTable(found) : rejectsTable(found));
   return 0;
 }
 

@@ -74,6 +74,8 @@ export interface FunctionServerSettings {
   env: NodeJS.ProcessEnv;
   onOutcome(event: OutcomeEvent): void;
   onOutput(line: OutputLine): void;
+  /** Default ingestScan (a cloudevent function); scansApi is the read API, an http function. */
+  target?: "ingestScan" | "scansApi";
 }
 
 const OUTCOMES: ReadonlySet<string> = new Set(["stored", "stale", "duplicate", "rejected", "failed"]);
@@ -153,8 +155,9 @@ export async function startFunctionServer(settings: FunctionServerSettings): Pro
 
 function spawnServer(settings: FunctionServerSettings, port: number, stopping: () => boolean): ChildProcess {
   const { index } = settings;
-  const args = ["--import", guard, frameworkCli, "--source", settings.source, "--target", "ingestScan"];
-  args.push("--signature-type", "cloudevent", "--port", String(port));
+  const target = settings.target ?? "ingestScan";
+  const args = ["--import", guard, frameworkCli, "--source", settings.source, "--target", target];
+  args.push("--signature-type", target === "scansApi" ? "http" : "cloudevent", "--port", String(port));
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: settings.env,

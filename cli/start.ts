@@ -70,6 +70,8 @@ async function main(argv: string[]): Promise<number> {
         ? { pubsubPort: options.pubsubPort }
         : { pubsubHost: options.pubsubHost }),
       functionPort: options.functionPort,
+      // The read API just below the function servers' ports (8089 by default), or a free one.
+      apiPort: options.functionPort === 0 ? 0 : options.functionPort - 1,
       topic: options.scanner.topic,
       onOutput: (line) => screen.print(outputText(line)),
       onOutcome: (event) => (lastOutcomeAt = event.at),
@@ -180,6 +182,12 @@ function printReady(running: Pipeline): void {
   for (const instance of running.instances) {
     screen.say(
       `function ${instance.index} on http://127.0.0.1:${instance.port} <- push subscription ${instance.subscription}`,
+    );
+  }
+  if (running.api) {
+    const url = `http://127.0.0.1:${running.api.port}`;
+    screen.say(
+      `read API (scansApi) on ${url}/v1/services, docs on ${url}/docs; npm run scans -- --api ${url} list`,
     );
   }
   screen.say(

@@ -9,6 +9,8 @@ export const GOOGLE_SUITE = [
   "emulators/pubsub/test/{lifecycle,push,pull}.test.ts",
   // The function end to end through functions-framework, and its bundle under the CLI.
   "functions/test/{ingest-http,build}.test.ts",
+  // scansApi through functions-framework: endpoints, pagination, malformed requests.
+  "functions/test/api/*.test.ts",
   // The scanner publishing, `scans` reading, `npm start` and the pipeline.
   "scanner/test/publish.test.ts",
   "test/{scans,start,pipeline}.test.ts",
