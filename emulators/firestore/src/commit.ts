@@ -31,6 +31,8 @@ function applyAll(db: Database, writes: Write[]): CommitResponse {
     return result;
   });
   for (const [name, document] of staged) db.store.install(name, document, commitTime);
+  const names = [...staged.keys()];
+  for (const observe of db.commitObservers) observe(names, commitTime);
   db.counters.documentsWritten += writes.length;
   return { writeResults, commitTime: toTimestamp(commitTime) };
 }

@@ -51,6 +51,8 @@ export class Database {
   readonly counters: FirestoreCounters;
   readonly faults: FirestoreFaults;
   readonly timing: Timing;
+  /** Called synchronously after every commit with the names it wrote; Listen's targets hang off this. */
+  readonly commitObservers = new Set<(names: string[], commitTime: Micros) => void>();
 
   constructor(counters: FirestoreCounters, faults: FirestoreFaults, timing: Timing) {
     this.counters = counters;

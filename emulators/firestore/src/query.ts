@@ -72,6 +72,25 @@ export function queryKeys(parent: string, query: StructuredQuery): string[] {
   );
 }
 
+/** Whether a document is a result of the query before offset and limit: scope, order fields, filter, cursors. */
+export function queryMatcher(
+  parent: string,
+  query: StructuredQuery,
+  required: string[] = [],
+): (document: StoredDocument) => boolean {
+  parseName(parent);
+  validateFilter(query.where);
+  const orders = effectiveOrder(query);
+  const { where, startAt, endAt } = query;
+  return (document) =>
+    inScope(document, parent, query) &&
+    orders.every((order) => fieldValue(document, order.field?.fieldPath ?? "") !== undefined) &&
+    required.every((fieldPath) => fieldValue(document, fieldPath) !== undefined) &&
+    (!where || matches(document, where)) &&
+    (!startAt || compareToCursor(document, startAt, orders) >= (startAt.before ? 0 : 1)) &&
+    (!endAt || compareToCursor(document, endAt, orders) <= (endAt.before ? -1 : 0));
+}
+
 /**
  * Runs a structured query over the documents as of `time`: filter, order, cursors, offset, limit.
  * `required` names fields a document must have (any value) to take part, before offset and limit.
@@ -83,22 +102,10 @@ export function runStructuredQuery(
   time: Micros,
   required: string[] = [],
 ): StoredDocument[] {
-  parseName(parent);
-  validateFilter(query.where);
+  const admits = queryMatcher(parent, query, required);
   const orders = effectiveOrder(query);
-  const where = query.where;
-  let results = [...db.store.documentsAt(time)].filter(
-    (document) =>
-      inScope(document, parent, query) &&
-      orders.every((order) => fieldValue(document, order.field?.fieldPath ?? "") !== undefined) &&
-      required.every((fieldPath) => fieldValue(document, fieldPath) !== undefined) &&
-      (!where || matches(document, where)),
-  );
+  const results = [...db.store.documentsAt(time)].filter(admits);
   results.sort((a, b) => compareDocuments(a, b, orders));
-  const { startAt, endAt } = query;
-  if (startAt)
-    results = results.filter((d) => compareToCursor(d, startAt, orders) >= (startAt.before ? 0 : 1));
-  if (endAt) results = results.filter((d) => compareToCursor(d, endAt, orders) <= (endAt.before ? -1 : 0));
   const offset = query.offset ?? 0;
   const limit = query.limit?.value;
   return results.slice(offset, limit === undefined ? undefined : offset + limit);

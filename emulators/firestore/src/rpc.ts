@@ -9,7 +9,8 @@ export interface Gate {
   faults: FirestoreFaults;
 }
 
-function enter(gate: Gate, method: string): void {
+/** Counts an RPC and injects the UNAVAILABLE fault; every handler calls it first. */
+export function enter(gate: Gate, method: string): void {
   gate.counters.rpcs[method] = (gate.counters.rpcs[method] ?? 0) + 1;
   if (chance(gate.faults.unavailableRate)) {
     gate.faults.injected.unavailable++;

@@ -2,6 +2,7 @@ import { status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { batchWrite, commit } from "./commit.ts";
 import type { Database } from "./database.ts";
 import { batchGetDocuments, getDocument, listCollectionIds, listDocuments } from "./documents.ts";
+import { listen, Watchers } from "./listen.ts";
 import { firestoreService } from "./protos.ts";
 import { type Gate, serverStream, unary } from "./rpc.ts";
 import { runAggregationQuery, runQuery } from "./run-query.ts";
@@ -10,7 +11,9 @@ import type { TransactionOptions } from "./wire.ts";
 
 /** The implemented methods of google.firestore.v1.Firestore; every other one answers UNIMPLEMENTED. */
 export function firestoreImplementation(db: Database, gate: Gate): UntypedServiceImplementation {
+  const watchers = new Watchers(db);
   const implemented: UntypedServiceImplementation = {
+    Listen: listen(db, watchers, gate),
     GetDocument: unary(gate, "GetDocument", (request: Parameters<typeof getDocument>[1]) =>
       getDocument(db, request),
     ),
