@@ -2,6 +2,7 @@ import type { PubSubCounters } from "./counters.ts";
 import { DeliveryQueue } from "./delivery-queue.ts";
 import type { StoredMessage } from "./message.ts";
 import { DELETED_TOPIC, parseName } from "./names.ts";
+import { SnapshotStore } from "./snapshots.ts";
 import { alreadyExists, notFound } from "./status.ts";
 import type { DeliveryConfig } from "./subscription-config.ts";
 import type { Subscription, Topic } from "./wire.ts";
@@ -28,6 +29,7 @@ export interface NewMessage {
 export class Broker {
   readonly topics = new Map<string, { resource: Topic; subscriptions: Set<string> }>();
   readonly subscriptions = new Map<string, SubscriptionState>();
+  readonly snapshots = new SnapshotStore();
   readonly counters: PubSubCounters;
   private nextMessageId = 1;
 
@@ -113,6 +115,7 @@ export class Broker {
       const state = this.subscriptions.get(subscription);
       for (const message of stored) state?.queue.enqueue(message);
     }
+    this.snapshots.record(topicName, stored);
     return stored.map((message) => message.messageId);
   }
 
@@ -131,6 +134,7 @@ export class Broker {
     for (const state of this.subscriptions.values()) close(state);
     this.subscriptions.clear();
     this.topics.clear();
+    this.snapshots.clear();
   }
 
   private deadLetter(project: string, id: string, message: StoredMessage, attempts: number): boolean {

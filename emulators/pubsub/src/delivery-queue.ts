@@ -48,6 +48,8 @@ interface Entry {
 export class DeliveryQueue {
   private readonly entries = new Map<string, Entry>();
   private readonly keys = new OrderingKeys<Entry>();
+  /** Acknowledged messages kept for Seek while the subscription has retain_acked_messages. */
+  private readonly acked = new Map<string, StoredMessage>();
   private readonly byAckId = new Map<string, Entry>();
   private ready: Entry[] = [];
   private readyHead = 0;
@@ -132,6 +134,7 @@ export class DeliveryQueue {
     const entry = this.byAckId.get(ackId);
     if (!entry || entry.state === "gone") return false;
     this.remove(entry);
+    if (this.hooks.config().retainAcked) this.acked.set(entry.message.messageId, entry.message);
     this.hooks.counters.acked++;
     return true;
   }
@@ -152,6 +155,36 @@ export class DeliveryQueue {
   /** Forgets a holder that went away; its leases run until their deadlines, as on Google. */
   detach(holder: Holder): void {
     for (const entry of this.entries.values()) if (entry.holder === holder) entry.holder = undefined;
+  }
+
+  /** The unacknowledged messages, in publish order (what a snapshot keeps). */
+  unacked(): StoredMessage[] {
+    return inPublishOrder([...this.entries.values()].map((entry) => entry.message));
+  }
+
+  /** Every message still retained: unacknowledged ones and, with retain_acked_messages, acknowledged ones. */
+  retained(): StoredMessage[] {
+    const { retentionMs } = this.hooks.config();
+    const oldest = this.hooks.now() - retentionMs;
+    for (const [id, message] of this.acked) if (message.publishTimeMs < oldest) this.acked.delete(id);
+    return inPublishOrder([...this.unacked(), ...this.acked.values()]);
+  }
+
+  /**
+   * Seek: exactly `unacked` become unacknowledged, every other retained message acknowledged. Leases
+   * outstanding are withdrawn, so their ack ids no longer count.
+   */
+  reset(unacked: StoredMessage[]): void {
+    const keep = new Set(unacked.map((message) => message.messageId));
+    const retainAcked = this.hooks.config().retainAcked;
+    const previous = this.retained();
+    for (const entry of this.entries.values()) this.releaseHolder(entry);
+    this.close();
+    this.acked.clear();
+    if (retainAcked)
+      for (const message of previous)
+        if (!keep.has(message.messageId)) this.acked.set(message.messageId, message);
+    for (const message of inPublishOrder(unacked)) this.enqueue(message);
   }
 
   /** Stops every timer: the subscription was deleted or the emulator stopped. */
@@ -256,4 +289,11 @@ export class DeliveryQueue {
       this.readyHead = 0;
     }
   }
+}
+
+/** Messages sorted by publish order (message ids are assigned in sequence). */
+function inPublishOrder(messages: StoredMessage[]): StoredMessage[] {
+  return messages.sort(
+    (a, b) => a.publishTimeMs - b.publishTimeMs || Number(a.messageId) - Number(b.messageId),
+  );
 }

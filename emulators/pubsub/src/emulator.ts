@@ -2,10 +2,13 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { Broker } from "./broker.ts";
 import { createCounters, type PubSubCounters } from "./counters.ts";
 import { createFaults, type PubSubFaults } from "./faults.ts";
-import { publisherService, subscriberService } from "./protos.ts";
+import { publisherService, schemaService, subscriberService } from "./protos.ts";
 import { publisherImplementation } from "./publisher.ts";
 import { pullImplementation } from "./pull.ts";
+import { schemaImplementation } from "./schemas.ts";
+import { snapshotImplementation } from "./snapshot-service.ts";
 import { subscriptionAdministration } from "./subscriptions.ts";
+import { withRefusals } from "./unimplemented.ts";
 
 export type { PubSubCounters } from "./counters.ts";
 export type { PubSubFaults } from "./faults.ts";
@@ -36,11 +39,22 @@ export async function start(options: PubSubEmulatorOptions = {}): Promise<PubSub
   const counters = createCounters((subscription) => broker.outstanding(subscription));
   const broker = new Broker(counters);
   const server = new Server({ "grpc.max_receive_message_length": 20 * 1024 * 1024 });
-  server.addService(publisherService, publisherImplementation(broker));
-  server.addService(subscriberService, {
-    ...subscriptionAdministration(broker, faults, options.pushConcurrency ?? 64),
-    ...pullImplementation(broker, faults),
-  });
+  server.addService(
+    publisherService,
+    withRefusals("google.pubsub.v1.Publisher", publisherService, publisherImplementation(broker)),
+  );
+  server.addService(
+    subscriberService,
+    withRefusals("google.pubsub.v1.Subscriber", subscriberService, {
+      ...subscriptionAdministration(broker, faults, options.pushConcurrency ?? 64),
+      ...pullImplementation(broker, faults),
+      ...snapshotImplementation(broker),
+    }),
+  );
+  server.addService(
+    schemaService,
+    withRefusals("google.pubsub.v1.SchemaService", schemaService, schemaImplementation()),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
       `${hostname}:${options.port ?? 0}`,

@@ -16,3 +16,4 @@ const conversion: Protobuf.IConversionOptions = {
 /** The gRPC service definitions of google.pubsub.v1, from the client's own protos. */
 export const publisherService = serviceDefinition(root, "google.pubsub.v1.Publisher", conversion);
 export const subscriberService = serviceDefinition(root, "google.pubsub.v1.Subscriber", conversion);
+export const schemaService = serviceDefinition(root, "google.pubsub.v1.SchemaService", conversion);

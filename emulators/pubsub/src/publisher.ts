@@ -13,6 +13,8 @@ import {
   type ListTopicsResponse,
   type ListTopicSubscriptionsRequest,
   type ListTopicSubscriptionsResponse,
+  type ListTopicSnapshotsRequest,
+  type ListTopicSnapshotsResponse,
   type PublishRequest,
   type PublishResponse,
   type PubsubMessage,
@@ -69,6 +71,13 @@ export function publisherImplementation(broker: Broker): UntypedServiceImplement
         return { subscriptions: items, nextPageToken };
       },
     ),
+    ListTopicSnapshots: unary((request: ListTopicSnapshotsRequest): ListTopicSnapshotsResponse => {
+      parseName("topics", request.topic ?? "", "topic");
+      broker.topic(request.topic ?? "");
+      const names = broker.snapshots.ofTopic(request.topic ?? "");
+      const { items, nextPageToken } = page(names, request.pageSize, request.pageToken);
+      return { snapshots: items, nextPageToken };
+    }),
     DeleteTopic: unary((request: DeleteTopicRequest): Empty => {
       parseName("topics", request.topic ?? "", "topic");
       broker.deleteTopic(request.topic ?? "");

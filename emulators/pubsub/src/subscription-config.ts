@@ -12,6 +12,8 @@ export interface DeliveryConfig {
   retentionMs: number;
   /** enable_message_ordering: each ordering key is delivered in publish order. */
   ordered: boolean;
+  /** retain_acked_messages: acknowledged messages are kept for Seek within the retention duration. */
+  retainAcked: boolean;
 }
 
 const SECOND = 1000;
@@ -58,12 +60,14 @@ export function validateSubscription(input: Subscription): {
       ? { deadLetterTopic: deadLetter.topic, maxDeliveryAttempts: deadLetter.maxDeliveryAttempts }
       : null,
     enableMessageOrdering: Boolean(input.enableMessageOrdering),
+    retainAckedMessages: Boolean(input.retainAckedMessages),
     state: "ACTIVE",
   };
   const ordered = Boolean(input.enableMessageOrdering);
+  const retainAcked = Boolean(input.retainAckedMessages);
   return {
     resource,
-    config: { ackDeadlineSeconds, pushEndpoint, retryPolicy, deadLetter, retentionMs, ordered },
+    config: { ackDeadlineSeconds, pushEndpoint, retryPolicy, deadLetter, retentionMs, ordered, retainAcked },
   };
 }
 
@@ -71,7 +75,6 @@ function rejectUnsupported(input: Subscription): void {
   const unsupported: [boolean, string][] = [
     [Boolean(input.filter), "filter"],
     [Boolean(input.enableExactlyOnceDelivery), "enable_exactly_once_delivery"],
-    [Boolean(input.retainAckedMessages), "retain_acked_messages"],
     [Boolean(input.expirationPolicy?.ttl), "expiration_policy.ttl"],
     [Boolean(input.bigqueryConfig), "bigquery_config"],
     [Boolean(input.cloudStorageConfig), "cloud_storage_config"],

@@ -31,6 +31,18 @@ export type AcknowledgeRequest = google.pubsub.v1.IAcknowledgeRequest;
 export type ModifyAckDeadlineRequest = google.pubsub.v1.IModifyAckDeadlineRequest;
 export type StreamingPullRequest = google.pubsub.v1.IStreamingPullRequest;
 export type StreamingPullResponse = google.pubsub.v1.IStreamingPullResponse;
+export type Snapshot = google.pubsub.v1.ISnapshot;
+export type GetSnapshotRequest = google.pubsub.v1.IGetSnapshotRequest;
+export type ListSnapshotsRequest = google.pubsub.v1.IListSnapshotsRequest;
+export type ListSnapshotsResponse = google.pubsub.v1.IListSnapshotsResponse;
+export type CreateSnapshotRequest = google.pubsub.v1.ICreateSnapshotRequest;
+export type DeleteSnapshotRequest = google.pubsub.v1.IDeleteSnapshotRequest;
+export type SeekRequest = google.pubsub.v1.ISeekRequest;
+export type SeekResponse = google.pubsub.v1.ISeekResponse;
+export type ListTopicSnapshotsRequest = google.pubsub.v1.IListTopicSnapshotsRequest;
+export type ListTopicSnapshotsResponse = google.pubsub.v1.IListTopicSnapshotsResponse;
+export type ListSchemasRequest = google.pubsub.v1.IListSchemasRequest;
+export type ListSchemasResponse = google.pubsub.v1.IListSchemasResponse;
 
 /** Milliseconds in a protobuf Duration (absent: undefined). */
 export function durationMs(duration: Duration | null | undefined): number | undefined {
@@ -46,6 +58,12 @@ export function duration(ms: number): Duration {
 /** A protobuf Timestamp of this many milliseconds since the epoch. */
 export function timestamp(ms: number): Timestamp {
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
+}
+
+/** Milliseconds since the epoch of a protobuf Timestamp (absent: undefined). */
+export function timestampMs(value: Timestamp | null | undefined): number | undefined {
+  if (!value) return undefined;
+  return Number(value.seconds ?? 0) * 1000 + Math.floor(Number(value.nanos ?? 0) / 1e6);
 }
 
 /** The update-mask paths in snake_case, whichever case the client sent. */

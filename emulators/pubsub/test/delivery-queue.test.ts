@@ -20,6 +20,7 @@ function setup(overrides: Partial<DeliveryConfig> = {}) {
     deadLetter: undefined,
     retentionMs: 86_400_000,
     ordered: false,
+    retainAcked: false,
     ...overrides,
   };
   const counters = createCounters(() => 0);
@@ -198,5 +199,19 @@ describe("DeliveryQueue", () => {
       expect(deadLettered).toEqual([["1", 5]]);
       expect(ids(takeAll(queue))).toEqual(["2"]);
     });
+  });
+
+  test("reset withdraws every lease and makes exactly the given messages unacked, keeping acked ones only when retained", () => {
+    const { queue } = setup({ retainAcked: true });
+    for (const id of ["1", "2", "3"]) queue.enqueue(message(id));
+    const first = queue.take(10);
+    queue.acknowledge(first?.ackId ?? "");
+    const second = queue.take(10);
+    expect(queue.retained().map((m) => m.messageId)).toEqual(["1", "2", "3"]);
+    queue.reset([message("1")]);
+    expect(queue.acknowledge(second?.ackId ?? "")).toBe(false); // the lease was withdrawn
+    expect(queue.unacked().map((m) => m.messageId)).toEqual(["1"]);
+    expect(queue.retained().map((m) => m.messageId)).toEqual(["1", "2", "3"]);
+    expect(queue.take(10)?.message.messageId).toBe("1");
   });
 });

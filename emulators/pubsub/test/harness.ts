@@ -18,6 +18,9 @@ export interface Target {
   pubsub: PubSub;
   /** The generated v1 client, for Pull and ModifyAckDeadline with exact ack ids. */
   subscriber: v1.SubscriberClient;
+  /** The generated v1 publisher and schema clients, for the methods the handwritten client does not wrap. */
+  publisher: v1.PublisherClient;
+  schemas: v1.SchemaServiceClient;
   close(): Promise<void>;
 }
 
@@ -29,12 +32,10 @@ export async function connect(): Promise<Target> {
   const [servicePath = "127.0.0.1", port = "8085"] = host.split(":");
   const projectId = process.env.PUBSUB_PROJECT_ID ?? "conformance";
   const pubsub = new PubSub({ projectId, apiEndpoint: host, emulatorMode: true });
-  const subscriber = new v1.SubscriberClient({
-    servicePath,
-    port: Number(port),
-    sslCreds: credentials.createInsecure(),
-    projectId,
-  });
+  const options = { servicePath, port: Number(port), sslCreds: credentials.createInsecure(), projectId };
+  const subscriber = new v1.SubscriberClient(options);
+  const publisher = new v1.PublisherClient(options);
+  const schemas = new v1.SchemaServiceClient(options);
   return {
     host,
     projectId,
@@ -42,9 +43,13 @@ export async function connect(): Promise<Target> {
     embedded,
     pubsub,
     subscriber,
+    publisher,
+    schemas,
     async close() {
       await pubsub.close();
       await subscriber.close();
+      await publisher.close();
+      await schemas.close();
       await embedded?.stop();
     },
   };

@@ -25,6 +25,7 @@ describe("validateSubscription", () => {
       deadLetter: undefined,
       retentionMs: 7 * 86_400_000,
       ordered: false,
+      retainAcked: false,
     });
   });
 

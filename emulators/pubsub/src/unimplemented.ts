@@ -1,0 +1,28 @@
+import type { handleBidiStreamingCall, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { asServiceError, unary, unimplemented } from "./status.ts";
+
+/**
+ * The implementation with every method it lacks answering UNIMPLEMENTED naming the method, so that no
+ * request of a service the emulator serves goes unanswered or half-answered.
+ */
+export function withRefusals(
+  service: string,
+  definition: ServiceDefinition,
+  implementation: UntypedServiceImplementation,
+): UntypedServiceImplementation {
+  const complete: UntypedServiceImplementation = { ...implementation };
+  for (const [method, { requestStream, responseStream }] of Object.entries(definition)) {
+    if (complete[method]) continue;
+    const refusal = (): Error =>
+      unimplemented(`The embedded Pub/Sub emulator does not implement ${service}/${method}.`);
+    const stream: handleBidiStreamingCall<unknown, unknown> = (call) =>
+      call.emit("error", asServiceError(refusal()));
+    complete[method] =
+      requestStream || responseStream
+        ? stream
+        : unary(() => {
+            throw refusal();
+          });
+  }
+  return complete;
+}
