@@ -3,6 +3,7 @@ import { fieldValue, inequalityFields, matches, validateFilter } from "./filters
 import { parseFieldPath, parseName } from "./paths.ts";
 import { projectFields } from "./fields.ts";
 import { invalidArgument } from "./status.ts";
+import { findNearest } from "./vector.ts";
 import type { StoredDocument } from "./store.ts";
 import type { Micros } from "./time.ts";
 import { compareStrings, compareValues } from "./values.ts";
@@ -105,10 +106,23 @@ export function runStructuredQuery(
   const admits = queryMatcher(parent, query, required);
   const orders = effectiveOrder(query);
   const results = [...db.store.documentsAt(time)].filter(admits);
+  if (query.findNearest) {
+    refuseWithFindNearest(query);
+    return findNearest(results, query.findNearest);
+  }
   results.sort((a, b) => compareDocuments(a, b, orders));
   const offset = query.offset ?? 0;
   const limit = query.limit?.value;
   return results.slice(offset, limit === undefined ? undefined : offset + limit);
+}
+
+/** What Firestore refuses beside find_nearest; an explicit order is refused too, as it would be ignored. */
+function refuseWithFindNearest(query: StructuredQuery): void {
+  if (query.limit !== undefined) throw invalidArgument("A query limit cannot be used with FindNearest");
+  if (query.offset) throw invalidArgument("A query offset cannot be used with FindNearest");
+  if (query.startAt || query.endAt) throw invalidArgument("A cursor cannot be used with FindNearest");
+  if (query.orderBy?.length)
+    throw invalidArgument("order_by cannot be used with FindNearest: results are in distance order");
 }
 
 /** A query result as sent: all fields, or only the selected ones. */

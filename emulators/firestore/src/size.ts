@@ -1,6 +1,6 @@
 import { invalidArgument } from "./status.ts";
 import type { Fields, Value } from "./wire.ts";
-import { kindOf } from "./values.ts";
+import { kindOf, vectorOf } from "./values.ts";
 
 /** Firestore's limit on a document's storage size: 1 MiB. */
 export const MAX_DOCUMENT_BYTES = 1_048_576;
@@ -35,6 +35,7 @@ export function checkFields(fields: Fields, parent = ""): void {
       );
     }
     const kind = kindOf(value);
+    if (kind === "mapValue" && vectorOf(value)) continue; // a vector's __type__ is the one reserved name allowed
     if (kind === "mapValue") checkFields(value.mapValue?.fields ?? {}, path);
     const leaves = kind === "arrayValue" ? (value.arrayValue?.values ?? []) : [value];
     for (const leaf of leaves) {

@@ -25,9 +25,30 @@ export function kindOf(value: Value): string {
   return "nullValue";
 }
 
+/** The numbers of a vector value (a map {__type__: "__vector__", value: [numbers]}), else undefined. */
+export function vectorOf(value: Value | undefined): number[] | undefined {
+  if (!value || kindOf(value) !== "mapValue") return undefined;
+  const fields = value.mapValue?.fields ?? {};
+  const type = fields.__type__;
+  if (!type || kindOf(type) !== "stringValue" || type.stringValue !== "__vector__") return undefined;
+  const elements = fields.value;
+  if (!elements || kindOf(elements) !== "arrayValue" || Object.keys(fields).length !== 2) return undefined;
+  const numbers = (elements.arrayValue?.values ?? []).map((element) =>
+    kindOf(element) === "doubleValue" || kindOf(element) === "integerValue"
+      ? Number(element.doubleValue ?? element.integerValue)
+      : undefined,
+  );
+  return numbers.every((n) => n !== undefined) ? (numbers as number[]) : undefined;
+}
+
+// A vector sorts after every array and before every map.
+const VECTOR_RANK = 8.5;
+
 /** The rank of a value's type in Firestore's cross-type order; equal ranks compare by content. */
 export function typeRank(value: Value): number {
-  return typeRanks[kindOf(value)] ?? 0;
+  const kind = kindOf(value);
+  if (kind === "mapValue" && vectorOf(value)) return VECTOR_RANK;
+  return typeRanks[kind] ?? 0;
 }
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
@@ -135,6 +156,16 @@ export function compareValues(a: Value, b: Value): number {
       );
     case "arrayValue":
       return compareArrays(a.arrayValue?.values ?? [], b.arrayValue?.values ?? []);
+    case "mapValue":
+      if (typeRank(a) === VECTOR_RANK) {
+        // Vectors order by dimension first, then element by element.
+        const x = vectorOf(a) ?? [];
+        const y = vectorOf(b) ?? [];
+        return (
+          sign(x.length - y.length) || x.reduce((order, n, i) => order || compareDoubles(n, y[i] ?? 0), 0)
+        );
+      }
+      return compareMaps(a.mapValue?.fields ?? {}, b.mapValue?.fields ?? {});
     default:
       return compareMaps(a.mapValue?.fields ?? {}, b.mapValue?.fields ?? {});
   }
