@@ -4,7 +4,7 @@ import { parseFieldPath } from "./paths.ts";
 import { invalidArgument } from "./status.ts";
 import type { StoredDocument } from "./store.ts";
 import { compareReferences, vectorOf } from "./values.ts";
-import type { FindNearest, Value } from "./wire.ts";
+import type { FindNearest } from "./wire.ts";
 
 const dot = (a: number[], b: number[]): number => a.reduce((sum, x, i) => sum + x * (b[i] as number), 0);
 
