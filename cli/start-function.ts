@@ -21,6 +21,9 @@ export interface OutcomeEvent {
   messageId?: string;
   key?: string;
   reason?: string;
+  /** On `failed`: whether a redelivery may cure it, and for a permanent one what to fix. */
+  failure?: "transient" | "permanent";
+  fix?: string;
   latencyMs: number;
   /** Date.now() when the line arrived. */
   at: number;
@@ -101,6 +104,8 @@ export function parseOutcomeLine(text: string): Omit<OutcomeEvent, "instance" | 
   if (typeof fields.messageId === "string") event.messageId = fields.messageId;
   if (typeof fields.key === "string") event.key = fields.key;
   if (typeof fields.reason === "string") event.reason = fields.reason;
+  if (fields.failure === "transient" || fields.failure === "permanent") event.failure = fields.failure;
+  if (typeof fields.fix === "string") event.fix = fields.fix;
   return event;
 }
 

@@ -58,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       `${where(options.pubsubHost, "Pub/Sub", "PUBSUB_EMULATOR_HOST")}, ${options.instances} function server(s)`,
   );
   let counts: Counts = { ...ZERO };
+  let saidPermanent = false;
   try {
     pipeline = await startPipeline({
       emulators: options.emulators,
@@ -74,7 +75,16 @@ async function main(argv: string[]): Promise<number> {
       apiPort: options.functionPort === 0 ? 0 : options.functionPort - 1,
       topic: options.scanner.topic,
       onOutput: (line) => screen.print(outputText(line)),
-      onOutcome: (event) => (lastOutcomeAt = event.at),
+      onOutcome: (event) => {
+        lastOutcomeAt = event.at;
+        // Said once: every redelivery of every message would repeat it until the cause is fixed.
+        if (event.failure === "permanent" && !saidPermanent) {
+          saidPermanent = true;
+          screen.say(
+            `function ${event.instance}: a permanent failure, no redelivery will succeed: ${event.fix}`,
+          );
+        }
+      },
     });
   } catch (error) {
     if (!(error instanceof PipelineStartError)) throw error;

@@ -2,10 +2,16 @@
 // zod/mini: the same schemas as zod's full API at a twentieth of its size, which every cold start loads.
 import * as z from "zod/mini";
 
-const integerAtLeast = (minimum: 0 | 1) =>
+const integerAtLeast = (minimum: 0 | 1, maximum = Number.MAX_SAFE_INTEGER) =>
   z
     .pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number))
-    .check(z.refine((value) => Number.isSafeInteger(value) && value >= minimum));
+    .check(z.refine((value) => Number.isSafeInteger(value) && value >= minimum && value <= maximum));
+
+// Firestore refuses a document over 1 MiB (1,048,576 bytes). A service document holds the response twice at
+// worst (the text and, when it is not UTF-8, the bytes), each at most MAX_RESPONSE_BYTES, plus small fields;
+// a reject holds the data once plus at most 100 attributes of 256 + 1024 bytes (Pub/Sub's limits).
+export const MAX_RESPONSE_BYTES_LIMIT = 491_520;
+export const MAX_REJECT_BYTES_LIMIT = 901_120;
 const collectionName = z.string().check(z.regex(/^(?!__.*__$)(?!\.\.?$)[^/]{1,1500}$/));
 const host = z.string().check(z.regex(/^[^\s/]+:\d{1,5}$/));
 // Google's project ids (lowercase letters, digits, hyphens), optionally domain-scoped ("example.com:id"):
@@ -19,8 +25,14 @@ const rules = {
   PUBSUB_EMULATOR_HOST: [host, "host:port"],
   SERVICES_COLLECTION: [collectionName, "a Firestore collection id"],
   REJECTS_COLLECTION: [collectionName, "a Firestore collection id"],
-  MAX_RESPONSE_BYTES: [integerAtLeast(1), "a positive integer"],
-  MAX_REJECT_BYTES: [integerAtLeast(1), "a positive integer"],
+  MAX_RESPONSE_BYTES: [
+    integerAtLeast(1, MAX_RESPONSE_BYTES_LIMIT),
+    `a positive integer of at most ${MAX_RESPONSE_BYTES_LIMIT} (two copies must fit Firestore's 1 MiB document)`,
+  ],
+  MAX_REJECT_BYTES: [
+    integerAtLeast(1, MAX_REJECT_BYTES_LIMIT),
+    `a positive integer of at most ${MAX_REJECT_BYTES_LIMIT} (with 100 attributes it must fit Firestore's 1 MiB document)`,
+  ],
   MAX_CLOCK_SKEW_SECONDS: [integerAtLeast(0), "a non-negative integer"],
 } as const;
 

@@ -33,12 +33,17 @@ export interface RejectDocument {
   publishTime?: Instant;
 }
 
-/** Text when the bytes are UTF-8, else the bytes; at most `limit` bytes, cut at a character boundary. */
+/**
+ * Text when the bytes are UTF-8, else the bytes and their lossy text; each at most `limit` bytes, cut at a
+ * character boundary. The lossy text is cut too: every invalid byte becomes U+FFFD, three bytes of UTF-8, so
+ * uncut it could triple and push the document past Firestore's 1 MiB.
+ */
 function keep(bytes: Uint8Array, limit: number): { text: string; bytes?: Uint8Array; truncated: boolean } {
   const kept = cutAtCharacterBoundary(bytes, limit);
   const truncated = kept.length < bytes.length;
   if (isValidUtf8(bytes)) return { text: decodeLossy(kept), truncated };
-  return { text: decodeLossy(kept), bytes: Uint8Array.from(kept), truncated };
+  const lossy = Buffer.from(decodeLossy(kept), "utf8");
+  return { text: decodeLossy(cutAtCharacterBoundary(lossy, limit)), bytes: Uint8Array.from(kept), truncated };
 }
 
 /** The service document a decoded scan produces. */

@@ -5,7 +5,7 @@ import { readEnvelope, type DeliveredEvent, type Instant } from "./envelope.ts";
 import { documentKey } from "./key.ts";
 import type { Logger, MessageLog, Outcome } from "./log.ts";
 import { decodeScan, type Reason } from "./scan.ts";
-import { TransientError, type Store } from "./store.ts";
+import { StoreError, type Store } from "./store.ts";
 
 /** Below the 60 s default timeout of an event function: the SDK alone retries UNAVAILABLE for minutes. */
 export const defaultStoreDeadlineMs = 50_000;
@@ -89,20 +89,37 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
       line(outcome, `${outcome} ${key}`, { key, messageId });
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      line("failed", `not acknowledged, Pub/Sub will redeliver: ${text}`, { key, messageId, error: text });
+      const failure = error instanceof StoreError ? error.failure : undefined;
+      if (failure?.permanent) {
+        // Still thrown, not acknowledged: the message waits in the dead-letter topic until this is fixed.
+        line(
+          "failed",
+          `permanent failure (${failure.code}), no redelivery will succeed: ${failure.fix}. ` +
+            `Pub/Sub redelivers it until the dead-letter topic keeps it. ${text}`,
+          { key, messageId, failure: "permanent", fix: failure.fix, error: text },
+        );
+      } else {
+        line("failed", `not acknowledged, Pub/Sub will redeliver: ${text}`, {
+          key,
+          messageId,
+          failure: "transient",
+          error: text,
+        });
+      }
       throw error;
     }
   };
 }
 
 /**
- * Fail with a TransientError when the store takes longer than `ms`. The abandoned call may still
+ * Fail with a transient StoreError when the store takes longer than `ms`. The abandoned call may still
  * commit; that is safe, because the redelivered message then finds a duplicate or an existing reject.
  */
 async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new TransientError(what, new Error(`no answer within ${ms} ms`))), ms);
+    const late = new Error(`no answer within ${ms} ms`);
+    timer = setTimeout(() => reject(new StoreError(what, late, { permanent: false, code: undefined })), ms);
   });
   try {
     return await Promise.race([work, deadline]);

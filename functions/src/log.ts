@@ -15,6 +15,10 @@ export interface MessageLog {
   latencyMs: number;
   /** Publish to this outcome, from the message's publishTime: the ingest lag a metric is built on. */
   lagMs?: number;
+  /** On `failed`: whether a redelivery may cure it (functions/src/failures.ts). */
+  failure?: "transient" | "permanent";
+  /** On a permanent failure: what to fix. */
+  fix?: string;
   error?: string;
 }
 

@@ -1,8 +1,10 @@
-// The Firestore shell: one transaction per scan, one create per reject. Every failure here is transient.
+// The Firestore shell: one transaction per scan, one create per reject. A failure is thrown as a
+// StoreError that says whether a redelivery may cure it (failures.ts).
 import { FieldValue, Firestore, Timestamp, type DocumentSnapshot } from "@google-cloud/firestore";
 import type { Config } from "./config.ts";
 import type { RejectDocument, ServiceDocument } from "./documents.ts";
 import type { Instant } from "./envelope.ts";
+import { classifyFailure, type Failure } from "./failures.ts";
 import { decideOutcome, type ApplyOutcome, type Version } from "./order.ts";
 
 /** Where the ingest path keeps its state. */
@@ -13,11 +15,16 @@ export interface Store {
   writeReject(id: string, document: RejectDocument): Promise<void>;
 }
 
-/** A failure that Pub/Sub's redelivery may cure: the function throws it so the message is not acked. */
-export class TransientError extends Error {
-  constructor(what: string, cause: unknown) {
+/**
+ * A store call that failed: the function throws it so the message is not acknowledged. A permanent one will
+ * fail on every redelivery until the dead-letter topic takes the message; its `failure.fix` says what to do.
+ */
+export class StoreError extends Error {
+  readonly failure: Failure;
+  constructor(what: string, cause: unknown, failure: Failure = classifyFailure(cause)) {
     super(`${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = "TransientError";
+    this.name = "StoreError";
+    this.failure = failure;
   }
 }
 
@@ -71,7 +78,7 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
           return outcome;
         });
       } catch (error) {
-        throw new TransientError(`the transaction on ${reference.path}`, error);
+        throw new StoreError(`the transaction on ${reference.path}`, error);
       }
     },
     async writeReject(id, document) {
@@ -85,7 +92,7 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
         });
       } catch (error) {
         if ((error as { code?: unknown }).code === alreadyExists) return;
-        throw new TransientError(`writing ${reference.path}`, error);
+        throw new StoreError(`writing ${reference.path}`, error);
       }
     },
   };

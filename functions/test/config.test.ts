@@ -39,14 +39,36 @@ describe("parseConfig", () => {
       { maxResponseBytes: 10, maxRejectBytes: 20, maxClockSkewSeconds: 0 },
     ],
     ["treats an empty value as unset", { MAX_RESPONSE_BYTES: "" }, { maxResponseBytes: 262144 }],
+    [
+      "accepts the largest limits that still fit a document",
+      { MAX_RESPONSE_BYTES: "491520", MAX_REJECT_BYTES: "901120" },
+      { maxResponseBytes: 491520, maxRejectBytes: 901120 },
+    ],
   ])("%s", (_name, env, expected) => {
     expect(parseConfig(env)).toMatchObject(expected);
   });
 
   test.each([
-    [{ MAX_RESPONSE_BYTES: "abc" }, 'MAX_RESPONSE_BYTES must be a positive integer, got "abc"'],
-    [{ MAX_RESPONSE_BYTES: "0" }, 'MAX_RESPONSE_BYTES must be a positive integer, got "0"'],
-    [{ MAX_REJECT_BYTES: "1.5" }, 'MAX_REJECT_BYTES must be a positive integer, got "1.5"'],
+    [
+      { MAX_RESPONSE_BYTES: "abc" },
+      'MAX_RESPONSE_BYTES must be a positive integer of at most 491520 (two copies must fit Firestore\'s 1 MiB document), got "abc"',
+    ],
+    [
+      { MAX_RESPONSE_BYTES: "0" },
+      'MAX_RESPONSE_BYTES must be a positive integer of at most 491520 (two copies must fit Firestore\'s 1 MiB document), got "0"',
+    ],
+    [
+      { MAX_REJECT_BYTES: "1.5" },
+      'MAX_REJECT_BYTES must be a positive integer of at most 901120 (with 100 attributes it must fit Firestore\'s 1 MiB document), got "1.5"',
+    ],
+    [
+      { MAX_RESPONSE_BYTES: "491521" },
+      'MAX_RESPONSE_BYTES must be a positive integer of at most 491520 (two copies must fit Firestore\'s 1 MiB document), got "491521"',
+    ],
+    [
+      { MAX_REJECT_BYTES: "901121" },
+      'MAX_REJECT_BYTES must be a positive integer of at most 901120 (with 100 attributes it must fit Firestore\'s 1 MiB document), got "901121"',
+    ],
     [{ MAX_CLOCK_SKEW_SECONDS: "-1" }, 'MAX_CLOCK_SKEW_SECONDS must be a non-negative integer, got "-1"'],
     [{ SERVICES_COLLECTION: "a/b" }, 'SERVICES_COLLECTION must be a Firestore collection id, got "a/b"'],
     [{ REJECTS_COLLECTION: "__x__" }, 'REJECTS_COLLECTION must be a Firestore collection id, got "__x__"'],

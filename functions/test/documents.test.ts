@@ -59,11 +59,20 @@ describe("toServiceDocument", () => {
     expect(document.responseBytes).toBeUndefined();
   });
 
-  test("cuts non-UTF-8 bytes and their text alike", () => {
+  test("cuts non-UTF-8 bytes and their lossy text each to the limit, at character boundaries", () => {
     const bytes = Uint8Array.from([0xff, 0x61, 0xc3, 0xa9, 0x62]);
+    // The bytes keep [ff 61]; their text "\ufffda" is 4 bytes of UTF-8, so it keeps only U+FFFD.
     const document = toServiceDocument(scan(bytes), message, 3);
-    expect(document).toMatchObject({ response: "\ufffda", responseTruncated: true, responseSize: 5 });
+    expect(document).toMatchObject({ response: "\ufffd", responseTruncated: true, responseSize: 5 });
     expect(document.responseBytes).toEqual(bytes.subarray(0, 2));
+  });
+
+  test("a response of invalid bytes never makes a text longer than the limit", () => {
+    const bytes = new Uint8Array(300_000).fill(0xff);
+    const document = toServiceDocument(scan(bytes), message, 262_144);
+    expect(Buffer.byteLength(document.response)).toBe(262_143); // 87,381 × U+FFFD
+    expect(document.responseBytes).toHaveLength(262_144);
+    expect(document.responseTruncated).toBe(true);
   });
 
   test("omits publishTime when the delivery has none", () => {

@@ -160,6 +160,26 @@ describe("other deliveries", () => {
     expect(Buffer.from(document.get("responseBytes") as Uint8Array)).toEqual(bytes);
   });
 
+  test("stores a v1 response of invalid bytes past the limit: its lossy text is cut too, so the document fits 1 MiB", async () => {
+    // Each 0xff becomes U+FFFD, three bytes: uncut, 262,144 of them made a 786,432-byte text beside the
+    // 262,144 bytes, a document over Firestore's 1 MiB that failed on every delivery.
+    const bytes = Buffer.alloc(300_000, 0xff);
+    const data = JSON.stringify({
+      ip: "1.1.1.8",
+      port: 80,
+      service: "HTTP",
+      timestamp: now,
+      data_version: 1,
+      data: { response_bytes_utf8: bytes.toString("base64") },
+    });
+    expect((await deliver(server.url, "push", { data, messageId: messageId() })).status).toBe(204);
+    const document = await service("1.1.1.8:80:HTTP");
+    expect(Buffer.byteLength(document.get("response") as string)).toBeLessThanOrEqual(262_144);
+    expect((document.get("responseBytes") as Uint8Array).length).toBe(262_144);
+    expect(document.get("responseTruncated")).toBe(true);
+    expect(document.get("responseSize")).toBe(300_000);
+  });
+
   test("rejects non-UTF-8 message data as bytes", async () => {
     const id = messageId();
     const data = Buffer.from([0x7b, 0xff]);

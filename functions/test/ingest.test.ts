@@ -4,18 +4,20 @@ import type { RejectDocument, ServiceDocument } from "../src/documents.ts";
 import { createIngestScan } from "../src/ingest.ts";
 import type { MessageLog } from "../src/log.ts";
 import { decideOutcome } from "../src/order.ts";
-import { TransientError, type Store } from "../src/store.ts";
+import { StoreError, type Store } from "../src/store.ts";
 
 const now = 1_732_262_400;
 
+/** A gRPC error as the Firestore client throws it. */
+const grpcError = (code: number, text: string) => Object.assign(new Error(`${code} ${text}`), { code });
+
 /** A Store in memory that follows the same rule as Firestore's, or fails like an unavailable one. */
-function memoryStore(failing = false) {
+function memoryStore(failing: false | Error = false) {
   const services = new Map<string, ServiceDocument>();
   const rejects = new Map<string, RejectDocument>();
   const store: Store = {
     async applyIfNewer(key, document) {
-      if (failing)
-        throw new TransientError(`the transaction on services/${key}`, new Error("14 UNAVAILABLE"));
+      if (failing) throw new StoreError(`the transaction on services/${key}`, failing);
       const stored = services.get(key);
       const version = (d: ServiceDocument) => ({
         timestamp: d.scannedAt.seconds,
@@ -26,14 +28,16 @@ function memoryStore(failing = false) {
       return outcome;
     },
     async writeReject(id, document) {
-      if (failing) throw new TransientError(`writing rejects/${id}`, new Error("14 UNAVAILABLE"));
+      if (failing) throw new StoreError(`writing rejects/${id}`, failing);
       if (!rejects.has(id)) rejects.set(id, document);
     },
   };
   return { store, services, rejects };
 }
 
-function setup(failing = false, storeDeadlineMs?: number) {
+const unavailable = grpcError(14, "UNAVAILABLE: no connection");
+
+function setup(failing: false | Error = false, storeDeadlineMs?: number) {
   const memory = memoryStore(failing);
   const logs: MessageLog[] = [];
   const ingest = createIngestScan({
@@ -112,12 +116,35 @@ describe("ingestScan", () => {
     ["a storage failure", scan(now, "x"), "the transaction on services/1.1.1.7:443:HTTP failed"],
     ["a failing reject write", "not json", "writing rejects/5 failed"],
   ])("throws on %s and logs what failed", async (_name, payload, what) => {
-    const { ingest, logs } = setup(true);
-    await expect(ingest(event("5", payload))).rejects.toThrow(TransientError);
+    const { ingest, logs } = setup(unavailable);
+    await expect(ingest(event("5", payload))).rejects.toThrow(StoreError);
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ outcome: "failed", severity: "ERROR", messageId: "5" });
+    expect(logs[0]).toMatchObject({
+      outcome: "failed",
+      severity: "ERROR",
+      messageId: "5",
+      failure: "transient",
+    });
     expect(logs[0]!.error).toContain(what);
+    expect(logs[0]).not.toHaveProperty("fix");
   });
+
+  test.each([
+    [7, "PERMISSION_DENIED", "roles/datastore.user"],
+    [5, "NOT_FOUND", "create the (default) database"],
+    [3, "INVALID_ARGUMENT", "MAX_RESPONSE_BYTES"],
+  ])(
+    "a %s failure is logged once as permanent (%s) with what to fix, and still not acknowledged",
+    async (code, name, fix) => {
+      const { ingest, logs } = setup(grpcError(code, `${name}: refused`));
+      await expect(ingest(event("7", scan(now, "x")))).rejects.toThrow(StoreError);
+      expect(logs).toHaveLength(1);
+      expect(logs[0]).toMatchObject({ outcome: "failed", severity: "ERROR", failure: "permanent" });
+      expect(logs[0]!.fix).toContain(fix);
+      expect(logs[0]!.message).toContain(`permanent failure (${name}), no redelivery will succeed`);
+      expect(logs[0]!.message).toContain("until the dead-letter topic keeps it");
+    },
+  );
 
   test("logs the lag from publishTime to each outcome in whole milliseconds, and none without a publishTime", async () => {
     const { ingest, logs } = setup();
@@ -145,8 +172,8 @@ describe("ingestScan", () => {
   });
 
   test("logs the lag of a failed delivery too, so a retried message shows how long it has waited", async () => {
-    const { ingest, logs } = setup(true);
-    await expect(ingest(event("5", scan(now, "x")))).rejects.toThrow(TransientError);
+    const { ingest, logs } = setup(unavailable);
+    await expect(ingest(event("5", scan(now, "x")))).rejects.toThrow(StoreError);
     expect(logs[0]).toMatchObject({ outcome: "failed", lagMs: -1000 });
   });
 
@@ -154,6 +181,11 @@ describe("ingestScan", () => {
     const { ingest, store, logs } = setup(false, 20);
     store.applyIfNewer = () => new Promise(() => {});
     await expect(ingest(event("6", scan(now, "x")))).rejects.toThrow("no answer within 20 ms");
-    expect(logs[0]).toMatchObject({ outcome: "failed", messageId: "6", key: "1.1.1.7:443:HTTP" });
+    expect(logs[0]).toMatchObject({
+      outcome: "failed",
+      messageId: "6",
+      key: "1.1.1.7:443:HTTP",
+      failure: "transient",
+    });
   });
 });

@@ -1,4 +1,4 @@
-// Reliability 2 (issue 6): the bad-input corpus published with the real Pub/Sub client (10 MB entries one by
+// Reliability 2: the bad-input corpus published with the real Pub/Sub client (10 MB entries one by
 // one), interleaved with valid look-alikes, through one function server. Each broken message is acknowledged
 // and kept in `rejects` with the contract's reason; each valid one is stored; the server never restarts.
 // Runs unchanged against external emulators (FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST); the nack count

@@ -1,4 +1,4 @@
-// Reliability 1 (issue 6): a recorded workload through the push path, with 1 and with 3 function instances,
+// Reliability 1: a recorded workload through the push path, with 1 and with 3 function instances,
 // ends in exactly the model's state with every message accounted for on every subscription. Besides the
 // issue's faults, which the Firestore client's retries absorb, the run goes through storage outages longer
 // than the function's store deadline (deliveries fail, are nacked and redelivered) and sends a few messages
