@@ -2,6 +2,7 @@ import type { ServerDuplexStream } from "@grpc/grpc-js";
 import type { Database } from "./database.ts";
 import { keysOfDocument, WatchTarget, type ListenResponse } from "./listen-targets.ts";
 import { parseName } from "./paths.ts";
+import { refuseUnimplemented } from "./refusals.ts";
 import { enter, type Gate } from "./rpc.ts";
 import { asServiceError, invalidArgument } from "./status.ts";
 import { fromTimestamp, toTimestamp, type Micros } from "./time.ts";
@@ -111,6 +112,7 @@ export class ListenStream {
   receive(request: ListenRequest): void {
     const id = request.addTarget?.targetId ?? request.removeTarget ?? 0;
     try {
+      refuseUnimplemented("Listen", request);
       if (!request.database) throw invalidArgument("ListenRequest.database is required");
       parseName(`${request.database}/documents`);
       if (this.database !== undefined && this.database !== request.database)

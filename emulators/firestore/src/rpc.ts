@@ -1,6 +1,7 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedHandleCall } from "@grpc/grpc-js";
 import { chance, type FirestoreFaults } from "./faults.ts";
 import type { FirestoreCounters } from "./counters.ts";
+import { refuseUnimplemented } from "./refusals.ts";
 import { asServiceError, unavailable } from "./status.ts";
 
 /** What every RPC goes through first: counting, then the injected UNAVAILABLE fault. */
@@ -27,6 +28,7 @@ export function unary<Request, Response>(
   return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => {
     Promise.resolve()
       .then(() => enter(gate, method))
+      .then(() => refuseUnimplemented(method, call.request))
       .then(() => handle(call.request))
       .then(
         (response) => callback(null, response),
@@ -44,6 +46,7 @@ export function serverStream<Request, Response>(
   return (call: ServerWritableStream<Request, Response>) => {
     Promise.resolve()
       .then(() => enter(gate, method))
+      .then(() => refuseUnimplemented(method, call.request))
       .then(() => handle(call.request))
       .then(
         (responses) => {

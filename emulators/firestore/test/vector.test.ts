@@ -99,8 +99,8 @@ describe("vector search", () => {
       vectorField: "v",
       queryVector: [1, 0],
       limit: 5,
-      distanceMeasure: "EUCLIDEAN",
-    } as const;
+      distanceMeasure: "EUCLIDEAN" as const,
+    };
     const refused = [
       points.findNearest({ ...options, limit: 1001 }),
       points.limit(1).findNearest(options),
