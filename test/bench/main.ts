@@ -9,6 +9,7 @@ import { benchDecode } from "./decode.ts";
 import { benchDeployment } from "./deployment.ts";
 import { benchEmulators } from "./emulators.ts";
 import { benchHandler } from "./handler.ts";
+import { benchListeners } from "./listeners.ts";
 import { progress } from "./measure.ts";
 import { benchOps } from "./ops.ts";
 import { benchPipeline } from "./pipeline.ts";
@@ -24,6 +25,7 @@ export function sizes(quick: boolean) {
         coldStart: { repetitions: 1 },
         ops: { messages: 5 },
         emulators: { repetitions: 1 },
+        listeners: { commits: 200, rounds: 1 },
         pipeline: { messages: 100, latencySeconds: 1 },
         deployment: { messages: 40, rounds: 1, opsMessages: 5 },
         vsGoogle: {
@@ -38,6 +40,7 @@ export function sizes(quick: boolean) {
         coldStart: { repetitions: 7 },
         ops: { messages: 100 },
         emulators: { repetitions: 7 },
+        listeners: { commits: 2_000, rounds: 5 },
         pipeline: { messages: 5_000, latencySeconds: 5 },
         deployment: { messages: 400, rounds: 2, opsMessages: 100 },
         vsGoogle: {
@@ -157,9 +160,23 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
     )),
     ...(await group("emulators", () =>
       measure(
-        [["emulators.readyMs", { below: 300 }, 0]],
-        () => benchEmulators(size.emulators),
-        (result) => [result.readyMs],
+        [
+          ["emulators.readyMs", { below: 300 }, 0],
+          // Firestore commit throughput with 100 open listeners ÷ with none (emulators/firestore Listen).
+          ["emulators.listeners.ratio", { atLeast: 0.8 }, 2],
+          ["emulators.listeners.withPerSec", undefined, 0],
+          ["emulators.listeners.withoutPerSec", undefined, 0],
+        ],
+        async () => ({
+          ...(await benchEmulators(size.emulators)),
+          listeners: await benchListeners(size.listeners),
+        }),
+        (result) => [
+          result.readyMs,
+          result.listeners.ratio,
+          result.listeners.withPerSec,
+          result.listeners.withoutPerSec,
+        ],
       ),
     )),
   );
