@@ -1,6 +1,13 @@
 import { credentials, makeGenericClientConstructor, type Client, type ServiceError } from "@grpc/grpc-js";
 import { firestoreService } from "../src/protos.ts";
 
+/** A bidirectional call: requests written as objects, responses read as "data" events. */
+interface Duplex {
+  write(request: unknown): boolean;
+  end(): void;
+  on(event: string, listener: (value: unknown) => void): Duplex;
+}
+
 type Unary = (request: unknown, callback: (error: ServiceError | null, response: unknown) => void) => void;
 
 /** A bare gRPC client without the SDK's retries, for tests that must see one RPC's own outcome. */
@@ -26,6 +33,11 @@ export function rawClient(host: string) {
           .on("error", reject)
           .on("end", () => resolve(messages));
       });
+    },
+    /** Opens a bidirectional stream (Listen): write requests, read "data" events. */
+    duplex(method: string): Duplex {
+      const open = client[method] as unknown as () => Duplex;
+      return open.call(client).on("error", () => undefined);
     },
     close: () => client.close(),
   };
