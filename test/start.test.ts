@@ -8,12 +8,10 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Firestore } from "@google-cloud/firestore";
-import { toServiceDocument } from "@scan-ingest/functions/documents";
-import { documentKey } from "@scan-ingest/functions/key";
-import { newestOf } from "@scan-ingest/functions/order";
-import { decodeScan } from "@scan-ingest/functions/scan";
+import type { Scan } from "@scan-ingest/scanner";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fitStatus, formatStatus, formatSummary, ZERO } from "../cli/start-status.ts";
+import { expectedState } from "./reliability/model.ts";
 
 const START = new URL("../cli/start.ts", import.meta.url).pathname;
 const project = "demo-scan";
@@ -89,25 +87,17 @@ function startAgainstEmulators(name: string, args: string[]) {
 
 type Stored = { timestamp: number; responseSha256: string; response: string };
 
-/** Per key, the greatest (timestamp, sha256) of the recorded scans, computed with the function's own code. */
+/** Per key, what the independent model (test/reliability/model.ts) says the recorded scans must leave. */
 async function modelFromRecord(path: string): Promise<{ messages: number; model: Map<string, Stored> }> {
   const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line !== "");
-  const byKey = new Map<string, Stored[]>();
-  const limits = { nowSeconds: Math.floor(Date.now() / 1000), maxClockSkewSeconds: 3600 };
-  for (const line of lines) {
-    const { messageId, scan } = JSON.parse(line) as { messageId: string; scan: unknown };
-    const decoded = decodeScan(Buffer.from(JSON.stringify(scan)), limits);
-    if (!decoded.ok) throw new Error(`recorded scan ${messageId} does not decode: ${decoded.detail}`);
-    const document = toServiceDocument(decoded.scan, { messageId, publishTime: undefined }, 262_144);
-    const key = documentKey(decoded.scan);
-    const version = {
-      timestamp: document.scannedAt.seconds,
-      responseSha256: document.responseSha256,
-      response: document.response,
-    };
-    byKey.set(key, [...(byKey.get(key) ?? []), version]);
-  }
-  const model = new Map([...byKey].map(([key, versions]) => [key, newestOf(versions)!]));
+  const published = lines.map((line) => JSON.parse(line) as { messageId: string; scan: Scan });
+  const { services } = expectedState(published);
+  const model = new Map(
+    [...services].map(([key, service]) => [
+      key,
+      { timestamp: service.scannedAt, responseSha256: service.responseSha256, response: service.response },
+    ]),
+  );
   return { messages: lines.length, model };
 }
 

@@ -16,21 +16,9 @@ export function compareVersions(a: Version, b: Version): number {
   return 0;
 }
 
-/** True when the incoming scan replaces the stored one (or there is none). */
-export function isNewer(incoming: Version, stored: Version | undefined): boolean {
-  return stored === undefined || compareVersions(incoming, stored) > 0;
-}
-
 /** The outcome of offering `incoming` to a document that holds `stored` (undefined: no document). */
 export function decideOutcome(incoming: Version, stored: Version | undefined): ApplyOutcome {
   if (stored === undefined) return "stored";
   const order = compareVersions(incoming, stored);
   return order > 0 ? "stored" : order < 0 ? "stale" : "duplicate";
-}
-
-/** The winner among scans delivered in any order, any number of times: the greatest version. */
-export function newestOf<T extends Version>(scans: Iterable<T>): T | undefined {
-  let newest: T | undefined;
-  for (const scan of scans) if (isNewer(scan, newest)) newest = scan;
-  return newest;
 }

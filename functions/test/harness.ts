@@ -168,3 +168,15 @@ export async function deliverUntilAcked<Message extends PubsubMessageFields>(
   }
   return { pending, failures };
 }
+
+/**
+ * The expected winner, written apart from functions/src/order.ts: sort by timestamp, then by the hex digest
+ * as plain strings, and take the last (docs/contract.md §3).
+ */
+export function greatest<T extends { timestamp: number; responseSha256: string }>(scans: readonly T[]): T {
+  const byDigest = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const sorted = [...scans].sort(
+    (a, b) => a.timestamp - b.timestamp || byDigest(a.responseSha256, b.responseSha256),
+  );
+  return sorted[sorted.length - 1]!;
+}

@@ -3,8 +3,8 @@
 import { Timestamp, type Firestore } from "@google-cloud/firestore";
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { newestOf } from "../src/order.ts";
 import {
+  greatest,
   deliver,
   deliverUntilAcked,
   firestoreClient,
@@ -240,7 +240,7 @@ describe("concurrency", () => {
     }));
     const { pending } = await deliverUntilAcked(server.url, messages, 20);
     expect(pending).toEqual([]);
-    const winner = newestOf(versions)!;
+    const winner = greatest(versions);
     expect((await service("1.1.1.7:8080:HTTP")).data()).toMatchObject({
       response: winner.response,
       messageId: winner.messageId,

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { compareVersions, decideOutcome, newestOf, type Version } from "../src/order.ts";
+import { compareVersions, decideOutcome, type Version } from "../src/order.ts";
+import { greatest } from "./harness.ts";
 
 const version = (timestamp: number, responseSha256: string): Version => ({ timestamp, responseSha256 });
 
@@ -45,7 +46,7 @@ describe("which scan wins", () => {
           // Replay the deliveries through the store's rule, one document.
           let stored: Version | undefined;
           for (const scan of shuffled) if (decideOutcome(scan, stored) === "stored") stored = scan;
-          expect(stored).toEqual(newestOf(scans));
+          expect(stored).toEqual(greatest(scans));
           expect(scans.every((scan) => compareVersions(scan, stored!) <= 0)).toBe(true);
         },
       ),
