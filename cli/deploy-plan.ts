@@ -20,6 +20,39 @@ export interface DeploySettings {
   timeoutSeconds: number;
   /** How long Eventarc's subscription keeps an undelivered message (gcloud duration, e.g. 7d). */
   messageRetention: string;
+  /** scansApi, the private read API deployed from the same source. */
+  api: ApiSettings;
+}
+
+/** infra/deploy.json's `api` block: scansApi's names and sizing, each sizing value with its reason in `why`. */
+export interface ApiSettings {
+  function: string;
+  entryPoint: string;
+  /** The account ID of its own service account (read-only Firestore access). */
+  serviceAccount: string;
+  /** The Secret Manager secret holding PAGE_TOKEN_SECRET. */
+  pageTokenSecret: string;
+  /** Terraform's ingress_settings value: ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB. */
+  ingress: string;
+  cpu: string;
+  memory: string;
+  concurrency: number;
+  minInstances: number;
+  maxInstances: number;
+  timeoutSeconds: number;
+  /** One line per sizing value saying why it is what it is. */
+  why: Record<string, string>;
+}
+
+/** IAM members that would make a function public: neither deployment may ever grant them an invoker role. */
+export const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"] as const;
+
+/** gcloud's --ingress-settings spelling of Terraform's value: ALLOW_INTERNAL_ONLY -> internal-only. */
+export function gcloudIngress(terraformValue: string): string {
+  return terraformValue
+    .replace(/^ALLOW_/, "")
+    .toLowerCase()
+    .replaceAll("_", "-");
 }
 
 export const settingsPath = new URL("../infra/deploy.json", import.meta.url).pathname;
@@ -35,12 +68,25 @@ export type Capture = "TRIGGER" | "SUB" | "PROJECT_NUMBER";
 export interface Step {
   /** The command; an argument may contain `$TRIGGER`, `$SUB` or `$PROJECT_NUMBER` from an earlier step. */
   argv: string[];
+  /** "random": the command reads a fresh random key on stdin (`openssl rand -base64 32 |` in the shell form). */
+  stdin?: "random";
   /** The step's trimmed output (for TRIGGER: its last path segment) becomes this variable. */
   capture?: Capture;
 }
 
-/** Every command of a deployment, in order: build, function, dead-letter topic and subscription, then Eventarc's subscription. */
-export function deploySteps(settings: DeploySettings, project: string): Step[] {
+/**
+ * Every command of a deployment, in order: build, function, dead-letter topic and subscription, Eventarc's
+ * subscription, then scansApi with its account, its page-token secret and one invoker binding per principal.
+ */
+export function deploySteps(
+  settings: DeploySettings,
+  project: string,
+  invokers: readonly string[] = [],
+): Step[] {
+  return [...ingestSteps(settings, project), ...apiSteps(settings, project, invokers)];
+}
+
+function ingestSteps(settings: DeploySettings, project: string): Step[] {
   const s = settings;
   const gcloud = (...args: string[]) => ["gcloud", ...args, `--project=${project}`];
   const pubsubAgent = "serviceAccount:service-$PROJECT_NUMBER@gcp-sa-pubsub.iam.gserviceaccount.com";
@@ -141,6 +187,88 @@ export function deploySteps(settings: DeploySettings, project: string): Step[] {
   ];
 }
 
+/** scansApi: private (no unauthenticated calls; run.invoker for `invokers` only), read-only, secret-keyed. */
+function apiSteps(settings: DeploySettings, project: string, invokers: readonly string[]): Step[] {
+  const api = settings.api;
+  const gcloud = (...args: string[]) => ["gcloud", ...args, `--project=${project}`];
+  const account = `${api.serviceAccount}@${project}.iam.gserviceaccount.com`;
+  return [
+    {
+      argv: gcloud(
+        "iam",
+        "service-accounts",
+        "create",
+        api.serviceAccount,
+        "--display-name=scansApi function",
+      ),
+    },
+    // --condition=None: a binding without a condition, instead of gcloud asking when the policy has some.
+    {
+      argv: gcloud(
+        "projects",
+        "add-iam-policy-binding",
+        project,
+        `--member=serviceAccount:${account}`,
+        "--role=roles/datastore.viewer",
+        "--condition=None",
+      ),
+    },
+    {
+      argv: gcloud(
+        "secrets",
+        "create",
+        api.pageTokenSecret,
+        "--replication-policy=automatic",
+        "--data-file=-",
+      ),
+      stdin: "random",
+    },
+    {
+      argv: gcloud(
+        "secrets",
+        "add-iam-policy-binding",
+        api.pageTokenSecret,
+        `--member=serviceAccount:${account}`,
+        "--role=roles/secretmanager.secretAccessor",
+      ),
+    },
+    // Version 1, not latest: every instance must hold the same key (Terraform pins its version too).
+    {
+      argv: gcloud(
+        "functions",
+        "deploy",
+        api.function,
+        "--gen2",
+        `--region=${settings.region}`,
+        `--runtime=${settings.runtime}`,
+        `--source=${settings.source}`,
+        `--entry-point=${api.entryPoint}`,
+        "--trigger-http",
+        "--no-allow-unauthenticated",
+        `--run-service-account=${account}`,
+        `--set-secrets=PAGE_TOKEN_SECRET=${api.pageTokenSecret}:1`,
+        `--cpu=${api.cpu}`,
+        `--memory=${api.memory}`,
+        `--concurrency=${api.concurrency}`,
+        `--min-instances=${api.minInstances}`,
+        `--max-instances=${api.maxInstances}`,
+        `--timeout=${api.timeoutSeconds}s`,
+        `--ingress-settings=${gcloudIngress(api.ingress)}`,
+      ),
+    },
+    // On a 2nd-gen function this grants roles/run.invoker on its Cloud Run service.
+    ...invokers.map((member) => ({
+      argv: gcloud(
+        "functions",
+        "add-invoker-policy-binding",
+        api.function,
+        `--region=${settings.region}`,
+        `--member=${member}`,
+      ),
+    })),
+  ];
+}
+
 /** One argument as a POSIX shell word: variables stay expandable, anything else unusual is quoted. */
 function shellWord(argument: string): string {
   if (/^[\w@%+=:,./-]+$/.test(argument)) return argument;
@@ -150,7 +278,7 @@ function shellWord(argument: string): string {
 
 /** The step as one shell line, as --dry-run prints it and README shows it. */
 export function shellLine(step: Step): string {
-  const command = step.argv.map(shellWord).join(" ");
+  const command = `${step.stdin === "random" ? "openssl rand -base64 32 | " : ""}${step.argv.map(shellWord).join(" ")}`;
   if (step.capture === "TRIGGER") return `TRIGGER=$(basename "$(${command})")`;
   return step.capture === undefined ? command : `${step.capture}=$(${command})`;
 }

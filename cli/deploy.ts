@@ -1,25 +1,33 @@
-// `npm run deploy -- --project P [--dry-run]`: builds functions/dist and deploys ingestScan with gcloud,
-// sized by infra/deploy.json, then gives Eventarc's subscription its dead-letter topic and retention.
+// `npm run deploy -- --project P [--invoker MEMBER]... [--dry-run]`: builds functions/dist and deploys
+// ingestScan with gcloud, sized by infra/deploy.json, gives Eventarc's subscription its dead-letter topic and
+// retention, then deploys the private read API scansApi, invokable only by the --invoker principals.
 // --dry-run prints the same commands as shell lines instead of running them.
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import { deploySteps, loadSettings, shellLine, type Capture } from "./deploy-plan.ts";
+import { deploySteps, loadSettings, PUBLIC_MEMBERS, shellLine, type Capture } from "./deploy-plan.ts";
 
-export const usage = `Usage: npm run deploy -- --project PROJECT [--dry-run]
+export const usage = `Usage: npm run deploy -- --project PROJECT [--invoker MEMBER]... [--dry-run]
 
-Builds functions/dist and deploys ingestScan with gcloud as infra/deploy.json sizes it (README "Deploy").
+Builds functions/dist and deploys ingestScan and the private read API scansApi with gcloud as
+infra/deploy.json sizes them (README "Deploy").
 
-  --project P   the Google Cloud project to deploy into (required)
-  --dry-run     print the commands instead of running them
-  -h, --help    this text`;
+  --project P       the Google Cloud project to deploy into (required)
+  --invoker MEMBER  an IAM member who may call scansApi, e.g. user:ana@example.com (repeatable;
+                    allUsers and allAuthenticatedUsers are refused: the API stays private)
+  --dry-run         print the commands instead of running them
+  -h, --help        this text`;
 
-/** Reads the command line; a bad flag or a missing --project throws naming it. */
-export function parseDeployArgs(args: readonly string[]): { project: string; dryRun: boolean } | "help" {
+/** Reads the command line; a bad flag, a missing --project or a public or malformed --invoker throws naming it. */
+export function parseDeployArgs(
+  args: readonly string[],
+): { project: string; dryRun: boolean; invokers: string[] } | "help" {
   const { values } = parseArgs({
     args: [...args],
     strict: true,
     options: {
       project: { type: "string" },
+      invoker: { type: "string", multiple: true, default: [] },
       "dry-run": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -29,7 +37,17 @@ export function parseDeployArgs(args: readonly string[]): { project: string; dry
     throw new Error(
       `--project must name a Google Cloud project ID (6-30 lower-case letters, digits, hyphens); got ${JSON.stringify(values.project ?? "nothing")}`,
     );
-  return { project: values.project, dryRun: values["dry-run"] };
+  for (const member of values.invoker) {
+    if ((PUBLIC_MEMBERS as readonly string[]).includes(member))
+      throw new Error(
+        `--invoker ${member} would make scansApi public; name users, groups or service accounts`,
+      );
+    if (!/^(user|group|serviceAccount|domain|principal|principalSet):\S+$/.test(member))
+      throw new Error(
+        `--invoker must be an IAM member such as user:ana@example.com or serviceAccount:x@p.iam.gserviceaccount.com; got ${JSON.stringify(member)}`,
+      );
+  }
+  return { project: values.project, dryRun: values["dry-run"], invokers: values.invoker };
 }
 
 function main(): void {
@@ -45,7 +63,7 @@ function main(): void {
     process.stdout.write(`${usage}\n`);
     return;
   }
-  const steps = deploySteps(loadSettings(), options.project);
+  const steps = deploySteps(loadSettings(), options.project, options.invokers);
   if (options.dryRun) {
     process.stdout.write(`${steps.map(shellLine).join("\n")}\n`);
     return;
@@ -58,7 +76,13 @@ function main(): void {
     process.stderr.write(`deploy: ${shellLine(step)}\n`);
     const output = execFileSync(argv[0]!, argv.slice(1), {
       encoding: "utf8",
-      stdio: ["ignore", step.capture === undefined ? "inherit" : "pipe", "inherit"],
+      // The page-token key goes to gcloud on stdin only: never on a command line or in a log.
+      ...(step.stdin === "random" ? { input: randomBytes(32).toString("base64") } : {}),
+      stdio: [
+        step.stdin === "random" ? "pipe" : "ignore",
+        step.capture === undefined ? "inherit" : "pipe",
+        "inherit",
+      ],
     });
     if (step.capture === undefined) continue;
     const value = (output ?? "").trim();

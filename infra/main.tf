@@ -1,5 +1,6 @@
 # ingestScan as a 2nd-gen Cloud Function fed by Eventarc from scan-topic, retrying failed deliveries,
-# writing to Firestore with its own least-privilege service account. Build functions/dist first
+# writing to Firestore with its own least-privilege service account; beside it scansApi, the private
+# read-only HTTP API, from the same upload with a read-only account of its own. Build functions/dist first
 # (`npm run build`): this uploads that directory as the function's source.
 
 data "google_project" "this" {}
@@ -15,6 +16,7 @@ locals {
     "firestore.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
+    "secretmanager.googleapis.com",
   ]
   pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
@@ -150,4 +152,93 @@ resource "google_cloudfunctions2_function" "ingest_scan" {
     google_project_iam_member.trigger_receiver,
     google_firestore_database.default,
   ]
+}
+
+# scansApi: the read API, a second function from the same upload. Private: only the principals in
+# var.api_invokers may call it (roles/run.invoker on its Cloud Run service); it never grants allUsers or
+# allAuthenticatedUsers, and test/deploy.test.ts fails if anything here or in `npm run deploy` does.
+resource "google_service_account" "api" {
+  account_id   = local.deploy.api.serviceAccount
+  display_name = "scansApi function"
+}
+
+# Reads documents and runs queries; it cannot write.
+resource "google_project_iam_member" "api_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.viewer"
+  member  = "serviceAccount:${google_service_account.api.email}"
+}
+
+# The page-token HMAC key. Every instance must share it, so the function pins one version rather than
+# "latest": a rotation then redeploys every instance at once instead of mixing keys for a while.
+resource "google_secret_manager_secret" "page_token" {
+  secret_id = local.deploy.api.pageTokenSecret
+  replication {
+    auto {}
+  }
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_secret_manager_secret_version" "page_token" {
+  secret      = google_secret_manager_secret.page_token.id
+  secret_data = var.page_token_secret
+}
+
+# The API's account reads this one secret, not every secret in the project.
+resource "google_secret_manager_secret_iam_member" "api_page_token" {
+  secret_id = google_secret_manager_secret.page_token.id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.api.email}"
+}
+
+resource "google_cloudfunctions2_function" "scans_api" {
+  name     = local.deploy.api.function
+  location = var.region
+
+  build_config {
+    runtime     = local.deploy.runtime
+    entry_point = local.deploy.api.entryPoint
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  # No event_trigger: an HTTP function, reachable only with an identity token of an invoker below.
+  service_config {
+    available_cpu                    = local.deploy.api.cpu
+    available_memory                 = local.deploy.api.memory
+    max_instance_request_concurrency = local.deploy.api.concurrency
+    min_instance_count               = local.deploy.api.minInstances
+    max_instance_count               = local.deploy.api.maxInstances
+    timeout_seconds                  = local.deploy.api.timeoutSeconds
+    ingress_settings                 = local.deploy.api.ingress
+    service_account_email            = google_service_account.api.email
+    environment_variables            = merge({ GOOGLE_CLOUD_PROJECT = var.project_id }, var.function_environment)
+    secret_environment_variables {
+      key        = "PAGE_TOKEN_SECRET"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.page_token.secret_id
+      version    = google_secret_manager_secret_version.page_token.version
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.api_firestore,
+    google_secret_manager_secret_iam_member.api_page_token,
+    google_firestore_database.default,
+  ]
+}
+
+# A 2nd-gen function is served by a Cloud Run service of the same name: invoking it takes roles/run.invoker
+# there. One binding per named principal; the variable's validation refuses the public ones.
+resource "google_cloud_run_v2_service_iam_member" "api_invokers" {
+  for_each = toset(var.api_invokers)
+  project  = var.project_id
+  location = google_cloudfunctions2_function.scans_api.location
+  name     = google_cloudfunctions2_function.scans_api.name
+  role     = "roles/run.invoker"
+  member   = each.value
 }

@@ -23,3 +23,7 @@ output "dead_letter_setup" {
     gcloud pubsub subscriptions add-iam-policy-binding "$SUB" --member=${local.pubsub_agent} --role=roles/pubsub.subscriber
   EOT
 }
+
+output "api_url" {
+  value = google_cloudfunctions2_function.scans_api.url
+}

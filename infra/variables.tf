@@ -44,3 +44,23 @@ variable "function_environment" {
   type        = map(string)
   default     = {}
 }
+
+variable "api_invokers" {
+  description = "Who may call scansApi (roles/run.invoker), as IAM members: user:…, group:…, serviceAccount:…, domain:…. Never public."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for member in var.api_invokers : !contains(["allUsers", "allAuthenticatedUsers"], member)])
+    error_message = "api_invokers names principals; allUsers and allAuthenticatedUsers would make the read API public."
+  }
+}
+
+variable "page_token_secret" {
+  description = "HMAC key of scansApi's page tokens (at least 16 characters), stored in Secret Manager, e.g. $(openssl rand -base64 32)."
+  type        = string
+  sensitive   = true
+  validation {
+    condition     = length(var.page_token_secret) >= 16
+    error_message = "page_token_secret must be at least 16 characters (the function refuses a shorter PAGE_TOKEN_SECRET)."
+  }
+}

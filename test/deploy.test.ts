@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { beforeAll, describe, expect, test } from "vitest";
 import { parseDeployArgs } from "../cli/deploy.ts";
-import { loadSettings, type DeploySettings } from "../cli/deploy-plan.ts";
+import {
+  deploySteps,
+  gcloudIngress,
+  loadSettings,
+  PUBLIC_MEMBERS,
+  type ApiSettings,
+  type DeploySettings,
+} from "../cli/deploy-plan.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const settings = loadSettings();
@@ -39,6 +46,20 @@ const SIZING: Array<{
   },
 ];
 
+/** scansApi's sizing values: its key in deploy.json's api block, Terraform's argument, gcloud's flag. */
+const API_SIZING: Array<{
+  key: keyof ApiSettings;
+  terraform: string;
+  flag: string;
+  gcloud: (value: never) => string;
+}> = [
+  ...SIZING.map((entry) => ({ ...entry, key: entry.key as keyof ApiSettings })),
+  { key: "ingress", terraform: "ingress_settings", flag: "--ingress-settings", gcloud: gcloudIngress },
+];
+
+/** The invoker README's dry run names. */
+const INVOKER = "user:analyst@example.com";
+
 let main: { resource: Record<string, Record<string, Block[]>> };
 let variables: Record<string, Block[]>;
 let dryRun: string;
@@ -49,10 +70,14 @@ beforeAll(async () => {
   main = (await parse("main.tf", read("main.tf"))) as typeof main;
   variables = ((await parse("variables.tf", read("variables.tf"))) as { variable: Record<string, Block[]> })
     .variable;
-  dryRun = execFileSync(process.execPath, ["cli/deploy.ts", "--project", "my-project", "--dry-run"], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  dryRun = execFileSync(
+    process.execPath,
+    ["cli/deploy.ts", "--project", "my-project", "--invoker", INVOKER, "--dry-run"],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
   const readme = readFileSync(join(root, "README.md"), "utf8");
   readmeDeploy = readme.slice(
     readme.indexOf("\n## Deploy"),
@@ -60,10 +85,11 @@ beforeAll(async () => {
   );
 });
 
-/** The flags of the dry run's `gcloud functions deploy` line, as name -> value. */
-function deployFlags(): Map<string, string> {
-  const line = dryRun.split("\n").find((text) => text.startsWith("gcloud functions deploy "));
-  if (line === undefined) throw new Error(`the dry run has no gcloud functions deploy line:\n${dryRun}`);
+/** The flags of the dry run's `gcloud functions deploy NAME` line, as name -> value. */
+function deployFlags(name = settings.function): Map<string, string> {
+  const line = dryRun.split("\n").find((text) => text.startsWith(`gcloud functions deploy ${name} `));
+  if (line === undefined)
+    throw new Error(`the dry run has no gcloud functions deploy ${name} line:\n${dryRun}`);
   return new Map(
     line
       .split(" ")
@@ -132,6 +158,110 @@ describe("the deployment's values", () => {
       expect(row, `README's Deploy table has no row for ${flag}=${String(settings[key])}`).toBeDefined();
       expect(row!.split("|")[2]!.trim().length, `${flag}'s reason`).toBeGreaterThan(40);
     }
+  });
+});
+
+describe("scansApi's deployment", () => {
+  const api = settings.api;
+
+  test("Terraform deploys it from the same upload with every sizing value, its name and entry point from deploy.json's api block", () => {
+    const fn = first(main.resource.google_cloudfunctions2_function!.scans_api);
+    const ingest = first(main.resource.google_cloudfunctions2_function!.ingest_scan);
+    const service = first(fn.service_config);
+    for (const { key, terraform } of API_SIZING)
+      expect(service[terraform], terraform).toBe(`\${local.deploy.api.${key}}`);
+    expect(fn.name).toBe("${local.deploy.api.function}");
+    expect(first(fn.build_config).entry_point).toBe("${local.deploy.api.entryPoint}");
+    expect(first(fn.build_config).source).toEqual(first(ingest.build_config).source);
+    expect(fn.event_trigger, "an HTTP function has no event trigger").toBeUndefined();
+  });
+
+  test("the dry run deploys it over HTTP with every sizing value, refusing unauthenticated calls", () => {
+    const flags = deployFlags(api.function);
+    for (const { key, flag, gcloud } of API_SIZING)
+      expect(flags.get(flag), flag).toBe(gcloud(api[key] as never));
+    expect(flags.get("--entry-point")).toBe(api.entryPoint);
+    expect(flags.get("--source")).toBe(settings.source);
+    expect(flags.has("--trigger-http")).toBe(true);
+    expect(flags.has("--no-allow-unauthenticated")).toBe(true);
+  });
+
+  test("it runs as its own account with read-only Firestore access and nothing else project-wide", () => {
+    const fn = first(main.resource.google_cloudfunctions2_function!.scans_api);
+    expect(first(fn.service_config).service_account_email).toBe("${google_service_account.api.email}");
+    const grants = Object.values(main.resource.google_project_iam_member!)
+      .map(first)
+      .filter((grant) => String(grant.member).includes("google_service_account.api."));
+    expect(grants.map((grant) => grant.role)).toEqual(["roles/datastore.viewer"]);
+    const account = `serviceAccount:${api.serviceAccount}@my-project.iam.gserviceaccount.com`;
+    const projectGrants = dryRun
+      .split("\n")
+      .filter((line) => line.startsWith("gcloud projects add-iam-policy-binding") && line.includes(account));
+    expect(projectGrants).toHaveLength(1);
+    expect(projectGrants[0]).toContain("--role=roles/datastore.viewer");
+    expect(deployFlags(api.function).get("--run-service-account")).toBe(
+      account.slice("serviceAccount:".length),
+    );
+  });
+
+  test("its page-token key comes from one pinned Secret Manager version, readable by its account alone", () => {
+    const service = first(first(main.resource.google_cloudfunctions2_function!.scans_api).service_config);
+    const secretEnv = first(service.secret_environment_variables);
+    expect(secretEnv.key).toBe("PAGE_TOKEN_SECRET");
+    expect(secretEnv.secret).toBe("${google_secret_manager_secret.page_token.secret_id}");
+    expect(secretEnv.version).toBe("${google_secret_manager_secret_version.page_token.version}");
+    expect(first(main.resource.google_secret_manager_secret!.page_token).secret_id).toBe(
+      "${local.deploy.api.pageTokenSecret}",
+    );
+    const access = first(main.resource.google_secret_manager_secret_iam_member!.api_page_token);
+    expect(access.role).toBe("roles/secretmanager.secretAccessor");
+    expect(access.member).toBe("serviceAccount:${google_service_account.api.email}");
+    expect(deployFlags(api.function).get("--set-secrets")).toBe(`PAGE_TOKEN_SECRET=${api.pageTokenSecret}:1`);
+    expect(dryRun).toContain(`openssl rand -base64 32 | gcloud secrets create ${api.pageTokenSecret} `);
+  });
+
+  test("deploy.json and README give a reason for every sizing value of the API", () => {
+    for (const { key, flag, gcloud } of API_SIZING) {
+      expect(api.why[key]?.length ?? 0, `deploy.json api.why.${key}`).toBeGreaterThan(40);
+      const row = readmeDeploy
+        .split("\n")
+        .find((line) => line.startsWith(`| scansApi \`${flag}=${gcloud(api[key] as never)}\``));
+      expect(row, `README's Deploy table has no scansApi row for ${flag}`).toBeDefined();
+      expect(row!.split("|")[2]!.trim().length, `${flag}'s reason`).toBeGreaterThan(40);
+    }
+  });
+});
+
+describe("no public invoker", () => {
+  const publicMember = new RegExp(PUBLIC_MEMBERS.join("|"));
+
+  test("no Terraform resource names allUsers or allAuthenticatedUsers, and the invoker list refuses them", () => {
+    for (const [type, named] of Object.entries(main.resource))
+      for (const [name, blocks] of Object.entries(named))
+        expect(JSON.stringify(blocks), `${type}.${name}`).not.toMatch(publicMember);
+    const invokers = first(main.resource.google_cloud_run_v2_service_iam_member!.api_invokers);
+    expect(invokers.for_each).toBe("${toset(var.api_invokers)}");
+    expect(invokers.role).toBe("roles/run.invoker");
+    const variable = first(variables.api_invokers);
+    expect(variable.default).toEqual([]);
+    const condition = String(first(variable.validation).condition);
+    for (const member of PUBLIC_MEMBERS) expect(condition).toContain(`"${member}"`);
+  });
+
+  test("no gcloud command grants a public invoker, and every HTTP function refuses unauthenticated calls", () => {
+    const steps = deploySteps(settings, "my-project", [INVOKER]);
+    for (const { argv } of steps) {
+      expect(argv.join(" ")).not.toMatch(publicMember);
+      expect(argv).not.toContain("--allow-unauthenticated");
+      if (argv.includes("--trigger-http")) expect(argv).toContain("--no-allow-unauthenticated");
+    }
+    expect(steps.some(({ argv }) => argv.includes("--trigger-http"))).toBe(true);
+    expect(readmeDeploy).not.toContain("--allow-unauthenticated");
+  });
+
+  test("npm run deploy refuses allUsers and allAuthenticatedUsers as invokers", () => {
+    for (const member of PUBLIC_MEMBERS)
+      expect(() => parseDeployArgs(["--project", "my-project", "--invoker", member])).toThrow(/public/);
   });
 });
 

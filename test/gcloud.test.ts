@@ -1,4 +1,4 @@
-// Every gcloud command the project runs or documents — `npm run deploy` (so README's Deploy block, which
+// Every gcloud command the project runs or documents — `npm run deploy`, scansApi's steps included (so README's Deploy block, which
 // test/deploy.test.ts holds equal to it) and Terraform's dead_letter_setup output — goes through the
 // installed Google Cloud CLI with a placeholder project and no credentials. gcloud parses a command's
 // arguments before it asks for an account, so each must stop only at "no active account": an unknown flag,
@@ -63,15 +63,17 @@ function terraformDeadLetterCommands(): string[][] {
     .map((line) => [...shellWords(line), `--project=${PROJECT}`]);
 }
 
-/** The deploy plan's gcloud commands, each captured value filled in. */
-function deployCommands(): string[][] {
-  return deploySteps(loadSettings(), PROJECT)
+/** The deploy plan's gcloud commands (with one API invoker), each captured value filled in. */
+function deployCommands(): Array<{ argv: string[]; stdin: string }> {
+  return deploySteps(loadSettings(), PROJECT, ["user:analyst@example.com"])
     .filter((step) => step.argv[0] === "gcloud")
-    .map((step) =>
-      step.argv.map((argument) =>
+    .map((step) => ({
+      argv: step.argv.map((argument) =>
         argument.replace(/\$(TRIGGER|SUB|PROJECT_NUMBER)/g, (_, name: string) => CAPTURED[name]!),
       ),
-    );
+      // What `openssl rand -base64 32 |` would pipe in; every other command gets an empty stdin.
+      stdin: step.stdin === "random" ? "cGxhY2Vob2xkZXIga2V5IG9mIDMyIGJ5dGVzLi4uLi4=\n" : "",
+    }));
 }
 
 if (gcloudInstalled()) {
@@ -79,10 +81,10 @@ if (gcloudInstalled()) {
   const config = mkdtempSync(join(tmpdir(), "gcloud-config-"));
   afterAll(() => rmSync(config, { recursive: true, force: true }));
 
-  /** Runs one command; resolves with its exit code and everything it printed. */
-  const run = (argv: string[]) =>
+  /** Runs one command with `stdin`; resolves with its exit code and everything it printed. */
+  const run = (argv: string[], stdin: string) =>
     new Promise<{ code: number; output: string }>((resolve) => {
-      execFile(
+      const child = execFile(
         argv[0]!,
         argv.slice(1),
         {
@@ -101,16 +103,21 @@ if (gcloudInstalled()) {
             output: `${stdout}${stderr}`,
           }),
       );
+      child.stdin?.end(stdin);
     });
 
   const cases = [
-    ...deployCommands().map((argv) => ({ from: "npm run deploy", argv })),
-    ...terraformDeadLetterCommands().map((argv) => ({ from: "terraform output dead_letter_setup", argv })),
+    ...deployCommands().map(({ argv, stdin }) => ({ from: "npm run deploy", argv, stdin })),
+    ...terraformDeadLetterCommands().map((argv) => ({
+      from: "terraform output dead_letter_setup",
+      argv,
+      stdin: "",
+    })),
   ].map((entry) => ({ ...entry, command: entry.argv.slice(1, 4).join(" ") }));
 
   describe.concurrent("gcloud, offline and without credentials", () => {
-    test.each(cases)("accepts every argument of $from's gcloud $command", async ({ argv }) => {
-      const { code, output } = await run(argv);
+    test.each(cases)("accepts every argument of $from's gcloud $command", async ({ argv, stdin }) => {
+      const { code, output } = await run(argv, stdin);
       // Whatever gcloud printed goes into the failure message: an argument error names the argument.
       expect(output, argv.join(" ")).toContain(NO_ACCOUNT);
       expect(output).not.toMatch(
