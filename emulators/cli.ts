@@ -2,6 +2,7 @@
 // without Java. Prints the environment to point clients at them, then a line containing "ready".
 // A development tool, never a production path.
 import { parseArgs } from "node:util";
+import { announceReady, readCommandLine, stopOnSignals, UsageError } from "./shared/cli-output.ts";
 
 const usage = `Usage: npm run emulators:embedded -- [flags]
 
@@ -20,8 +21,6 @@ do not implement) and prints the environment variables that point clients at the
   -h, --help                      this text
 
 Ctrl-C stops both (and saves Firestore's data when --data-dir is given).`;
-
-class UsageError extends Error {}
 
 interface EmulatorsOptions {
   firestorePort: number;
@@ -91,19 +90,8 @@ function rate(flag: string, text: string): number {
 }
 
 async function main(): Promise<void> {
-  let options;
-  try {
-    options = parseEmulatorsArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`emulators: ${error.message}\n\n${usage}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (options === "help") {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
+  const options = readCommandLine(parseEmulatorsArgs, usage);
+  if (options === undefined) return;
   // Loaded in parallel: most of the start-up time is reading each package's protos.
   const [firestoreModule, pubsubModule] = await Promise.all([
     import("@scan-ingest/emulator-firestore"),
@@ -141,25 +129,11 @@ async function main(): Promise<void> {
   pubsub.faults.duplicateRate = options.pubsubDuplicateRate;
   pubsub.faults.maxDelayMs = options.pubsubDelayMs;
 
-  process.stdout.write(
-    [
-      `export FIRESTORE_EMULATOR_HOST=${firestore.host}`,
-      `export PUBSUB_EMULATOR_HOST=${pubsub.host}`,
-      `export GOOGLE_CLOUD_PROJECT=${options.projectId ?? "demo-scan"}`,
-      `emulators: ready (Firestore ${firestore.host}, Pub/Sub ${pubsub.host}); Ctrl-C stops them`,
-      "",
-    ].join("\n"),
-  );
+  announceReady(firestore.host, pubsub.host, options.projectId ?? "demo-scan");
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async () => {
     await Promise.all([firestore.stop(), pubsub.stop()]);
-    process.stderr.write("emulators: stopped\n");
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  });
 }
 
 await main();

@@ -2,6 +2,7 @@
 // the Firebase CLI's downloads, on the same ports and with the same output as `npm run emulators:embedded`.
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { announceReady, readCommandLine, stopOnSignals, UsageError } from "../shared/cli-output.ts";
 import { GoogleEmulatorError, startGoogleEmulators } from "./src/index.ts";
 
 const DEFAULT_RULES = fileURLToPath(new URL("../../firestore.rules", import.meta.url));
@@ -22,8 +23,6 @@ the embedded ones instead.
   -h, --help           this text
 
 Ctrl-C stops both.`;
-
-class UsageError extends Error {}
 
 function parse(args: string[]) {
   let values;
@@ -65,19 +64,8 @@ function parse(args: string[]) {
 }
 
 async function main(): Promise<void> {
-  let options;
-  try {
-    options = parse(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`emulators: ${error.message}\n\n${usage}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  if (options === "help") {
-    process.stdout.write(`${usage}\n`);
-    return;
-  }
+  const options = readCommandLine(parse, usage);
+  if (options === undefined) return;
   let emulators;
   try {
     emulators = await startGoogleEmulators({
@@ -99,24 +87,10 @@ async function main(): Promise<void> {
     `emulators: Google's emulators from ${from} (${install.root}, Java ${install.javaMajor}): ` +
       `Firestore ${install.firestore.version}, Pub/Sub ${install.pubsub.version}\n`,
   );
-  process.stdout.write(
-    [
-      `export FIRESTORE_EMULATOR_HOST=${firestore.host}`,
-      `export PUBSUB_EMULATOR_HOST=${pubsub.host}`,
-      `export GOOGLE_CLOUD_PROJECT=${options.project}`,
-      `emulators: ready (Firestore ${firestore.host}, Pub/Sub ${pubsub.host}); Ctrl-C stops them`,
-      "",
-    ].join("\n"),
-  );
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  announceReady(firestore.host, pubsub.host, options.project);
+  stopOnSignals(async () => {
     await emulators.stop();
-    process.stderr.write("emulators: stopped\n");
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  });
 }
 
 await main();
