@@ -94,16 +94,6 @@ export function publisherImplementation(broker: Broker): UntypedServiceImplement
 
 function validateTopic(input: Topic): Topic {
   parseName("topics", input.name ?? "", "name");
-  const unsupported: [boolean, string][] = [
-    [Boolean(input.kmsKeyName), "kms_key_name"],
-    [Boolean(input.schemaSettings), "schema_settings"],
-    [Boolean(input.ingestionDataSourceSettings), "ingestion_data_source_settings"],
-    [Boolean(input.messageStoragePolicy), "message_storage_policy"],
-    [(input.messageTransforms?.length ?? 0) > 0, "message_transforms"],
-  ];
-  for (const [present, field] of unsupported) {
-    if (present) throw unimplemented(`The embedded Pub/Sub emulator does not support ${field}.`);
-  }
   const retentionMs = durationMs(input.messageRetentionDuration);
   if (retentionMs !== undefined && (retentionMs < 600_000 || retentionMs > 31 * 86_400_000)) {
     throw invalidArgument("Invalid message_retention_duration: it must be between 10 minutes and 31 days.");

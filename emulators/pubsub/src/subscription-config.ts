@@ -27,7 +27,6 @@ export function validateSubscription(input: Subscription): {
   resource: Subscription;
   config: DeliveryConfig;
 } {
-  rejectUnsupported(input);
   const ackDeadlineSeconds = input.ackDeadlineSeconds || 10;
   if (ackDeadlineSeconds < 10 || ackDeadlineSeconds > 600) {
     throw invalidArgument(
@@ -44,8 +43,13 @@ export function validateSubscription(input: Subscription): {
   const resource: Subscription = {
     name: input.name,
     topic: input.topic,
+    // pubsub_wrapper asks for the JSON envelope, which is what this emulator pushes anyway.
     pushConfig: pushEndpoint
-      ? { pushEndpoint, attributes: input.pushConfig?.attributes ?? {} }
+      ? {
+          pushEndpoint,
+          attributes: input.pushConfig?.attributes ?? {},
+          ...(input.pushConfig?.pubsubWrapper ? { pubsubWrapper: {} } : {}),
+        }
       : { pushEndpoint: "", attributes: {} },
     ackDeadlineSeconds,
     messageRetentionDuration: duration(retentionMs),
@@ -61,6 +65,10 @@ export function validateSubscription(input: Subscription): {
       : null,
     enableMessageOrdering: Boolean(input.enableMessageOrdering),
     retainAckedMessages: Boolean(input.retainAckedMessages),
+    // A policy without a ttl means "never expires", as every subscription here does (a ttl is refused).
+    expirationPolicy: input.expirationPolicy ? {} : null,
+    // Output-only fields a request sets (state, topic_message_retention_duration, analytics_hub_subscription_info)
+    // are ignored, as production documents: the resource is built from the honoured fields alone.
     state: "ACTIVE",
   };
   const ordered = Boolean(input.enableMessageOrdering);
@@ -69,25 +77,6 @@ export function validateSubscription(input: Subscription): {
     resource,
     config: { ackDeadlineSeconds, pushEndpoint, retryPolicy, deadLetter, retentionMs, ordered, retainAcked },
   };
-}
-
-function rejectUnsupported(input: Subscription): void {
-  const unsupported: [boolean, string][] = [
-    [Boolean(input.filter), "filter"],
-    [Boolean(input.enableExactlyOnceDelivery), "enable_exactly_once_delivery"],
-    [Boolean(input.expirationPolicy?.ttl), "expiration_policy.ttl"],
-    [Boolean(input.bigqueryConfig), "bigquery_config"],
-    [Boolean(input.cloudStorageConfig), "cloud_storage_config"],
-    [Boolean(input.bigtableConfig), "bigtable_config"],
-    [(input.messageTransforms?.length ?? 0) > 0, "message_transforms"],
-    [Boolean(input.pushConfig?.oidcToken), "push_config.oidc_token"],
-    [Boolean(input.pushConfig?.noWrapper), "push_config.no_wrapper"],
-  ];
-  for (const [present, field] of unsupported) {
-    if (present) throw unimplemented(`The embedded Pub/Sub emulator does not support ${field}.`);
-  }
-  if (input.detached)
-    throw invalidArgument("detached cannot be set when creating or updating a subscription.");
 }
 
 function validatePush(input: Subscription): string | undefined {

@@ -72,18 +72,6 @@ describe("validateSubscription", () => {
       { ...base, pushConfig: { pushEndpoint: "nope" } },
       status.INVALID_ARGUMENT,
     ],
-    ["a filter, which it does not honour", { ...base, filter: 'attributes.a = "b"' }, status.UNIMPLEMENTED],
-    ["exactly-once delivery", { ...base, enableExactlyOnceDelivery: true }, status.UNIMPLEMENTED],
-    [
-      "an OIDC push token",
-      { ...base, pushConfig: { pushEndpoint: "http://x/", oidcToken: {} } },
-      status.UNIMPLEMENTED,
-    ],
-    [
-      "unwrapped push",
-      { ...base, pushConfig: { pushEndpoint: "http://x/", noWrapper: {} } },
-      status.UNIMPLEMENTED,
-    ],
   ])("rejects %s", (_name, input, code) => {
     expect(codeOf(input)).toBe(code);
   });
