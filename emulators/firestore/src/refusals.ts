@@ -19,12 +19,15 @@ export const REFUSED_FIELDS: Record<string, string[]> = {
 
 const snake = (path: string): string => path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-/** Whether a decoded request sets the field at `path` (an array element counts, an empty map does not). */
+/**
+ * Whether a decoded request sets the field at `path` (in any array element). Requests decode without defaults,
+ * so a field is there only if sent: an empty message counts (explain() sends explain_options {}), while an
+ * empty map never reaches the decoded request.
+ */
 function isSet(value: unknown, path: string[]): boolean {
   if (value === undefined || value === null) return false;
   if (Array.isArray(value)) return value.some((element) => isSet(element, path));
-  if (path.length === 0)
-    return typeof value !== "object" || value instanceof Uint8Array || Object.keys(value).length > 0;
+  if (path.length === 0) return true;
   const [head, ...rest] = path as [string, ...string[]];
   return isSet((value as Record<string, unknown>)[head], rest);
 }

@@ -1,4 +1,10 @@
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, UntypedHandleCall } from "@grpc/grpc-js";
+import {
+  Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type UntypedHandleCall,
+} from "@grpc/grpc-js";
 import { chance, type FirestoreFaults } from "./faults.ts";
 import type { FirestoreCounters } from "./counters.ts";
 import { refuseUnimplemented } from "./refusals.ts";
@@ -53,7 +59,14 @@ export function serverStream<Request, Response>(
           for (const response of responses) call.write(response);
           call.end();
         },
-        (error: unknown) => call.emit("error", asServiceError(error)),
+        (error: unknown) => {
+          // Headers first, then the status in trailers. A trailers-only error reaches google-gax's retry-request
+          // before any 'response' event, which it takes for "no response" and resends twice (2 s, then 4 s),
+          // whatever the code; after headers, gax has its response and the error goes straight to the SDK,
+          // which retries only the codes it deems transient.
+          call.sendMetadata(new Metadata());
+          call.emit("error", asServiceError(error));
+        },
       );
   };
 }

@@ -53,6 +53,24 @@ describe("embedded emulator only: counters", () => {
   });
 });
 
+describe("embedded emulator only: refusals", () => {
+  test("a refused query reaches the SDK at once: one RunQuery and one RunAggregationQuery attempt, no resend", async () => {
+    const collection = db.collection(unique("refused"));
+    await collection.doc("a").set({ n: 1 });
+    emulator.counters.reset();
+    const began = Date.now();
+    for (const explain of [() => collection.explain({ analyze: true }), () => collection.count().explain()]) {
+      await expect(explain()).rejects.toMatchObject({
+        code: 12,
+        details: expect.stringContaining("explain_options"),
+      });
+    }
+    // google-gax used to resend a trailers-only refusal twice (2 s, then 4 s): three attempts each.
+    expect(emulator.counters.rpcs).toMatchObject({ RunQuery: 1, RunAggregationQuery: 1 });
+    expect(Date.now() - began).toBeLessThan(3000); // generous; the resends took about 13 s
+  });
+});
+
 describe("embedded emulator only: faults", () => {
   test("with an UNAVAILABLE rate of 1 every RPC fails before doing anything, and is counted", async () => {
     const name = `${database}/documents/${unique("faults")}/a`;
