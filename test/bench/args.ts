@@ -11,6 +11,7 @@ export const GROUPS = [
   "pipeline",
   "vsGoogle",
   "deployment",
+  "readApi",
 ] as const;
 export type Group = (typeof GROUPS)[number];
 
@@ -22,7 +23,8 @@ Measures the project's performance figures side by side in one run and prints a 
   --quick        tiny sizes and one repetition: checks that every figure runs, numbers mean little
   --only GROUPS  run only these groups (comma-separated), among
                  ${GROUPS.join(", ")}
-                 (vsGoogle: the embedded emulators against Google's own; "not measured" without them)
+                 (vsGoogle: the embedded emulators against Google's own; "not measured" without them;
+                 readApi: the built scansApi against the SDK's reads, so npm run build first)
   -h, --help     this text`;
 
 export class UsageError extends Error {}

@@ -13,6 +13,7 @@ import { benchListeners } from "./listeners.ts";
 import { progress } from "./measure.ts";
 import { benchOps } from "./ops.ts";
 import { benchPipeline } from "./pipeline.ts";
+import { benchReadApi } from "./read-api.ts";
 import { formatTable, nestFigures, type Figure, type Goal } from "./report.ts";
 import { benchVsGoogle } from "./vs-google.ts";
 
@@ -28,6 +29,7 @@ export function sizes(quick: boolean) {
         listeners: { commits: 200, rounds: 1 },
         pipeline: { messages: 100, latencySeconds: 1 },
         deployment: { messages: 40, rounds: 1, opsMessages: 5 },
+        readApi: { services: 60, requests: 64, rounds: 1, concurrency: 32 },
         vsGoogle: {
           starts: 1,
           firestore: { warmUpSeconds: 0.5, roundSeconds: 0.5, rounds: 1, workers: 32, keys: 500 },
@@ -43,6 +45,7 @@ export function sizes(quick: boolean) {
         listeners: { commits: 2_000, rounds: 5 },
         pipeline: { messages: 5_000, latencySeconds: 5 },
         deployment: { messages: 400, rounds: 2, opsMessages: 100 },
+        readApi: { services: 1_000, requests: 2_000, rounds: 3, concurrency: 32 },
         vsGoogle: {
           starts: 3,
           firestore: { warmUpSeconds: 8, roundSeconds: 1.5, rounds: 5, workers: 32, keys: 500 },
@@ -267,6 +270,34 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
           cost.floorPerMillionUsd,
           cost.ratio,
         ],
+      ),
+    )),
+  );
+  // The read API (functions/dist's scansApi over keep-alive HTTP) against the same reads through the SDK.
+  figures.push(
+    ...(await group("readApi", () =>
+      measure(
+        [
+          ["readApi.get.ratio", { atLeast: 0.8 }, 2],
+          ["readApi.get.apiPerSec", undefined, 0],
+          ["readApi.get.sdkPerSec", undefined, 0],
+          ["readApi.get.apiP99Ms", undefined, 1],
+          ["readApi.get.sdkP99Ms", undefined, 1],
+          ["readApi.page.ratio", { atLeast: 0.8 }, 2],
+          ["readApi.page.apiPerSec", undefined, 0],
+          ["readApi.page.sdkPerSec", undefined, 0],
+          ["readApi.page.apiP99Ms", undefined, 1],
+          ["readApi.page.sdkP99Ms", undefined, 1],
+        ],
+        () => benchReadApi(size.readApi),
+        ({ get, page }) =>
+          [get, page].flatMap((read) => [
+            read.ratio,
+            read.apiPerSec,
+            read.sdkPerSec,
+            read.apiP99Ms,
+            read.sdkP99Ms,
+          ]),
       ),
     )),
   );
