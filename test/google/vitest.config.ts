@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 
 export const GOOGLE_SUITE = [
   // The conformance suites: Google client libraries only.
-  "emulators/firestore/test/{documents,queries,transactions}.test.ts",
+  "emulators/firestore/test/{documents,queries,transactions,listen,vector}.test.ts",
   "emulators/pubsub/test/{lifecycle,push,pull,snapshots}.test.ts",
   // The function end to end through functions-framework, and its bundle under the CLI.
   "functions/test/{ingest-http,build}.test.ts",
