@@ -330,20 +330,7 @@ async function benchFirestore(sides: Side[], options: VsGoogleOptions["firestore
       sides.map(async (side) => [side.name, await measured(side, options.warmUpSeconds)] as const),
     ),
   );
-  const runs: Record<string, Array<Awaited<ReturnType<typeof measured>>>> = { embedded: [], google: [] };
-  await alternate(
-    options.rounds,
-    Object.fromEntries(
-      sides.map((side) => [
-        side.name,
-        async () => {
-          const run = await measured(side, options.roundSeconds);
-          runs[side.name]!.push(run);
-          return run.perSec;
-        },
-      ]),
-    ),
-  );
+  const runs = await alternateSides(sides, options.rounds, (side) => measured(side, options.roundSeconds));
   const rate = (name: string) => {
     const rounds = runs[name]!;
     const total = (pick: (counts: RmwCounts) => number) => rounds.reduce((sum, run) => sum + pick(run), 0);
@@ -366,6 +353,25 @@ async function benchFirestore(sides: Side[], options: VsGoogleOptions["firestore
   return { ratio: pairedRatio(embedded.rounds, google.rounds), embedded, google, workers, keys };
 }
 
+/** `rounds` measured rounds of every side, alternating so that load changes fall on both; each side's runs. */
+async function alternateSides<Run extends { perSec: number }>(
+  sides: Side[],
+  rounds: number,
+  measure: (side: Side) => Promise<Run>,
+): Promise<Record<string, Run[]>> {
+  const runs: Record<string, Run[]> = Object.fromEntries(sides.map((side) => [side.name, []]));
+  const rounders = sides.map((side) => [
+    side.name,
+    async () => {
+      const run = await measure(side);
+      runs[side.name]!.push(run);
+      return run.perSec;
+    },
+  ]);
+  await alternate(rounds, Object.fromEntries(rounders));
+  return runs;
+}
+
 async function benchPubsub(sides: Side[], options: VsGoogleOptions["pubsub"]) {
   progress(
     `vsGoogle: Pub/Sub publish + streaming pull, ${options.warmUpMessages} messages of warm-up then ` +
@@ -385,20 +391,7 @@ async function benchPubsub(sides: Side[], options: VsGoogleOptions["pubsub"]) {
   // Not the figure: one round each with the subscriber's default flow control, for comparison.
   const clientDefaults: Record<string, number> = {};
   for (const side of sides) clientDefaults[side.name] = (await measured(side, options.messages, true)).perSec;
-  const runs: Record<string, Array<Awaited<ReturnType<typeof measured>>>> = { embedded: [], google: [] };
-  await alternate(
-    options.rounds,
-    Object.fromEntries(
-      sides.map((side) => [
-        side.name,
-        async () => {
-          const run = await measured(side, options.messages);
-          runs[side.name]!.push(run);
-          return run.perSec;
-        },
-      ]),
-    ),
-  );
+  const runs = await alternateSides(sides, options.rounds, (side) => measured(side, options.messages));
   const rate = (name: string) => {
     const rounds = runs[name]!;
     return {
