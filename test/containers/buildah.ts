@@ -82,9 +82,18 @@ export class Buildah {
     ];
   }
 
+  /**
+   * buildah's own scratch directories (one per `buildah run`, left behind when a run is killed) go under
+   * this storage, so destroy() removes them with it instead of leaving them in /var/tmp.
+   */
+  private env(): NodeJS.ProcessEnv {
+    return { ...process.env, TMPDIR: join(this.root, "tmp") };
+  }
+
   /** `buildah <args>` in this storage. */
-  buildah(args: string[], cwd?: string): Promise<string> {
-    return sh("buildah", [...this.global(), ...args], { cwd });
+  async buildah(args: string[], cwd?: string): Promise<string> {
+    await mkdir(join(this.root, "tmp"), { recursive: true });
+    return sh("buildah", [...this.global(), ...args], { cwd, env: this.env() });
   }
 
   /**
@@ -205,7 +214,7 @@ export class Buildah {
     for (const [name, value] of Object.entries(options.env)) args.push("--env", `${name}=${value}`);
     for (const volume of options.volumes ?? []) args.push("--volume", volume);
     args.push(container, "--", ...argv);
-    const child = spawn("buildah", args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("buildah", args, { stdio: ["ignore", "pipe", "pipe"], env: this.env() });
     this.children.add(child);
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => (output += chunk));
