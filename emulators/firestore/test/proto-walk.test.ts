@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { fieldPaths, testSources } from "../../shared/proto-walk.ts";
 import { protoRoot } from "../../shared/service-definitions.ts";
 import { start, type FirestoreEmulator } from "../src/index.ts";
 import { REFUSED_FIELDS } from "../src/refusals.ts";
@@ -112,25 +113,10 @@ const HONOURED: Record<string, string> = {
     "Listen resumes with a RESET and a fresh snapshot, assigns target ids, honours once and expected_count, and removes targets",
 };
 
-/** Every field path of a request type, recursing into messages (not Value, not well-known types). */
-function fieldPaths(type: Protobuf.Type, prefix = "", seen: string[] = []): string[] {
-  return type.fieldsArray.flatMap((field) => {
-    field.resolve();
-    const fieldPath = prefix + field.name;
-    const nested = field.resolvedType as Protobuf.Type | null;
-    const recurse =
-      nested?.fieldsArray !== undefined &&
-      !nested.fullName.startsWith(".google.protobuf") &&
-      nested.fullName !== ".google.firestore.v1.Value" &&
-      !seen.includes(nested.fullName);
-    return [fieldPath, ...(recurse ? fieldPaths(nested, `${fieldPath}.`, [...seen, nested.fullName]) : [])];
-  });
-}
+// A Value is one field to the walk: its kinds are the conformance suites' subject.
+const OPAQUE = [".google.firestore.v1.Value"];
 
-const allTitles = readdirSync(import.meta.dirname)
-  .filter((file) => file.endsWith(".test.ts"))
-  .map((file) => readFileSync(path.join(import.meta.dirname, file), "utf8"))
-  .join("\n");
+const allTitles = testSources(import.meta.dirname);
 
 describe("proto walk", () => {
   test("every field of every implemented request is honoured by a named test or refused by name", () => {
@@ -138,7 +124,7 @@ describe("proto walk", () => {
     const missingTitles = new Set<string>();
     for (const method of service.methodsArray.filter((m) => IMPLEMENTED.includes(m.name))) {
       method.resolve();
-      for (const fieldPath of fieldPaths(method.resolvedRequestType as Protobuf.Type)) {
+      for (const fieldPath of fieldPaths(method.resolvedRequestType as Protobuf.Type, OPAQUE)) {
         const refused = (REFUSED_FIELDS[method.name] ?? []).some(
           (r) => fieldPath === r || fieldPath.startsWith(`${r}.`),
         );

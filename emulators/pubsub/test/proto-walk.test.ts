@@ -1,10 +1,9 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import path from "node:path";
 import { v1 } from "@google-cloud/pubsub";
 import { credentials, status } from "@grpc/grpc-js";
 import type * as Protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { fieldPaths, testSources } from "../../shared/proto-walk.ts";
 import { protoRoot } from "../../shared/service-definitions.ts";
 import { start, type PubSubEmulator } from "../src/index.ts";
 import { REFUSED_FIELDS } from "../src/refusals.ts";
@@ -144,24 +143,7 @@ for (const method of ["ListSnapshots", "ListSchemas"]) {
   HONOURED[`${method} pageToken`] = PAGES;
 }
 
-/** Every field path of a request type, recursing into messages (not well-known types). */
-function fieldPaths(type: Protobuf.Type, prefix = "", seen: string[] = []): string[] {
-  return type.fieldsArray.flatMap((field) => {
-    field.resolve();
-    const fieldPath = prefix + field.name;
-    const nested = field.resolvedType as Protobuf.Type | null;
-    const recurse =
-      nested?.fieldsArray !== undefined &&
-      !nested.fullName.startsWith(".google.protobuf") &&
-      !seen.includes(nested.fullName);
-    return [fieldPath, ...(recurse ? fieldPaths(nested, `${fieldPath}.`, [...seen, nested.fullName]) : [])];
-  });
-}
-
-const allTitles = readdirSync(import.meta.dirname)
-  .filter((file) => file.endsWith(".test.ts"))
-  .map((file) => readFileSync(path.join(import.meta.dirname, file), "utf8"))
-  .join("\n");
+const allTitles = testSources(import.meta.dirname);
 
 /** Every "Method field" of the served methods, with where it is placed: honoured, refused or neither. */
 function placements(): { key: string; place: "honoured" | "refused" | "unplaced"; title?: string }[] {
