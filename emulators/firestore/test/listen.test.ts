@@ -104,14 +104,15 @@ describe("listeners", () => {
     listener.unsubscribe();
   });
 
-  test("a listener with limit keeps the first results in order as documents enter and leave", async () => {
+  /** A new collection holding a, b and c with n = 1, 2, 3. */
+  const abc = async () => {
     const collection = db.collection(unique("watch"));
-    for (const [id, n] of [
-      ["a", 1],
-      ["b", 2],
-      ["c", 3],
-    ] as const)
-      await collection.doc(id).set({ n });
+    for (const [n, id] of ["a", "b", "c"].entries()) await collection.doc(id).set({ n: n + 1 });
+    return collection;
+  };
+
+  test("a listener with limit keeps the first results in order as documents enter and leave", async () => {
+    const collection = await abc();
     const listener = onQuery(collection.orderBy("n").limit(2));
     expect(ids(await listener.next())).toEqual(["a", "b"]);
     await collection.doc("z").set({ n: 0 });
@@ -124,13 +125,7 @@ describe("listeners", () => {
   });
 
   test("a listener with limitToLast keeps the last results in query order", async () => {
-    const collection = db.collection(unique("watch"));
-    for (const [id, n] of [
-      ["a", 1],
-      ["b", 2],
-      ["c", 3],
-    ] as const)
-      await collection.doc(id).set({ n });
+    const collection = await abc();
     const listener = onQuery(collection.orderBy("n").limitToLast(2));
     expect(ids(await listener.next())).toEqual(["b", "c"]);
     await collection.doc("d").set({ n: 4 });
