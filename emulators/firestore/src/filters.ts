@@ -105,6 +105,9 @@ function compare(value: Value, op: string, operand: Value): boolean {
   }
 }
 
+const UNARY_OPERATORS = new Set(["IS_NAN", "IS_NOT_NAN", "IS_NULL", "IS_NOT_NULL"]);
+const FIELD_OPERATORS = new Set([...INEQUALITIES, "EQUAL", "IN", "ARRAY_CONTAINS", "ARRAY_CONTAINS_ANY"]);
+
 /** Firestore's limits on a filter's values: IN and ARRAY_CONTAINS_ANY 30, NOT_IN 10. */
 const VALUE_LIMITS: Record<string, number> = { IN: 30, ARRAY_CONTAINS_ANY: 30, NOT_IN: 10 };
 const MAX_DISJUNCTIONS = 30;
@@ -128,7 +131,12 @@ export function validateFilter(filter: Filter | undefined): void {
   if (!filter) return;
   const check = (inner: Filter): void => {
     for (const nested of inner.compositeFilter?.filters ?? []) check(nested);
+    // Refused up front, not at the first document compared, so the answer does not depend on the data.
+    if (inner.unaryFilter && !UNARY_OPERATORS.has(inner.unaryFilter.op ?? ""))
+      throw invalidArgument(`Unsupported unary filter: ${inner.unaryFilter.op}`);
     const op = inner.fieldFilter?.op ?? "";
+    if (inner.fieldFilter && !FIELD_OPERATORS.has(op))
+      throw invalidArgument(`Unsupported field filter: ${op}`);
     const limit = VALUE_LIMITS[op];
     if (limit !== undefined && elementsOf(inner.fieldFilter?.value).length > limit)
       throw invalidArgument(`'${op}' supports up to ${limit} comparison values.`);
