@@ -1,12 +1,14 @@
 import { type Database, collectionKey, groupKey } from "./database.ts";
 import { fieldValue, inequalityFields, matches, validateFilter } from "./filters.ts";
+import { indexScan } from "./index-scan.ts";
+import { compareOrderValues, orderValues } from "./ordered-index.ts";
 import { parseFieldPath, parseName } from "./paths.ts";
 import { projectFields } from "./fields.ts";
 import { invalidArgument } from "./status.ts";
 import { findNearest } from "./vector.ts";
 import type { StoredDocument } from "./store.ts";
 import type { Micros } from "./time.ts";
-import { compareStrings, compareValues } from "./values.ts";
+import { compareStrings } from "./values.ts";
 import type { Cursor, Order, StructuredQuery, Value } from "./wire.ts";
 
 /** The orders a query really sorts by: the explicit ones, then inequality fields, then __name__. */
@@ -24,30 +26,13 @@ export function effectiveOrder(query: StructuredQuery): Order[] {
   return orders;
 }
 
-const directionOf = (order: Order): number => (order.direction === "DESCENDING" ? -1 : 1);
-
-function compareDocuments(a: StoredDocument, b: StoredDocument, orders: Order[]): number {
-  for (const order of orders) {
-    const path = order.field?.fieldPath ?? "";
-    const result =
-      compareValues(fieldValue(a, path) as Value, fieldValue(b, path) as Value) * directionOf(order);
-    if (result !== 0) return result;
-  }
-  return 0;
-}
-
 /** Where a document stands relative to a cursor in the query's order: -1 before, 0 at, 1 after. */
 function compareToCursor(document: StoredDocument, cursor: Cursor, orders: Order[]): number {
   const values = cursor.values ?? [];
-  for (let i = 0; i < values.length; i++) {
-    const order = orders[i];
-    if (!order) throw invalidArgument("A cursor has more values than the query has orders");
-    const path = order.field?.fieldPath ?? "";
-    const result =
-      compareValues(fieldValue(document, path) as Value, values[i] as Value) * directionOf(order);
-    if (result !== 0) return result;
-  }
-  return 0;
+  if (values.length > orders.length)
+    throw invalidArgument("A cursor has more values than the query has orders");
+  // The matcher has checked that every order field is present before it compares with a cursor.
+  return compareOrderValues(orderValues(document, orders.slice(0, values.length)) as Value[], values, orders);
 }
 
 /** Whether a document lies in the query's scope: the named collections below the parent. */
@@ -95,6 +80,7 @@ export function queryMatcher(
 /**
  * Runs a structured query over the documents as of `time`: filter, order, cursors, offset, limit.
  * `required` names fields a document must have (any value) to take part, before offset and limit.
+ * A query on one collection's current documents walks an ordered index; any other scans.
  */
 export function runStructuredQuery(
   db: Database,
@@ -103,17 +89,56 @@ export function runStructuredQuery(
   time: Micros,
   required: string[] = [],
 ): StoredDocument[] {
+  return indexedQuery(db, parent, query, time, required) ?? scanQuery(db, parent, query, time, required);
+}
+
+/** The query's results from an ordered index, or undefined when no index can serve it. */
+export function indexedQuery(
+  db: Database,
+  parent: string,
+  query: StructuredQuery,
+  time: Micros,
+  required: string[] = [],
+): StoredDocument[] | undefined {
+  const admits = queryMatcher(parent, query, required);
+  return indexScan(db.store, parent, query, effectiveOrder(query), admits, time);
+}
+
+/** The query's results by matching every candidate document, then sorting them all. */
+export function scanQuery(
+  db: Database,
+  parent: string,
+  query: StructuredQuery,
+  time: Micros,
+  required: string[] = [],
+): StoredDocument[] {
   const admits = queryMatcher(parent, query, required);
   const orders = effectiveOrder(query);
-  const results = [...db.store.documentsAt(time)].filter(admits);
+  const results = [...candidates(db, parent, query, time)].filter(admits);
   if (query.findNearest) {
     refuseWithFindNearest(query);
     return findNearest(results, query.findNearest);
   }
-  results.sort((a, b) => compareDocuments(a, b, orders));
+  // Each document's order values are read once, not at every comparison.
+  const sorted = results
+    .map((document) => ({ document, values: orderValues(document, orders) as Value[] }))
+    .sort((a, b) => compareOrderValues(a.values, b.values, orders))
+    .map(({ document }) => document);
   const offset = query.offset ?? 0;
   const limit = query.limit?.value;
-  return results.slice(offset, limit === undefined ? undefined : offset + limit);
+  return sorted.slice(offset, limit === undefined ? undefined : offset + limit);
+}
+
+/** The documents that may be in the query's scope: one collection's when it names one, else every document. */
+function candidates(
+  db: Database,
+  parent: string,
+  query: StructuredQuery,
+  time: Micros,
+): Iterable<StoredDocument> {
+  const [selector, ...others] = query.from ?? [];
+  if (!selector || selector.allDescendants || others.length > 0) return db.store.documentsAt(time);
+  return db.store.documentsIn(`${parent}/${selector.collectionId ?? ""}`, time);
 }
 
 /** What Firestore refuses beside find_nearest; an explicit order is refused too, as it would be ignored. */

@@ -1,5 +1,7 @@
+import { OrderedIndex, OrderedIndexes } from "./ordered-index.ts";
+import { collectionOf } from "./paths.ts";
 import type { Micros } from "./time.ts";
-import type { Fields } from "./wire.ts";
+import type { Fields, Order } from "./wire.ts";
 
 /** One version of a document as stored: immutable once installed. */
 export interface StoredDocument {
@@ -20,6 +22,11 @@ const HISTORY_MICROS = 3600 * 1e6;
 /** All documents of all databases, each with its recent versions, so past snapshots stay readable. */
 export class DocumentStore {
   private readonly documents = new Map<string, Version[]>();
+  /** The names in `documents` by collection, so a query on one collection walks only its own documents. */
+  private readonly collections = new Map<string, Set<string>>();
+  private readonly indexes = new OrderedIndexes();
+  /** The time of the newest version installed: a read at or after it sees every document's newest version. */
+  newestTime: Micros = 0;
 
   /** The document as of `time` (the newest version no later than it), or undefined if missing then. */
   read(name: string, time: Micros): StoredDocument | undefined {
@@ -35,13 +42,26 @@ export class DocumentStore {
   /** Installs a new version at `time`, later than every version installed before. */
   install(name: string, document: StoredDocument | undefined, time: Micros): void {
     const versions = this.documents.get(name) ?? [];
+    const previous = versions[versions.length - 1]?.document;
     versions.push({ time, document });
     const cutoff = time - HISTORY_MICROS;
     let keepFrom = 0;
     while (keepFrom + 1 < versions.length && (versions[keepFrom + 1] as Version).time <= cutoff) keepFrom++;
     if (keepFrom > 0) versions.splice(0, keepFrom);
-    if (versions.length === 1 && document === undefined) this.documents.delete(name);
-    else this.documents.set(name, versions);
+    const collection = collectionOf(name);
+    if (versions.length === 1 && document === undefined) {
+      this.documents.delete(name);
+      const names = this.collections.get(collection);
+      names?.delete(name);
+      if (names?.size === 0) this.collections.delete(collection);
+    } else {
+      this.documents.set(name, versions);
+      let names = this.collections.get(collection);
+      if (!names) this.collections.set(collection, (names = new Set()));
+      names.add(name);
+    }
+    this.indexes.replace(collection, previous, document);
+    this.newestTime = Math.max(this.newestTime, time);
   }
 
   /** Every document that exists at `time`, in no particular order. */
@@ -52,7 +72,22 @@ export class DocumentStore {
     }
   }
 
+  /** The documents directly in `collection` that exist at `time`, in no particular order. */
+  *documentsIn(collection: string, time: Micros): Iterable<StoredDocument> {
+    for (const name of this.collections.get(collection) ?? []) {
+      const document = this.read(name, time);
+      if (document) yield document;
+    }
+  }
+
+  /** The newest documents of `collection` that have every order field, sorted: built on first use, then kept current. */
+  orderedIndex(collection: string, orders: Order[]): OrderedIndex {
+    return this.indexes.get(collection, orders, () => this.documentsIn(collection, this.newestTime));
+  }
+
   clear(): void {
     this.documents.clear();
+    this.collections.clear();
+    this.indexes.clear();
   }
 }
