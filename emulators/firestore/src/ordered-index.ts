@@ -40,24 +40,35 @@ interface Entry {
 export class OrderedIndex {
   readonly collection: string;
   readonly orders: Order[];
+  /**
+   * Held back to front when the first order is descending: new documents mostly carry the newest time,
+   * so adding one is then a push at the end rather than a shift of the whole array.
+   */
+  private readonly reversed: boolean;
   private readonly entries: Entry[] = [];
 
   constructor(collection: string, orders: Order[], documents: Iterable<StoredDocument>) {
     this.collection = collection;
     this.orders = orders;
+    this.reversed = orders[0]?.direction === "DESCENDING";
     for (const document of documents) {
       const values = orderValues(document, orders);
       if (values) this.entries.push({ document, values });
     }
-    this.entries.sort((a, b) => compareOrderValues(a.values, b.values, orders));
+    const direction = this.reversed ? -1 : 1;
+    this.entries.sort((a, b) => compareOrderValues(a.values, b.values, orders) * direction);
   }
 
   get size(): number {
     return this.entries.length;
   }
 
+  private at(position: number): Entry | undefined {
+    return this.entries[this.reversed ? this.entries.length - 1 - position : position];
+  }
+
   documentAt(position: number): StoredDocument {
-    return (this.entries[position] as Entry).document;
+    return (this.at(position) as Entry).document;
   }
 
   /** The first position whose entry sorts after `prefix` (`after`), or not before it; binary search. */
@@ -66,7 +77,7 @@ export class OrderedIndex {
     let high = this.entries.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      const order = compareOrderValues((this.entries[middle] as Entry).values, prefix, this.orders);
+      const order = compareOrderValues((this.at(middle) as Entry).values, prefix, this.orders);
       if (order > 0 || (order === 0 && !after)) high = middle;
       else low = middle + 1;
     }
@@ -77,11 +88,16 @@ export class OrderedIndex {
   replace(previous: StoredDocument | undefined, next: StoredDocument | undefined): void {
     const previousValues = previous && orderValues(previous, this.orders);
     if (previous && previousValues) {
-      const at = this.position(previousValues, false);
-      if (this.entries[at]?.document.name === previous.name) this.entries.splice(at, 1);
+      const position = this.position(previousValues, false);
+      if (this.at(position)?.document.name === previous.name)
+        this.entries.splice(this.reversed ? this.entries.length - 1 - position : position, 1);
     }
     const values = next && orderValues(next, this.orders);
-    if (next && values) this.entries.splice(this.position(values, true), 0, { document: next, values });
+    if (next && values) {
+      const position = this.position(values, true);
+      const entry = { document: next, values };
+      this.entries.splice(this.reversed ? this.entries.length - position : position, 0, entry);
+    }
   }
 }
 
