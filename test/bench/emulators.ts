@@ -1,11 +1,33 @@
 // emulators.readyMs: `npm run emulators:embedded` (emulators/cli.ts), process start -> both ports accept.
+// emulators.queryPage: one 50-document page of a collection newest first, over 100,000 documents ÷ over 100,
+// through the real client to emulators/cli.ts; and how long seeding 100,000 documents in batches of 500 takes.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { Firestore, Timestamp, type CollectionReference, type Query } from "@google-cloud/firestore";
 import { alternate, freePort, median, progress, repositoryRoot, waitForPort } from "./measure.ts";
 
 export interface EmulatorFigures {
   readyMs: number;
   repetitions: number;
+  queryPage: QueryPageFigures;
+}
+
+export interface QueryPageFigures {
+  /** Median ms of the first page over the large collection ÷ over the small one. */
+  firstRatio: number;
+  /** The same for a page after a cursor in the middle (startAfter a document snapshot). */
+  middleRatio: number;
+  firstLargeMs: number;
+  firstSmallMs: number;
+  middleLargeMs: number;
+  middleSmallMs: number;
+  /** The first query over the large collection, which builds its ordered index. */
+  firstQueryLargeMs: number;
+  /** Seeding the large collection with sequential WriteBatches of 500 documents. */
+  seedMs: number;
+  large: number;
+  small: number;
+  pages: number;
 }
 
 /** The embedded emulators running in a child process of their own, as `npm run emulators:embedded`. */
@@ -67,8 +89,104 @@ export async function readyOnce(): Promise<number> {
   return cli.readyMs;
 }
 
+const LARGE = 100_000;
+const SMALL = 100;
+const PAGE = 50;
+const BATCH = 500;
+
+/** Writes `count` documents shaped like the console's services, each second newer than the last, in batches of 500. */
+async function seedServices(collection: CollectionReference, count: number): Promise<number> {
+  const started = performance.now();
+  for (let start = 0; start < count; start += BATCH) {
+    const batch = collection.firestore.batch();
+    for (let n = start; n < Math.min(count, start + BATCH); n++) {
+      batch.set(collection.doc(`10.0.${n >> 8}.${n & 255}:443`), {
+        ip: `10.0.${n >> 8}.${n & 255}`,
+        port: 443,
+        service: n % 4 === 0 ? "HTTP" : "HTTPS",
+        scannedAt: Timestamp.fromMillis(Date.UTC(2025, 0, 1) + n * 1000),
+        banner: `server ${n % 97}`,
+      });
+    }
+    await batch.commit();
+  }
+  return performance.now() - started;
+}
+
+/** Milliseconds of one query through the client, checking it returned a full page. */
+async function pageMs(query: Query): Promise<number> {
+  const started = performance.now();
+  const page = await query.get();
+  const ms = performance.now() - started;
+  if (page.size !== PAGE) throw new Error(`a page held ${page.size} documents, not ${PAGE}`);
+  return ms;
+}
+
+/** Pages newest first over 100,000 documents and over 100, alternating, in one emulators/cli.ts process. */
+export async function benchQueryPage(options: { pages: number }): Promise<QueryPageFigures> {
+  const cli = await startEmbeddedCli();
+  // No metadata server here: spares the auth library its probe and warning.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
+  const db = new Firestore({ projectId: "bench", host: cli.firestoreHost, ssl: false });
+  try {
+    const large = db.collection("services-large");
+    const small = db.collection("services-small");
+    progress(`emulators: seeding ${LARGE} documents in batches of ${BATCH}`);
+    const seedMs = await seedServices(large, LARGE);
+    await seedServices(small, SMALL);
+    const newestFirst = (collection: CollectionReference) =>
+      collection.orderBy("scannedAt", "desc").limit(PAGE);
+    const firstQueryLargeMs = await pageMs(newestFirst(large));
+    await pageMs(newestFirst(small));
+    // The cursor a console holds after paging partway: a document's snapshot (in the small collection a
+    // quarter of the way, so a full page still follows it).
+    const at = async (collection: CollectionReference, position: number) =>
+      (await collection.orderBy("scannedAt", "desc").offset(position).limit(1).get()).docs[0]!;
+    const [largeMiddle, smallMiddle] = [await at(large, LARGE / 2), await at(small, SMALL / 4)];
+    progress(
+      `emulators: ${options.pages} rounds of first and middle pages over ${LARGE} and ${SMALL} documents`,
+    );
+    const times = await alternate(options.pages, {
+      firstLarge: () => pageMs(newestFirst(large)),
+      firstSmall: () => pageMs(newestFirst(small)),
+      middleLarge: () => pageMs(newestFirst(large).startAfter(largeMiddle)),
+      middleSmall: () => pageMs(newestFirst(small).startAfter(smallMiddle)),
+    });
+    const [firstLargeMs, firstSmallMs, middleLargeMs, middleSmallMs] = [
+      median(times.firstLarge),
+      median(times.firstSmall),
+      median(times.middleLarge),
+      median(times.middleSmall),
+    ];
+    return {
+      firstRatio: firstLargeMs / firstSmallMs,
+      middleRatio: middleLargeMs / middleSmallMs,
+      firstLargeMs,
+      firstSmallMs,
+      middleLargeMs,
+      middleSmallMs,
+      firstQueryLargeMs,
+      seedMs,
+      large: LARGE,
+      small: SMALL,
+      pages: options.pages,
+    };
+  } finally {
+    await db.terminate();
+    await cli.stop();
+  }
+}
+
 export async function benchEmulators(options: { repetitions: number }): Promise<EmulatorFigures> {
   progress(`emulators: ${options.repetitions} starts of emulators/cli.ts`);
   const times = await alternate(options.repetitions, { cli: readyOnce });
-  return { readyMs: median(times.cli), repetitions: options.repetitions };
+  const queryPage = await benchQueryPage({ pages: 10 * options.repetitions });
+  const round = (ms: number) => ms.toFixed(1);
+  // Not yet a row of main.ts's table: the figures are in the JSON (emulators.queryPage) and on this line.
+  progress(
+    `emulators.queryPage: first page ${round(queryPage.firstLargeMs)} ms over ${LARGE} ÷ ${round(queryPage.firstSmallMs)} ms over ${SMALL} = ${queryPage.firstRatio.toFixed(2)}; ` +
+      `middle page ${round(queryPage.middleLargeMs)} ÷ ${round(queryPage.middleSmallMs)} ms = ${queryPage.middleRatio.toFixed(2)}; ` +
+      `first query over ${LARGE} (builds the index) ${round(queryPage.firstQueryLargeMs)} ms; seeding ${LARGE} in batches of ${BATCH}: ${round(queryPage.seedMs / 1000)} s`,
+  );
+  return { readyMs: median(times.cli), repetitions: options.repetitions, queryPage };
 }
