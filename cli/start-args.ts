@@ -12,6 +12,8 @@ export interface StartOptions {
   instances: number;
   /** First function server port; 0: free ones. */
   functionPort: number;
+  /** The web console's port; 0: a free one. */
+  consolePort: number;
   firestorePort: number;
   pubsubPort: number;
   /** Emulators to use instead of the embedded ones. */
@@ -25,7 +27,7 @@ export class StartUsageError extends Error {
   override name = "StartUsageError";
 }
 
-export const DEFAULT_PORTS = { firestore: 8080, pubsub: 8085, function: 8090 } as const;
+export const DEFAULT_PORTS = { firestore: 8080, pubsub: 8085, console: 8088, function: 8090 } as const;
 const MAX_INSTANCES = 32;
 
 export const USAGE = `Usage: npm start -- [flags]
@@ -38,7 +40,9 @@ push subscription scan-sub, and the scanner. Shows what happens every second; Ct
                        from the Google Cloud CLI or the Firebase CLI; see npm run emulators)
   --instances N        function servers, each with its own push subscription (scan-sub, scan-sub-2, ...),
                        so every message is processed N times (default 1, at most ${MAX_INSTANCES})
-  --function-port N    port of function server 1, the others follow (default ${DEFAULT_PORTS.function}; 0: free ports)
+  --function-port N    port of function server 1, the others follow (default ${DEFAULT_PORTS.function}; 0: free ports);
+                       the read API (scansApi) listens one below it
+  --console-port N     port of the web console: services, rejects, the live pipeline (default ${DEFAULT_PORTS.console}; 0: a free one)
   --firestore-port N   port of the Firestore emulator it starts (default ${DEFAULT_PORTS.firestore}; 0: a free one)
   --pubsub-port N      port of the Pub/Sub emulator it starts (default ${DEFAULT_PORTS.pubsub}; 0: a free one)
 
@@ -49,11 +53,13 @@ ${SCANNER_USAGE.split("\n")
   --help               this text
 `;
 
-type OwnFlag = "emulators" | "instances" | "function-port" | "firestore-port" | "pubsub-port";
+type OwnFlag =
+  "emulators" | "instances" | "function-port" | "console-port" | "firestore-port" | "pubsub-port";
 const OWN_FLAGS: readonly OwnFlag[] = [
   "emulators",
   "instances",
   "function-port",
+  "console-port",
   "firestore-port",
   "pubsub-port",
 ];
@@ -110,6 +116,7 @@ export function parseStartArgs(
     emulators,
     instances: whole("instances", 1, MAX_INSTANCES, 1),
     functionPort: whole("function-port", 0, 65535, DEFAULT_PORTS.function),
+    consolePort: whole("console-port", 0, 65535, DEFAULT_PORTS.console),
     firestorePort: whole("firestore-port", 0, 65535, DEFAULT_PORTS.firestore),
     pubsubPort: whole("pubsub-port", 0, 65535, DEFAULT_PORTS.pubsub),
     firestoreHost,

@@ -26,6 +26,8 @@ export interface OutcomeEvent {
   failure?: "transient" | "permanent";
   fix?: string;
   latencyMs: number;
+  /** Publish → processed (docs/contract.md §7); absent when the message had no publish time. */
+  lagMs?: number;
   /** Date.now() when the line arrived. */
   at: number;
 }
@@ -107,6 +109,7 @@ export function parseOutcomeLine(text: string): Omit<OutcomeEvent, "instance" | 
   if (typeof fields.reason === "string") event.reason = fields.reason;
   if (fields.failure === "transient" || fields.failure === "permanent") event.failure = fields.failure;
   if (typeof fields.fix === "string") event.fix = fields.fix;
+  if (typeof fields.lagMs === "number") event.lagMs = fields.lagMs;
   return event;
 }
 

@@ -3,6 +3,7 @@
 // status line; stops after --count/--duration or Ctrl-C, drains, prints a summary and stops everything.
 import { freshSeed, runScanner, type ScannerSummary } from "@scan-ingest/scanner";
 import { PipelineStartError, startPipeline, type OutputLine, type Pipeline } from "./pipeline.ts";
+import { startPipelineConsole, type PipelineConsole } from "./start-console.ts";
 import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "./start-args.ts";
 import { fitStatus, formatStatus, formatSummary, ZERO, type Counts } from "./start-status.ts";
 
@@ -14,6 +15,7 @@ const INTERRUPT_DRAIN_MS = 5_000;
 const screen = createScreen();
 const controller = new AbortController();
 let pipeline: Pipeline | undefined;
+let web: PipelineConsole | undefined;
 let lastOutcomeAt: number | undefined;
 
 process.on("SIGINT", interrupt);
@@ -77,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
       onOutput: (line) => screen.print(outputText(line)),
       onOutcome: (event) => {
         lastOutcomeAt = event.at;
+        web?.outcome(event);
         // Said once: every redelivery of every message would repeat it until the cause is fixed.
         if (event.failure === "permanent" && !saidPermanent) {
           saidPermanent = true;
@@ -92,7 +95,22 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const running = pipeline;
-  printReady(running);
+  try {
+    web = await startPipelineConsole(running, {
+      port: options.consolePort,
+      published: () => counts.published,
+      emulators: kind,
+    });
+  } catch (error) {
+    const taken = (error as NodeJS.ErrnoException).code === "EADDRINUSE";
+    screen.say(
+      `cannot start the console: ${(error as Error).message}` +
+        (taken ? " (flag --console-port N; 0 picks a free port)" : ""),
+    );
+    await running.stop();
+    return 1;
+  }
+  printReady(running, web);
   if (controller.signal.aborted) return finish(running, options, counts, undefined, "interrupted");
 
   const seed = options.scanner.seed ?? freshSeed();
@@ -129,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     status.stop();
     screen.say(`scanner: ${(error as Error).message}`);
+    await web?.close();
     await running.stop();
     return 1;
   }
@@ -182,13 +201,14 @@ async function finish(
     }),
   );
   if (summary?.firstError !== undefined) screen.say(`first publish error: ${summary.firstError}`);
+  await web?.close();
   await running.stop();
   screen.say("stopped");
   const interrupted = controller.signal.aborted;
   return !interrupted && (left !== undefined || (summary?.errors ?? 0) > 0) ? 1 : 0;
 }
 
-function printReady(running: Pipeline): void {
+function printReady(running: Pipeline, web: PipelineConsole): void {
   for (const instance of running.instances) {
     screen.say(
       `function ${instance.index} on http://127.0.0.1:${instance.port} <- push subscription ${instance.subscription}`,
@@ -200,6 +220,7 @@ function printReady(running: Pipeline): void {
       `read API (scansApi) on ${url}/v1/services, docs on ${url}/docs; npm run scans -- --api ${url} list`,
     );
   }
+  screen.say(`console on ${web.url}: the stored services, the rejects and the live pipeline`);
   screen.say(
     `dead letters (after 5 attempts): ${running.deadLetterTopic} -> ${running.deadLetterSubscription}`,
   );

@@ -14,6 +14,8 @@ export const GOOGLE_SUITE = [
   // The scanner publishing, `scans` reading, `npm start` and the pipeline.
   "scanner/test/publish.test.ts",
   "test/{scans,start,pipeline}.test.ts",
+  // The web console in Chromium, reading through the read API and the pipeline's counters.
+  "test/console/*.test.ts",
   // The reliability suite, without the embedded-only faults.
   "test/reliability/{model-check,bad-input,crash}.test.ts",
   // What needs Google's emulators: security rules, `npm run emulators`, `npm start -- --emulators google`.

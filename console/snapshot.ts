@@ -1,0 +1,69 @@
+// What the console server sends the page about the pipeline: plain JSON types, shared by the server (feed.ts)
+// and the page (src/), with no Node or DOM types in them.
+
+/** The outcome names of docs/contract.md §7, plus what the scanner published and what was dead-lettered. */
+export interface Totals {
+  published: number;
+  stored: number;
+  stale: number;
+  duplicate: number;
+  rejected: number;
+  /** Deliveries that failed and were not acknowledged: Pub/Sub redelivers them. */
+  retried: number;
+  deadLettered: number;
+}
+
+export const TOTAL_NAMES: ReadonlyArray<keyof Totals> = [
+  "published",
+  "stored",
+  "stale",
+  "duplicate",
+  "rejected",
+  "retried",
+  "deadLettered",
+];
+
+/** A dead-lettered message as the dead-letter subscription holds it. */
+export interface DeadLetterView {
+  messageId: string;
+  /** The subscription that gave up on it (CloudPubSubDeadLetterSourceSubscription). */
+  subscription: string;
+  deliveryAttempts: number;
+  publishTime?: string;
+  size: number;
+  /** The data as text when it is UTF-8, else absent and `dataBase64` is set. */
+  data?: string;
+  dataBase64?: string;
+}
+
+export interface SubscriptionView {
+  name: string;
+  endpoint: string;
+  acknowledged: number;
+  deadLettered: number;
+  /** Published minus acknowledged minus dead-lettered: what is queued or being retried. */
+  backlog: number;
+}
+
+export interface RatePoint {
+  /** Milliseconds since the epoch. */
+  at: number;
+  /** Per second over the sample interval ending at `at`. */
+  rates: Totals;
+}
+
+export interface PipelineSnapshot {
+  at: number;
+  startedAt: number;
+  emulators: string;
+  totals: Totals;
+  /** Per second over the last few seconds. */
+  rates: Totals;
+  /** Publish → stored over the last `windowSeconds`; null when nothing was stored then. */
+  latency: { p50: number; p99: number; count: number; windowSeconds: number } | null;
+  topics: Array<{ name: string; subscriptions: SubscriptionView[] }>;
+  /** The newest first, at most MAX_DEAD_LETTERS. */
+  deadLetters: DeadLetterView[];
+  /** Rates once per sample over the last `historySeconds`, oldest first. */
+  history: RatePoint[];
+}
