@@ -127,7 +127,7 @@ async function listedKeys(): Promise<string[]> {
 async function waitForListing(previous: string[]): Promise<string[]> {
   await page.waitForFunction((before) => {
     const section = document.querySelector("section.results");
-    const rows = [...document.querySelectorAll("tbody tr")].map((row) => row.getAttribute("data-key"));
+    const rows = Array.from(document.querySelectorAll("tbody tr"), (row) => row.getAttribute("data-key"));
     return section?.getAttribute("aria-busy") === "false" && rows.join() !== before;
   }, previous.join());
   return listedKeys();
