@@ -5,17 +5,13 @@ import { compareValues } from "./values.ts";
 import type { Order, Value } from "./wire.ts";
 
 /** 1 for an ascending order, -1 for a descending one. */
-export const directionOf = (order: Order): number => (order.direction === "DESCENDING" ? -1 : 1);
+const directionOf = (order: Order): number => (order.direction === "DESCENDING" ? -1 : 1);
 
 /** The values of the orders' fields in a document, or undefined when one is missing (it is then no result). */
 export function orderValues(document: StoredDocument, orders: Order[]): Value[] | undefined {
-  const values: Value[] = [];
-  for (const order of orders) {
-    const value = fieldValue(document, order.field?.fieldPath ?? "");
-    if (value === undefined) return undefined;
-    values.push(value);
-  }
-  return values;
+  // map, not push: an index holds one of these per document, and a pushed-to array keeps spare capacity.
+  const values = orders.map((order) => fieldValue(document, order.field?.fieldPath ?? ""));
+  return values.includes(undefined) ? undefined : (values as Value[]);
 }
 
 /** Compares two lists of order values under the orders' directions, over the shorter list (a cursor is a prefix). */
@@ -101,8 +97,8 @@ export class OrderedIndex {
   }
 }
 
-// Each index of 100,000 documents holds about 10 MB; a console uses a handful of orders per collection.
-const MAX_INDEXES = 16;
+// An index of 100,000 documents holds about 15 MB; a console uses a handful of orders (and == fields).
+const MAX_INDEXES = 8;
 
 /** The ordered indexes of one store, built on first use and dropped least recently used beyond a cap. */
 export class OrderedIndexes {
