@@ -6,6 +6,7 @@ import {
   type ConsoleServer,
   type PipelineFeed,
 } from "@scan-ingest/console";
+import { stop as stopEsbuild } from "esbuild";
 import type { OutcomeEvent, Pipeline } from "./pipeline.ts";
 
 export interface PipelineConsole {
@@ -33,7 +34,11 @@ export async function startPipelineConsole(
 ): Promise<PipelineConsole> {
   if (!pipeline.api)
     throw new Error("the console reads through the read API: start the pipeline with apiPort");
-  if (options.build !== false) await buildConsole();
+  if (options.build !== false) {
+    await buildConsole();
+    // esbuild keeps a service process; ended here, it is reaped by us instead of outliving npm start.
+    await stopEsbuild();
+  }
   const subscriptionOf = new Map(
     pipeline.instances.map((instance) => [instance.index, instance.subscription]),
   );

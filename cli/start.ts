@@ -108,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
         (taken ? " (flag --console-port N; 0 picks a free port)" : ""),
     );
     await running.stop();
+    screen.say("stopped");
     return 1;
   }
   printReady(running, web);

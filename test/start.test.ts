@@ -58,7 +58,8 @@ type Running = { child: ChildProcess; finished: Promise<Finished>; output: () =>
 
 /** `node cli/start.ts ARGS` with the environment a user would have; output collected. */
 function start(args: string[], env: Record<string, string | undefined>): Running {
-  const child = spawn(process.execPath, [START, ...args], {
+  // A free console port unless the test names one (a later flag wins), so runs in parallel never collide.
+  const child = spawn(process.execPath, [START, "--console-port", "0", ...args], {
     env: { ...process.env, FIRESTORE_EMULATOR_HOST: undefined, PUBSUB_EMULATOR_HOST: undefined, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -196,6 +197,16 @@ test("Ctrl-C mid-run stops the scanner, prints a summary, exits 0 and leaves no 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await new Promise((resolve) => setTimeout(resolve, 1_000));
+  // The console it printed serves the page and the live counts while it runs.
+  const consoleUrl = /console on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())?.[1];
+  expect(consoleUrl, run.output()).toBeDefined();
+  expect((await fetch(`${consoleUrl}/services`)).headers.get("content-type")).toBe(
+    "text/html; charset=utf-8",
+  );
+  const live = (await (await fetch(`${consoleUrl}/pipeline.json`)).json()) as {
+    totals: { published: number };
+  };
+  expect(live.totals.published).toBeGreaterThan(0);
   const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(run.child.pid)], { encoding: "utf8" })
     .split("\n")
     .map((line) => Number(line.trim()))
@@ -242,6 +253,27 @@ describe("start-up failures", () => {
       expect(code).toBe(1);
       expect(stderr).toContain(`port ${port}`);
       expect(stderr).toContain("--function-port");
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test("a console port in use exits 1 naming the flag, and stops what it started", async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const args = ["--console-port", String(port), "--function-port", "0", "--count", "1"];
+      const run = start(args, {
+        FIRESTORE_EMULATOR_HOST: hosts.firestore,
+        PUBSUB_EMULATOR_HOST: hosts.pubsub,
+      });
+      const { code, stderr } = await run.finished;
+      expect(code).toBe(1);
+      expect(stderr).toContain("cannot start the console");
+      expect(stderr).toContain(`${port}`);
+      expect(stderr).toContain("--console-port");
+      expect(stderr).toContain("stopped");
     } finally {
       blocker.close();
     }

@@ -133,6 +133,8 @@ describe("npm start -- --emulators google", () => {
       "0",
       "--function-port",
       "0",
+      "--console-port",
+      "0",
       "--instances",
       "2",
       "--seed",
