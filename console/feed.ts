@@ -100,7 +100,8 @@ export function createPipelineFeed(source: PipelineSource, options: FeedOptions 
         from.set(name, (from.get(name) ?? 0) + 1);
       }
       deadLetteredFrom = from;
-      deadLetters = letters.slice(-MAX_DEAD_LETTERS).reverse().map(viewOf);
+      // Pull order is not arrival order (each read releases its leases): newest first by publish time.
+      deadLetters = letters.map(viewOf).sort(newestFirst).slice(0, MAX_DEAD_LETTERS);
     } catch {
       // The next poll tries again; the totals still count dead letters.
     } finally {
@@ -217,6 +218,15 @@ function viewOf(letter: {
     size: letter.data.length,
     ...(data === undefined ? { dataBase64: letter.data.toString("base64") } : { data }),
   };
+}
+
+/** By the original publish time, newest first; then by message id (numeric where both are). */
+function newestFirst(a: DeadLetterView, b: DeadLetterView): number {
+  const time = (b.publishTime ?? "").localeCompare(a.publishTime ?? "");
+  if (time !== 0) return time;
+  const [x, y] = [Number(a.messageId), Number(b.messageId)];
+  if (Number.isFinite(x) && Number.isFinite(y)) return y - x;
+  return b.messageId.localeCompare(a.messageId);
 }
 
 /** `projects/p/subscriptions/s` → `s`; a short name stays as it is. */

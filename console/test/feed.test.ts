@@ -117,6 +117,22 @@ test("nearest-rank percentiles", () => {
   expect(percentiles([3, 1, 2, 4], 60)).toMatchObject({ p50: 2, p99: 4 });
 });
 
+test("dead letters are listed newest first by publish time, whatever order the pull returned, at most 20", async () => {
+  const feed = createPipelineFeed(source(), { now: () => clock, deadLetterPollMs: 1_000 });
+  letters = Array.from({ length: 30 }, (_, index) => ({
+    messageId: String(index),
+    data: Buffer.from("x"),
+    attributes: {
+      CloudPubSubDeadLetterSourceTopicPublishTime: new Date(1_000_000 + index * 1_000).toISOString(),
+    },
+  })).reverse();
+  letters.push(letters.shift()!); // the newest last, as a pull may return it
+  await advance(1_000);
+  const shown = feed.snapshot().deadLetters.map((letter) => letter.messageId);
+  expect(shown).toEqual(Array.from({ length: 20 }, (_, index) => String(29 - index)));
+  feed.stop();
+});
+
 test("a dead-letter read that fails keeps the last good list", async () => {
   letters = [{ messageId: "a", data: Buffer.from("x"), attributes: {} }];
   const feed = createPipelineFeed(

@@ -365,13 +365,26 @@ describe("Pipeline", () => {
   test("a message one subscription cannot deliver appears as a dead letter", async () => {
     await page.goto(url("/pipeline"));
     await page.locator('[data-total="deadLettered"]').waitFor();
+    // Everything earlier processed first, so only this message is left for the killed server.
+    await pipeline.waitForDrain({ timeoutMs: 60_000, expectedOutcomes: 2 * published });
     const second = pipeline.instances[1]!;
     await second.kill("SIGKILL");
     const data = scan({ ip: "10.7.7.7", port: 7, service: "echo", timestamp: 1_764_547_200 });
     try {
       await publish([data]);
       const letter = page.locator("[data-dead-letter]").filter({ hasText: second.subscription });
-      await letter.first().waitFor({ timeout: 60_000 });
+      await letter
+        .first()
+        .waitFor({ timeout: 60_000 })
+        .catch(async (error: Error) => {
+          // What the feed saw, to tell a page that did not update from a feed that saw nothing.
+          const feed = (await (await fetch(url("/pipeline.json"))).json()) as Record<string, unknown>;
+          const letters = await pipeline.deadLettered();
+          throw new Error(
+            `${error.message}\nfeed: ${JSON.stringify({ totals: feed.totals, deadLetters: feed.deadLetters })}\n` +
+              `dead-letter subscription: ${JSON.stringify(letters.map((each) => each.attributes))}`,
+          );
+        });
       expect(await letter.first().textContent()).toContain("after 5 attempts");
       expect(await letter.first().textContent()).toContain("10.7.7.7");
       await page.waitForFunction(
