@@ -16,28 +16,17 @@ const apiConfig = loadApiConfig(process.env, config);
 let reader: Reader | undefined;
 let docs: ReturnType<typeof loadDocs> | undefined;
 
-function createReader(): Reader {
-  const firestore = firestoreReader(createFirestore(config), config);
-  return {
-    service: (key) => outsideRequestDomain(() => firestore.service(key)),
-    services: (filters, limit, cursor) =>
-      outsideRequestDomain(() => firestore.services(filters, limit, cursor)),
-    rejects: (filters, limit, cursor) =>
-      outsideRequestDomain(() => firestore.rejects(filters, limit, cursor)),
-    stats: () => outsideRequestDomain(() => firestore.stats()),
-  };
-}
+const scansApi = createScansApi({
+  reader: () => (reader ??= firestoreReader(createFirestore(config), config)),
+  tokens: pageTokens(apiConfig.pageTokenSecret),
+  openApi: openApiDocument,
+  docs: () => (docs ??= loadDocs()),
+  logError: (message, error) =>
+    process.stdout.write(
+      `${JSON.stringify({ severity: "ERROR", message: `scansApi: ${message}`, error: String((error as Error)?.message ?? error) })}\n`,
+    ),
+});
 
-functions.http(
-  "scansApi",
-  createScansApi({
-    reader: () => (reader ??= createReader()),
-    tokens: pageTokens(apiConfig.pageTokenSecret),
-    openApi: openApiDocument,
-    docs: () => (docs ??= loadDocs()),
-    logError: (message, error) =>
-      process.stdout.write(
-        `${JSON.stringify({ severity: "ERROR", message: `scansApi: ${message}`, error: String((error as Error)?.message ?? error) })}\n`,
-      ),
-  }),
-);
+// The whole request runs outside functions-framework's per-request domain, not only its reads: the handler
+// catches every failure itself, and inside the domain every promise and socket write it makes is tracked.
+functions.http("scansApi", (request, response) => outsideRequestDomain(() => scansApi(request, response)));
