@@ -11,17 +11,19 @@ export function rfc3339(time: Timestamp): string {
 
 /** A Firestore field value as JSON. */
 export function jsonValue(value: unknown): unknown {
+  // Most stored fields are strings, numbers and booleans: they pass before any class check.
+  if (typeof value !== "object" || value === null) return value;
   if (value instanceof Timestamp) return rfc3339(value);
   if (value instanceof Uint8Array)
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
   if (Array.isArray(value)) return value.map(jsonValue);
-  if (typeof value === "object" && value !== null) {
-    const fields: Record<string, unknown> = {};
-    for (const name of Object.keys(value).sort())
-      fields[name] = jsonValue((value as Record<string, unknown>)[name]);
-    return fields;
-  }
-  return value;
+  return jsonFields({}, value as Record<string, unknown>);
+}
+
+/** Adds `fields` to `into` by name, each as JSON. */
+function jsonFields(into: Record<string, unknown>, fields: Record<string, unknown>): Record<string, unknown> {
+  for (const name of Object.keys(fields).sort()) into[name] = jsonValue(fields[name]);
+  return into;
 }
 
 /** A document as JSON: its id under `idField`, then its fields by name. */
@@ -30,5 +32,5 @@ export function jsonDocument(
   id: string,
   data: Record<string, unknown>,
 ): Record<string, unknown> {
-  return { [idField]: id, ...(jsonValue(data) as Record<string, unknown>) };
+  return jsonFields({ [idField]: id }, data);
 }
