@@ -11,8 +11,9 @@ const paddingCode = 0x3d; // "="
 
 /** Bytes of standard, padded base64 (RFC 4648 section 4, as Go encodes []byte), or undefined. */
 export function decodeStandardBase64(text: string): Buffer | undefined {
-  // One checking pass instead of a regular expression plus Buffer.from: several times faster on the
-  // short responses every v1 message carries. Unpadded, URL-safe and whitespace-carrying text is refused.
+  // One checking pass instead of a regular expression plus Buffer.from: 1.6x as fast on the scanner's
+  // 28-character text, level at 64 bytes, slower beyond (0.5x at 4 KiB). Unpadded, URL-safe and
+  // whitespace-carrying text is refused.
   const length = text.length;
   if (length % 4 !== 0) return undefined;
   const padding =
