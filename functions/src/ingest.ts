@@ -64,7 +64,7 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
       line("rejected", `rejected ${reason}: ${detail}`, { messageId, reason });
     };
 
-    let messageId = envelope.ok ? envelope.message.messageId : envelope.broken.messageId;
+    const messageId = envelope.ok ? envelope.message.messageId : envelope.broken.messageId;
     let key: string | undefined;
     try {
       if (!envelope.ok) {
@@ -72,7 +72,6 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
         return await reject({ ...broken, reason: "invalid_envelope" }, broken.data, {});
       }
       const { message } = envelope;
-      messageId = message.messageId;
       const limits = {
         nowSeconds: Math.floor(now() / 1000),
         maxClockSkewSeconds: config.maxClockSkewSeconds,
