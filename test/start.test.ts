@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Firestore } from "@google-cloud/firestore";
-import type { Scan } from "@scan-ingest/scanner";
+import type { GeneratedScan } from "@scan-ingest/scanner";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fitStatus, formatStatus, formatSummary, ZERO } from "../cli/start-status.ts";
 import { expectedState } from "./reliability/model.ts";
@@ -91,7 +91,7 @@ type Stored = { timestamp: number; responseSha256: string; response: string };
 /** Per key, what the independent model (test/reliability/model.ts) says the recorded scans must leave. */
 async function modelFromRecord(path: string): Promise<{ messages: number; model: Map<string, Stored> }> {
   const lines = (await readFile(path, "utf8")).split("\n").filter((line) => line !== "");
-  const published = lines.map((line) => JSON.parse(line) as { messageId: string; scan: Scan });
+  const published = lines.map((line) => JSON.parse(line) as { messageId: string; scan: GeneratedScan });
   const { services } = expectedState(published);
   const model = new Map(
     [...services].map(([key, service]) => [

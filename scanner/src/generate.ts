@@ -20,8 +20,8 @@ export type ScanV2 = {
   data: { response_str: string };
 };
 
-/** One published message, field for field what the original Go scanner put on the wire. */
-export type Scan = ScanV1 | ScanV2;
+/** One published message, field for field what the original Go scanner put on the wire (not yet decoded). */
+export type GeneratedScan = ScanV1 | ScanV2;
 
 /** Which keys the scanner draws from: the first `ips` addresses from 1.1.1.0, ports 0..ports-1, these services. */
 export type Keyspace = {
@@ -51,7 +51,7 @@ export function unixSeconds(now: number = Date.now()): number {
 }
 
 /** Draws one scan, in the Go scanner's order of draws: ip, port, service, response, data version. */
-export function generateScan(random: Random, keyspace: Keyspace, timestamp: number): Scan {
+export function generateScan(random: Random, keyspace: Keyspace, timestamp: number): GeneratedScan {
   const ip = ipAt(random.int(keyspace.ips));
   const port = random.int(keyspace.ports);
   const service = keyspace.services[random.int(keyspace.services.length)] ?? "HTTP";
@@ -64,7 +64,7 @@ export function generateScan(random: Random, keyspace: Keyspace, timestamp: numb
 }
 
 /** The response text a scan carries, whichever data version it uses. */
-export function responseOf(scan: Scan): string {
+export function responseOf(scan: GeneratedScan): string {
   return scan.data_version === 1
     ? Buffer.from(scan.data.response_bytes_utf8, "base64").toString("utf8")
     : scan.data.response_str;

@@ -1,12 +1,12 @@
 import { PubSub } from "@google-cloud/pubsub";
-import type { Scan } from "./generate.ts";
+import type { GeneratedScan } from "./generate.ts";
 
 /** The scanner's only view of Pub/Sub. */
 export type Publisher = {
   /** Creates the topic when missing; fails within `timeoutMs` when Pub/Sub cannot be reached. */
   ensureTopic(timeoutMs: number): Promise<void>;
   /** Queues one scan into the client's current batch; resolves with its message id once Pub/Sub has it. */
-  publish(scan: Scan): Promise<string>;
+  publish(scan: GeneratedScan): Promise<string>;
   /** Sends what is still batched. */
   flush(): Promise<void>;
   /** Sends what is still batched, then closes the connection. */

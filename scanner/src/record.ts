@@ -1,15 +1,15 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import type { Scan } from "./generate.ts";
+import type { GeneratedScan } from "./generate.ts";
 
 /** The `--record` file: one `{"messageId","scan"}` JSON line per message Pub/Sub accepted. */
-export type Record = {
-  write(messageId: string, scan: Scan): void;
+export type RecordFile = {
+  write(messageId: string, scan: GeneratedScan): void;
   close(): Promise<void>;
 };
 
 /** Opens (truncating) the record file; fails early when it cannot be written. */
-export async function openRecord(path: string): Promise<Record> {
+export async function openRecord(path: string): Promise<RecordFile> {
   const stream = createWriteStream(path, { flags: "w" });
   await once(stream, "open");
   return {

@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
-import { generateScan, unixSeconds, type Scan } from "./generate.ts";
+import { generateScan, unixSeconds, type GeneratedScan } from "./generate.ts";
 import type { ScannerOptions } from "./options.ts";
 import { createPublisher, type Publisher } from "./publish.ts";
 import { createRandom, freshSeed } from "./random.ts";
-import { openRecord, type Record } from "./record.ts";
+import { openRecord, type RecordFile } from "./record.ts";
 
 /** Counts so far, reported every few seconds while the scanner runs. */
 export type Progress = {
@@ -31,7 +31,7 @@ export type RunHooks = {
   onProgress?: (progress: Progress) => void;
   progressIntervalMs?: number;
   /** Called once per message Pub/Sub accepted (in-process users such as `npm start` count with it). */
-  onPublished?: (messageId: string, scan: Scan) => void;
+  onPublished?: (messageId: string, scan: GeneratedScan) => void;
 };
 
 /** Pub/Sub that does not answer the topic check within this time is reported as unreachable. */
@@ -84,7 +84,7 @@ async function publishAll(
   options: ScannerOptions,
   seed: string,
   publisher: Publisher,
-  record: Record | undefined,
+  record: RecordFile | undefined,
   hooks: RunHooks,
 ): Promise<ScannerSummary> {
   const random = createRandom(seed);

@@ -8,7 +8,7 @@ import {
   ipAt,
   responseOf,
   type Keyspace,
-  type Scan,
+  type GeneratedScan,
 } from "../src/generate.ts";
 import { createRandom } from "../src/random.ts";
 
@@ -17,7 +17,7 @@ const draw = (
   n: number,
   keyspace: Keyspace = GO_SCANNER_KEYSPACE,
   timestamp = 1732262400,
-): Scan[] => {
+): GeneratedScan[] => {
   const random = createRandom(seed);
   return Array.from({ length: n }, () => generateScan(random, keyspace, timestamp));
 };
@@ -48,7 +48,7 @@ describe("generateScan", () => {
     const v2 = scans.find((scan) => scan.data_version === 2);
     expect(Object.keys(v1 ?? {})).toEqual(["ip", "port", "service", "timestamp", "data_version", "data"]);
     expect(v1?.data).toEqual({
-      response_bytes_utf8: Buffer.from(responseOf(v1 as Scan)).toString("base64"),
+      response_bytes_utf8: Buffer.from(responseOf(v1 as GeneratedScan)).toString("base64"),
     });
     expect(Object.keys(v2?.data ?? {})).toEqual(["response_str"]);
   });

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { PubSub, type Message } from "@google-cloud/pubsub";
 import { start, type PubSubEmulator } from "@scan-ingest/emulator-pubsub";
-import type { Scan } from "../src/generate.ts";
+import type { GeneratedScan } from "../src/generate.ts";
 
 export const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 
@@ -63,7 +63,7 @@ export async function until(condition: () => boolean | Promise<boolean>): Promis
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-export type RecordLine = { messageId: string; scan: Scan };
+export type RecordLine = { messageId: string; scan: GeneratedScan };
 
 export async function readRecord(path: string): Promise<RecordLine[]> {
   const text = await readFile(path, "utf8").catch(() => "");

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { generateScan, type Scan } from "../src/generate.ts";
+import { generateScan, type GeneratedScan } from "../src/generate.ts";
 import { createRandom } from "../src/random.ts";
 import { runScanner, type Progress } from "../src/run.ts";
 import { parseOptions, type ScannerOptions } from "../src/options.ts";
@@ -35,7 +35,7 @@ const options = (argv: string[]) =>
   parseOptions([...argv, "--project", target.project], {
     PUBSUB_EMULATOR_HOST: target.host,
   }) as ScannerOptions;
-const withoutTimestamp = ({ timestamp: _, ...rest }: Scan) => rest;
+const withoutTimestamp = ({ timestamp: _, ...rest }: GeneratedScan) => rest;
 
 describe.concurrent("the scanner against Pub/Sub", () => {
   test("publishes what it records, and records every message Pub/Sub accepted", async () => {

@@ -1,13 +1,13 @@
 // The model: what `services` and `rejects` must hold after every message was delivered any number of times
 // in any order. Written from docs/contract.md §2 and §3, independently of functions/src.
 import { createHash } from "node:crypto";
-import type { Scan } from "@scan-ingest/scanner";
+import type { GeneratedScan } from "@scan-ingest/scanner";
 import type { Reason } from "@scan-ingest/functions/scan";
 
 /** One published message as the model sees it: valid (`scan`) or broken (`reason`). */
 export interface PublishedMessage {
   messageId: string;
-  scan?: Scan;
+  scan?: GeneratedScan;
   reason?: Reason;
 }
 
@@ -36,11 +36,11 @@ export interface ExpectedState {
 }
 
 /** `{ip}:{port}:{SERVICE}`; the workload draws IPv4 only, already canonical. */
-export function keyOf(scan: Scan): string {
+export function keyOf(scan: GeneratedScan): string {
   return `${scan.ip}:${scan.port}:${scan.service.toUpperCase()}`;
 }
 
-export function responseBytes(scan: Scan): Buffer {
+export function responseBytes(scan: GeneratedScan): Buffer {
   return scan.data_version === 1
     ? Buffer.from(scan.data.response_bytes_utf8, "base64")
     : Buffer.from(scan.data.response_str, "utf8");

@@ -3,7 +3,7 @@
 // data version) and a few broken ones with the reason the contract gives them.
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
-import { createRandom, generateScan, type Keyspace, type Scan } from "@scan-ingest/scanner";
+import { createRandom, generateScan, type Keyspace, type GeneratedScan } from "@scan-ingest/scanner";
 import type { Reason } from "@scan-ingest/functions/scan";
 
 export interface WorkloadMessage {
@@ -11,7 +11,7 @@ export interface WorkloadMessage {
   index: number;
   data: Buffer;
   /** The scan, when the contract says the message is valid. */
-  scan?: Scan;
+  scan?: GeneratedScan;
   /** The reason the contract gives, when it is not. */
   reason?: Reason;
   /** What kind of message this is, for the figures. */
@@ -43,7 +43,7 @@ const breakages: ReadonlyArray<{ reason: Reason; apply: (scan: Record<string, un
 ];
 
 /** The same observation (time and response bytes) in the other data version. */
-function otherVersion(scan: Scan): Scan {
+function otherVersion(scan: GeneratedScan): GeneratedScan {
   const { ip, port, service, timestamp } = scan;
   if (scan.data_version === 1) {
     const text = Buffer.from(scan.data.response_bytes_utf8, "base64").toString("utf8");
@@ -61,7 +61,7 @@ export function createWorkload(settings: WorkloadSettings): WorkloadMessage[] {
   const random = createRandom(settings.seed);
   const keyspace: Keyspace = { ips: settings.ips, ports: settings.ports, services: SERVICES };
   const messages: WorkloadMessage[] = [];
-  const valid: Scan[] = [];
+  const valid: GeneratedScan[] = [];
   for (let index = 0; index < settings.messages; index++) {
     const roll = random.int(100);
     if (roll < 7 && valid.length > 0) {
