@@ -48,7 +48,7 @@ Publishes one JSON scan per message to Pub/Sub, like the original Go scanner.
   --ports N        ports drawn from 0..N-1 (default 65535)
   --services A,B   services drawn from this list (default HTTP,SSH,DNS)
   --seed TEXT      same seed, same scans (timestamps are the clock's); printed when not given
-  --record FILE    append {"messageId","scan"} as a JSON line per published message
+  --record FILE    write {"messageId","scan"} as a JSON line per published message (FILE is replaced)
   --help           this text
 
 Pub/Sub: PUBSUB_EMULATOR_HOST when set; for a demo-* project without it, ${DEFAULT_EMULATOR_HOST};
