@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PubSub } from "@google-cloud/pubsub";
-import { defaultTopology, ensurePushTopology } from "./firebase-suite-topology.ts";
+import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
 const root = new URL("../", import.meta.url).pathname;
 const project = "demo-scan";

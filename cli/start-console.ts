@@ -7,7 +7,7 @@ import {
   type PipelineFeed,
 } from "@scan-ingest/console";
 import { stop as stopEsbuild } from "esbuild";
-import type { OutcomeEvent, Pipeline } from "./pipeline.ts";
+import type { OutcomeEvent, Pipeline } from "@scan-ingest/pipeline";
 
 export interface PipelineConsole {
   url: string;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: the whole pipeline on this machine (cli/pipeline.ts) and the scanner in-process, with a live
+// `npm start`: the whole pipeline on this machine (@scan-ingest/pipeline) and the scanner in-process, with a live
 // status line; stops after --count/--duration or Ctrl-C, drains, prints a summary and stops everything.
+import { PipelineStartError, startPipeline, type OutputLine, type Pipeline } from "@scan-ingest/pipeline";
 import { freshSeed, runScanner, type ScannerSummary } from "@scan-ingest/scanner";
-import { PipelineStartError, startPipeline, type OutputLine, type Pipeline } from "./pipeline.ts";
 import { startPipelineConsole, type PipelineConsole } from "./start-console.ts";
 import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "./start-args.ts";
 import { fitStatus, formatStatus, formatSummary, ZERO, type Counts } from "./start-status.ts";

@@ -3,7 +3,7 @@
 // names, once both emulators listen; then exits 0. Safe to run again. Bundled into the scanner image (scanner/Dockerfile) as init.cjs.
 import { connect } from "node:net";
 import { PubSub } from "@google-cloud/pubsub";
-import { defaultTopology, ensurePushTopology } from "./firebase-suite-topology.ts";
+import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
 /** How long the emulators may take to listen and answer, e.g. Google's on a cold JVM. */
 const TIMEOUT_MS = 120_000;

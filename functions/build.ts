@@ -10,6 +10,8 @@ import { promisify } from "node:util";
 import { build } from "esbuild";
 
 const here = new URL(".", import.meta.url).pathname;
+/** Where `npm run build` puts the deployable function, and what the local pipeline serves. */
+export const distDirectory = join(here, "dist");
 const framework = "@google-cloud/functions-framework";
 const docsPackage = "swagger-ui-dist";
 const scriptKey = "scan-ingest.bundleScripts";
@@ -74,10 +76,7 @@ export interface BuildOptions {
 }
 
 /** Build into `outdir` (functions/dist by default); returns the bundle's (ingest.js) size in bytes. */
-export async function buildFunction(
-  outdir = join(here, "dist"),
-  options: BuildOptions = {},
-): Promise<number> {
+export async function buildFunction(outdir = distDirectory, options: BuildOptions = {}): Promise<number> {
   const manifest = JSON.parse(await readFile(join(here, "package.json"), "utf8"));
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
@@ -132,5 +131,5 @@ export async function buildFunction(
 if (import.meta.main) {
   const outdir = process.argv[2] === undefined ? undefined : resolve(process.argv[2]);
   const bytes = await buildFunction(outdir);
-  console.log(`built ${outdir ?? join(here, "dist")}/index.js (${(bytes / 1024).toFixed(0)} KiB bundle)`);
+  console.log(`built ${outdir ?? distDirectory}/index.js (${(bytes / 1024).toFixed(0)} KiB bundle)`);
 }

@@ -1,18 +1,36 @@
 // docker-compose.yml against the Compose Specification's JSON schema and against the code it runs: ports,
 // variable names, topic and subscription names, the function's entry point and the Dockerfiles' inputs.
 // No Docker needed; test/containers builds and runs the images (npm run test:containers).
+import { readFileSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { createRequire } from "node:module";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import { parseConfig } from "@scan-ingest/functions/config";
 import { DEFAULT_TOPIC, USAGE as SCANNER_USAGE } from "../scanner/src/options.ts";
-import { defaultTopology } from "../cli/firebase-suite-topology.ts";
+import { defaultTopology } from "@scan-ingest/pipeline/topology";
 
 const repo = new URL("..", import.meta.url).pathname;
 const read = (path: string) => readFile(join(repo, path), "utf8");
+
+/** The repository files a module's bundle holds, itself included: its relative and workspace imports, followed. */
+function repositoryModules(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, "utf8");
+    // Type-only imports are erased, so the bundle does not need their files.
+    for (const [, specifier] of source.matchAll(
+      /^import (?!type\b)[^;]*?from "((?:\.{1,2}\/|@scan-ingest\/)[^"]+)"/gms,
+    ))
+      visit(realpathSync(createRequire(file).resolve(specifier!)));
+  };
+  visit(join(repo, entry));
+  return [...seen].map((file) => relative(repo, file));
+}
 
 interface Service {
   profiles?: string[];
@@ -141,8 +159,16 @@ describe("docker-compose.yml matches the code", () => {
     expect(init).toContain("defaultTopology(");
     const dockerfile = await read("scanner/Dockerfile");
     expect(dockerfile).toContain("--outfile=/out/init.cjs");
-    for (const [, file] of init.matchAll(/from "\.\/([\w.-]+)"/g))
-      expect(dockerfile, `scanner/Dockerfile copies cli/${file}`).toMatch(new RegExp(`COPY .*cli/${file}`));
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap(([, sources]) =>
+      sources!.split(" "),
+    );
+    const modules = repositoryModules("cli/topology-init.ts");
+    expect(modules).toContain("pipeline/src/topology.ts");
+    for (const file of modules)
+      expect(
+        copied.some((source) => source === file || (source.endsWith("/") && file.startsWith(source))),
+        `scanner/Dockerfile copies ${file}`,
+      ).toBe(true);
   });
 
   test("every image built copies every workspace's manifest and takes node:24-slim as BASE_IMAGE", async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { PubSub } from "@google-cloud/pubsub";
 import { start, type PubSubEmulator } from "@scan-ingest/emulator-pubsub";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { defaultTopology, ensurePushTopology } from "../cli/firebase-suite-topology.ts";
+import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
 type Endpoint = { url: string; bodies: string[]; server: Server };
 let emulator: PubSubEmulator | undefined;

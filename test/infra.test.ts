@@ -7,7 +7,7 @@ import { DEFAULT_TOPIC } from "@scan-ingest/scanner";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { ProviderSchemaFile, SchemaBlock, SchemaType } from "../infra/provider-schema/parse.ts";
 import { loadSettings } from "../cli/deploy-plan.ts";
-import { defaultTopology } from "../cli/firebase-suite-topology.ts";
+import { defaultTopology } from "@scan-ingest/pipeline/topology";
 
 const root = new URL("../", import.meta.url).pathname;
 const infra = join(root, "infra");

@@ -4,7 +4,7 @@
 import { PubSub } from "@google-cloud/pubsub";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { startPipeline, type OutcomeEvent, type Pipeline } from "../cli/pipeline.ts";
+import { startPipeline, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
 
 const outcomes: OutcomeEvent[] = [];
 let firestore: Awaited<ReturnType<typeof startFirestore>>;

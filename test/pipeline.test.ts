@@ -1,10 +1,10 @@
-// The pipeline library (cli/pipeline.ts) with two real functions-framework servers: a server crashed with
+// The pipeline library (@scan-ingest/pipeline) with two real functions-framework servers: a server crashed with
 // SIGKILL and restarted on its port gets its subscription's messages again, and a message its subscription
 // cannot deliver is dead-lettered after 5 attempts and kept. Emulators: FIRESTORE_EMULATOR_HOST /
 // PUBSUB_EMULATOR_HOST when set, else embedded ones the pipeline starts.
 import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { startPipeline, type OutcomeEvent, type Pipeline } from "../cli/pipeline.ts";
+import { startPipeline, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
 
 const external = Boolean(process.env.PUBSUB_EMULATOR_HOST);
 const suffix = `${process.pid}-${Date.now().toString(36)}`;

@@ -1,8 +1,8 @@
-// pipeline.*: npm start's path (cli/pipeline.ts: embedded emulators, the built function under
+// pipeline.*: npm start's path (@scan-ingest/pipeline: embedded emulators, the built function under
 // functions-framework fed by a push subscription): sustained rate, and publish -> stored latency.
 import { PubSub } from "@google-cloud/pubsub";
+import { startPipeline, type OutcomeEvent } from "@scan-ingest/pipeline";
 import { createRandom, generateScan, GO_SCANNER_KEYSPACE, unixSeconds } from "@scan-ingest/scanner";
-import { startPipeline, type OutcomeEvent } from "../../cli/pipeline.ts";
 import { median, percentile, progress } from "./measure.ts";
 
 export interface PipelineFigures {

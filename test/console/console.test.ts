@@ -10,7 +10,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { parseOptions, runScanner, type ScannerOptions } from "@scan-ingest/scanner";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { startPipeline, type Pipeline } from "../../cli/pipeline.ts";
+import { startPipeline, type Pipeline } from "@scan-ingest/pipeline";
 import { startPipelineConsole, type PipelineConsole } from "../../cli/start-console.ts";
 import { launchChromium } from "./browser.ts";
 

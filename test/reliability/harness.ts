@@ -1,9 +1,9 @@
-// The reliability suite's shell: the whole pipeline (cli/pipeline.ts) with the real Google clients, the
+// The reliability suite's shell: the whole pipeline (@scan-ingest/pipeline) with the real Google clients, the
 // issue's faults, per-subscription accounting of every message, and the comparison with the model.
 // Emulators: FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST when set (e.g. Google's), else embedded ones.
 import { Firestore, Timestamp, type DocumentData } from "@google-cloud/firestore";
 import { PubSub } from "@google-cloud/pubsub";
-import { startPipeline, type DeadLetter, type OutcomeEvent, type Pipeline } from "../../cli/pipeline.ts";
+import { startPipeline, type DeadLetter, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
 import type { ExpectedState, PublishedMessage } from "./model.ts";
 
 const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST || undefined;

@@ -10,21 +10,18 @@ import { PubSub } from "@google-cloud/pubsub";
 import { stop as stopEsbuild } from "esbuild";
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
-import { buildFunction } from "../functions/build.ts";
-import { defaultTopology, ensurePushTopology, type PushTopology } from "./firebase-suite-topology.ts";
-import { emulator } from "./start-emulators.ts";
-import { createDeadLetterReader, watchDeadLetters, type DeadLetter } from "./start-dead-letters.ts";
+import { buildFunction, distDirectory as dist } from "@scan-ingest/functions/build";
+import { defaultTopology, ensurePushTopology, type PushTopology } from "./topology.ts";
+import { emulator } from "./emulators.ts";
+import { createDeadLetterReader, watchDeadLetters, type DeadLetter } from "./dead-letters.ts";
 import {
   PipelineStartError,
   startFunctionServer,
   type FunctionInstance,
   type OutcomeEvent,
   type OutputLine,
-} from "./start-function.ts";
+} from "./function-server.ts";
 
-export { PipelineStartError, parseOutcomeLine } from "./start-function.ts";
-export type { FunctionInstance, OutcomeEvent, OutputLine } from "./start-function.ts";
-export type { DeadLetter } from "./start-dead-letters.ts";
 export type EmbeddedFirestoreHandle = FirestoreEmulator;
 export type EmbeddedPubsubHandle = PubSubEmulator;
 
@@ -97,8 +94,6 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-const root = new URL("../", import.meta.url).pathname;
-const dist = join(root, "functions/dist");
 const DEFAULT_TOPIC = "scan-topic";
 const TOPOLOGY_TIMEOUT_MS = 20_000;
 

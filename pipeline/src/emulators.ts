@@ -1,6 +1,6 @@
 // The emulators of the local pipeline: the ones named (checked to answer), or embedded ones started here.
 import { connect } from "node:net";
-import { PipelineStartError } from "./start-function.ts";
+import { PipelineStartError } from "./function-server.ts";
 
 const REACH_TIMEOUT_MS = 3_000;
 

@@ -4,12 +4,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-const root = new URL("../", import.meta.url).pathname;
-const frameworkCli = join(root, "node_modules/@google-cloud/functions-framework/build/src/main.js");
-const guard = join(root, "cli/start-guard.ts");
+const root = new URL("../../", import.meta.url).pathname;
+// The functions-framework CLI: main.js beside the package's entry point (its exports do not list it).
+const frameworkCli = new URL("./main.js", import.meta.resolve("@google-cloud/functions-framework")).pathname;
+const guard = new URL("./exit-with-parent.ts", import.meta.url).pathname;
 const READY_TIMEOUT_MS = 30_000;
 const KILL_GRACE_MS = 5_000;
 
@@ -171,7 +171,7 @@ function spawnServer(settings: FunctionServerSettings, port: number, stopping: (
     cwd: root,
     env: settings.env,
     // Its own process group: a Ctrl-C in the terminal reaches npm start only, which drains before stopping
-    // the servers. The IPC channel is what start-guard.ts watches.
+    // the servers. The IPC channel is what exit-with-parent.ts watches.
     detached: true,
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
