@@ -1,6 +1,6 @@
 import { fieldValue } from "./filters.ts";
 import { invalidArgument } from "./status.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import { doubleValue, integerValue, isNumber, kindOf, nullValue } from "./values.ts";
 import type { Aggregation, Value } from "./wire.ts";
 
@@ -8,7 +8,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
 /** The numbers a field holds across documents; documents without a number there are skipped. */
-const numbersOf = (documents: StoredDocument[], fieldPath: string): Value[] =>
+const numbersOf = (documents: DocumentVersion[], fieldPath: string): Value[] =>
   documents
     .map((document) => fieldValue(document, fieldPath))
     .filter((value): value is Value => isNumber(value));
@@ -28,7 +28,7 @@ export const aggregatedFields = (aggregations: Aggregation[]): string[] => [
 ];
 
 /** count, sum or avg over a query's results, as Firestore computes them. */
-export function aggregate(documents: StoredDocument[], aggregation: Aggregation): Value {
+export function aggregate(documents: DocumentVersion[], aggregation: Aggregation): Value {
   if (aggregation.count) {
     const upTo = aggregation.count.upTo?.value;
     const count = upTo === undefined ? documents.length : Math.min(documents.length, Number(upTo));

@@ -3,7 +3,7 @@ import { writeKeys, type Database } from "./database.ts";
 import { chance } from "./faults.ts";
 import type { LockOwner } from "./locks.ts";
 import { asServiceError, invalidArgument, unavailable } from "./status.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import { toTimestamp, type Micros } from "./time.ts";
 import { applyWrite, writeTarget } from "./writes.ts";
 import type { Timestamp, Write, WriteResult } from "./wire.ts";
@@ -22,7 +22,7 @@ export interface CommitResponse {
 /** Applies writes atomically at one commit time: all or none (a failed precondition fails them all). */
 function applyAll(db: Database, writes: Write[]): CommitResponse {
   const commitTime: Micros = db.clock();
-  const staged = new Map<string, StoredDocument | undefined>();
+  const staged = new Map<string, DocumentVersion | undefined>();
   const writeResults = writes.map((write) => {
     const name = writeTarget(write);
     const current = staged.has(name) ? staged.get(name) : db.store.read(name, commitTime);

@@ -2,13 +2,13 @@ import { documentKey, type Database } from "./database.ts";
 import { projectFields } from "./fields.ts";
 import { parseDocumentName, parseFieldPath, parseName } from "./paths.ts";
 import { notFound } from "./status.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import { toTimestamp, type Micros } from "./time.ts";
 import { compareReferences } from "./values.ts";
 import type { Document, DocumentMask, ReadConsistency, Timestamp } from "./wire.ts";
 
 /** The wire form of a stored document, restricted to the mask's paths when one is given. */
-export function toWire(document: StoredDocument, mask?: DocumentMask): Document {
+export function toWire(document: DocumentVersion, mask?: DocumentMask): Document {
   const fields = mask
     ? projectFields(document.fields, (mask.fieldPaths ?? []).map(parseFieldPath))
     : document.fields;
@@ -74,7 +74,7 @@ export async function batchGetDocuments(
 }
 
 /** Names of all documents, existing at `time`, strictly below `parent` (a database or a document name). */
-function descendants(db: Database, parent: string, time: Micros): StoredDocument[] {
+function descendants(db: Database, parent: string, time: Micros): DocumentVersion[] {
   const prefix = `${parent}/`;
   return [...db.store.documentsAt(time)].filter((document) => document.name.startsWith(prefix));
 }

@@ -1,12 +1,12 @@
 import { getField } from "./fields.ts";
 import { parseFieldPath } from "./paths.ts";
 import { invalidArgument } from "./status.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import { compareValues, isNaNValue, kindOf, typeRank, valuesEqual } from "./values.ts";
 import type { Filter, Value } from "./wire.ts";
 
 /** The value of a field path in a document; "__name__" is the document's own name. */
-export function fieldValue(document: StoredDocument, fieldPath: string): Value | undefined {
+export function fieldValue(document: DocumentVersion, fieldPath: string): Value | undefined {
   if (fieldPath === "__name__") return { valueType: "referenceValue", referenceValue: document.name };
   return getField(document.fields, parseFieldPath(fieldPath));
 }
@@ -25,7 +25,7 @@ export const INEQUALITIES = new Set([
 ]);
 
 /** Whether a document matches a filter. A field filter needs the field to exist; comparisons need the same type. */
-export function matches(document: StoredDocument, filter: Filter): boolean {
+export function matches(document: DocumentVersion, filter: Filter): boolean {
   if (filter.compositeFilter) {
     const filters = filter.compositeFilter.filters ?? [];
     return filter.compositeFilter.op === "OR"

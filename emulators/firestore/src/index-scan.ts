@@ -2,7 +2,7 @@
 // O(log n + page). Every document walked still goes through the query's matcher; the bounds only skip
 // documents that cannot match.
 import type { OrderedIndex } from "./ordered-index.ts";
-import type { DocumentStore, StoredDocument } from "./store.ts";
+import type { DocumentStore, DocumentVersion } from "./store.ts";
 import type { Micros } from "./time.ts";
 import { compareStrings } from "./values.ts";
 import type { Cursor, Filter, Order, StructuredQuery, Value } from "./wire.ts";
@@ -57,9 +57,9 @@ export function indexScan(
   parent: string,
   query: StructuredQuery,
   orders: Order[],
-  admits: (document: StoredDocument) => boolean,
+  admits: (document: DocumentVersion) => boolean,
   time: Micros,
-): StoredDocument[] | undefined {
+): DocumentVersion[] | undefined {
   if (!servable(store, query, orders, time)) return undefined;
   const filters = conjuncts(query.where);
   const equal = equalities(filters);
@@ -85,7 +85,7 @@ export function indexScan(
   }
   const offset = query.offset ?? 0;
   const limit = query.limit?.value ?? Infinity;
-  const results: StoredDocument[] = [];
+  const results: DocumentVersion[] = [];
   let skipped = 0;
   for (let position = walk.start; position < walk.end && results.length < limit; position++) {
     const document = index.documentAt(position);

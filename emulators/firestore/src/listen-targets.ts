@@ -3,7 +3,7 @@ import { toWire } from "./documents.ts";
 import { collectionOf, lastSegment, parseDocumentName } from "./paths.ts";
 import { projected, queryMatcher, runStructuredQuery } from "./query.ts";
 import { invalidArgument } from "./status.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import { toTimestamp, type Micros } from "./time.ts";
 import type { Document, StructuredQuery, Timestamp } from "./wire.ts";
 
@@ -38,7 +38,7 @@ export class WatchTarget {
   readonly keys: string[];
   private readonly db: Database;
   private readonly spec: TargetSpec;
-  private readonly admits: (document: StoredDocument) => boolean;
+  private readonly admits: (document: DocumentVersion) => boolean;
   /** Whether one changed document can be judged alone; with a limit or offset the whole query must rerun. */
   private readonly incremental: boolean;
   private readonly sent = new Map<string, Micros>();
@@ -74,7 +74,7 @@ export class WatchTarget {
     this.sent.clear();
   }
 
-  private results(time: Micros): StoredDocument[] {
+  private results(time: Micros): DocumentVersion[] {
     if ("documents" in this.spec)
       return this.spec.documents.flatMap((name) => this.db.store.read(name, time) ?? []);
     return runStructuredQuery(this.db, this.spec.parent, this.spec.query, time);
@@ -85,7 +85,7 @@ export class WatchTarget {
    * documents written since; a target that can judge them one by one looks at those alone.
    */
   diff(time: Micros, changed?: Iterable<string>): ListenResponse[] {
-    const now = new Map<string, StoredDocument>();
+    const now = new Map<string, DocumentVersion>();
     let considered: Iterable<string>;
     if (changed && this.incremental) {
       considered = changed;

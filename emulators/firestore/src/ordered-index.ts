@@ -1,6 +1,6 @@
 // A collection's current documents sorted by one order list, so a query page is a binary search and a short walk.
 import { fieldValue } from "./filters.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import { compareValues } from "./values.ts";
 import type { Order, Value } from "./wire.ts";
 
@@ -8,7 +8,7 @@ import type { Order, Value } from "./wire.ts";
 const directionOf = (order: Order): number => (order.direction === "DESCENDING" ? -1 : 1);
 
 /** The values of the orders' fields in a document, or undefined when one is missing (it is then no result). */
-export function orderValues(document: StoredDocument, orders: Order[]): Value[] | undefined {
+export function orderValues(document: DocumentVersion, orders: Order[]): Value[] | undefined {
   // map, not push: an index holds one of these per document, and a pushed-to array keeps spare capacity.
   const values = orders.map((order) => fieldValue(document, order.field?.fieldPath ?? ""));
   return values.includes(undefined) ? undefined : (values as Value[]);
@@ -25,7 +25,7 @@ export function compareOrderValues(a: Value[], b: Value[], orders: Order[]): num
 }
 
 interface Entry {
-  document: StoredDocument;
+  document: DocumentVersion;
   values: Value[];
 }
 
@@ -43,7 +43,7 @@ export class OrderedIndex {
   private readonly reversed: boolean;
   private readonly entries: Entry[] = [];
 
-  constructor(collection: string, orders: Order[], documents: Iterable<StoredDocument>) {
+  constructor(collection: string, orders: Order[], documents: Iterable<DocumentVersion>) {
     this.collection = collection;
     this.orders = orders;
     this.reversed = orders[0]?.direction === "DESCENDING";
@@ -63,7 +63,7 @@ export class OrderedIndex {
     return this.entries[this.reversed ? this.entries.length - 1 - position : position];
   }
 
-  documentAt(position: number): StoredDocument {
+  documentAt(position: number): DocumentVersion {
     return (this.at(position) as Entry).document;
   }
 
@@ -81,7 +81,7 @@ export class OrderedIndex {
   }
 
   /** Replaces a document's current version: `previous` leaves its place, `next` takes its own. */
-  replace(previous: StoredDocument | undefined, next: StoredDocument | undefined): void {
+  replace(previous: DocumentVersion | undefined, next: DocumentVersion | undefined): void {
     const previousValues = previous && orderValues(previous, this.orders);
     if (previous && previousValues) {
       const position = this.position(previousValues, false);
@@ -105,7 +105,7 @@ export class OrderedIndexes {
   private readonly byKey = new Map<string, OrderedIndex>();
 
   /** The index of `collection` by `orders`, built from `current` (its current documents) if not held. */
-  get(collection: string, orders: Order[], current: () => Iterable<StoredDocument>): OrderedIndex {
+  get(collection: string, orders: Order[], current: () => Iterable<DocumentVersion>): OrderedIndex {
     const key = JSON.stringify([
       collection,
       orders.map((order) => [order.field?.fieldPath, directionOf(order)]),
@@ -122,7 +122,11 @@ export class OrderedIndexes {
   }
 
   /** Keeps every index of the document's collection current as it changes from `previous` to `next`. */
-  replace(collection: string, previous: StoredDocument | undefined, next: StoredDocument | undefined): void {
+  replace(
+    collection: string,
+    previous: DocumentVersion | undefined,
+    next: DocumentVersion | undefined,
+  ): void {
     for (const index of this.byKey.values())
       if (index.collection === collection) index.replace(previous, next);
   }

@@ -2,14 +2,14 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { Database } from "./database.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 
 // One file of the latest version of every document; history and transactions are not kept.
 const FILE = "firestore-documents.v8";
 
 interface Saved {
   format: 1;
-  documents: StoredDocument[];
+  documents: DocumentVersion[];
 }
 
 /** Loads the documents saved in `dataDir`, if any. */

@@ -6,7 +6,7 @@ import { parseFieldPath, parseName } from "./paths.ts";
 import { projectFields } from "./fields.ts";
 import { invalidArgument } from "./status.ts";
 import { findNearest } from "./vector.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import type { Micros } from "./time.ts";
 import { compareStrings } from "./values.ts";
 import type { Cursor, Order, StructuredQuery, Value } from "./wire.ts";
@@ -27,7 +27,7 @@ export function effectiveOrder(query: StructuredQuery): Order[] {
 }
 
 /** Where a document stands relative to a cursor in the query's order: -1 before, 0 at, 1 after. */
-function compareToCursor(document: StoredDocument, cursor: Cursor, orders: Order[]): number {
+function compareToCursor(document: DocumentVersion, cursor: Cursor, orders: Order[]): number {
   const values = cursor.values ?? [];
   if (values.length > orders.length)
     throw invalidArgument("A cursor has more values than the query has orders");
@@ -36,7 +36,7 @@ function compareToCursor(document: StoredDocument, cursor: Cursor, orders: Order
 }
 
 /** Whether a document lies in the query's scope: the named collections below the parent. */
-function inScope(document: StoredDocument, parent: string, query: StructuredQuery): boolean {
+function inScope(document: DocumentVersion, parent: string, query: StructuredQuery): boolean {
   if (!document.name.startsWith(`${parent}/`)) return false;
   const segments = document.name.slice(parent.length + 1).split("/");
   const collectionId = segments[segments.length - 2];
@@ -63,7 +63,7 @@ export function queryMatcher(
   parent: string,
   query: StructuredQuery,
   required: string[] = [],
-): (document: StoredDocument) => boolean {
+): (document: DocumentVersion) => boolean {
   parseName(parent);
   validateFilter(query.where);
   const orders = effectiveOrder(query);
@@ -88,7 +88,7 @@ export function runStructuredQuery(
   query: StructuredQuery,
   time: Micros,
   required: string[] = [],
-): StoredDocument[] {
+): DocumentVersion[] {
   return indexedQuery(db, parent, query, time, required) ?? scanQuery(db, parent, query, time, required);
 }
 
@@ -99,7 +99,7 @@ export function indexedQuery(
   query: StructuredQuery,
   time: Micros,
   required: string[] = [],
-): StoredDocument[] | undefined {
+): DocumentVersion[] | undefined {
   const admits = queryMatcher(parent, query, required);
   return indexScan(db.store, parent, query, effectiveOrder(query), admits, time);
 }
@@ -111,7 +111,7 @@ export function scanQuery(
   query: StructuredQuery,
   time: Micros,
   required: string[] = [],
-): StoredDocument[] {
+): DocumentVersion[] {
   const admits = queryMatcher(parent, query, required);
   const orders = effectiveOrder(query);
   const results = [...candidates(db, parent, query, time)].filter(admits);
@@ -135,7 +135,7 @@ function candidates(
   parent: string,
   query: StructuredQuery,
   time: Micros,
-): Iterable<StoredDocument> {
+): Iterable<DocumentVersion> {
   const [selector, ...others] = query.from ?? [];
   if (!selector || selector.allDescendants || others.length > 0) return db.store.documentsAt(time);
   return db.store.documentsIn(`${parent}/${selector.collectionId ?? ""}`, time);
@@ -151,7 +151,7 @@ function refuseWithFindNearest(query: StructuredQuery): void {
 }
 
 /** A query result as sent: all fields, or only the selected ones. */
-export function projected(document: StoredDocument, query: StructuredQuery): StoredDocument {
+export function projected(document: DocumentVersion, query: StructuredQuery): DocumentVersion {
   if (!query.select) return document;
   const paths = (query.select.fields ?? [])
     .map((field) => field.fieldPath ?? "")

@@ -4,16 +4,17 @@ import type { Micros } from "./time.ts";
 import type { Fields, Order } from "./wire.ts";
 
 /** One version of a document as stored: immutable once installed. */
-export interface StoredDocument {
+export interface DocumentVersion {
   name: string;
   fields: Fields;
   createTime: Micros;
   updateTime: Micros;
 }
 
-interface Version {
+/** A point in a document's history: the version installed at `time`, or its deletion. */
+interface HistoryEntry {
   time: Micros;
-  document: StoredDocument | undefined; // undefined: deleted at this time
+  document: DocumentVersion | undefined; // undefined: deleted at this time
 }
 
 // Firestore serves reads at any time within the last hour; older versions are dropped as documents change.
@@ -21,7 +22,7 @@ const HISTORY_MICROS = 3600 * 1e6;
 
 /** All documents of all databases, each with its recent versions, so past snapshots stay readable. */
 export class DocumentStore {
-  private readonly documents = new Map<string, Version[]>();
+  private readonly documents = new Map<string, HistoryEntry[]>();
   /** The names in `documents` by collection, so a query on one collection walks only its own documents. */
   private readonly collections = new Map<string, Set<string>>();
   private readonly indexes = new OrderedIndexes();
@@ -29,33 +30,34 @@ export class DocumentStore {
   newestTime: Micros = 0;
 
   /** The document as of `time` (the newest version no later than it), or undefined if missing then. */
-  read(name: string, time: Micros): StoredDocument | undefined {
-    const versions = this.documents.get(name);
-    if (!versions) return undefined;
-    for (let i = versions.length - 1; i >= 0; i--) {
-      const version = versions[i] as Version;
-      if (version.time <= time) return version.document;
+  read(name: string, time: Micros): DocumentVersion | undefined {
+    const history = this.documents.get(name);
+    if (!history) return undefined;
+    for (let i = history.length - 1; i >= 0; i--) {
+      const entry = history[i] as HistoryEntry;
+      if (entry.time <= time) return entry.document;
     }
     return undefined;
   }
 
   /** Installs a new version at `time`, later than every version installed before. */
-  install(name: string, document: StoredDocument | undefined, time: Micros): void {
-    const versions = this.documents.get(name) ?? [];
-    const previous = versions[versions.length - 1]?.document;
-    versions.push({ time, document });
+  install(name: string, document: DocumentVersion | undefined, time: Micros): void {
+    const history = this.documents.get(name) ?? [];
+    const previous = history[history.length - 1]?.document;
+    history.push({ time, document });
     const cutoff = time - HISTORY_MICROS;
     let keepFrom = 0;
-    while (keepFrom + 1 < versions.length && (versions[keepFrom + 1] as Version).time <= cutoff) keepFrom++;
-    if (keepFrom > 0) versions.splice(0, keepFrom);
+    while (keepFrom + 1 < history.length && (history[keepFrom + 1] as HistoryEntry).time <= cutoff)
+      keepFrom++;
+    if (keepFrom > 0) history.splice(0, keepFrom);
     const collection = collectionOf(name);
-    if (versions.length === 1 && document === undefined) {
+    if (history.length === 1 && document === undefined) {
       this.documents.delete(name);
       const names = this.collections.get(collection);
       names?.delete(name);
       if (names?.size === 0) this.collections.delete(collection);
     } else {
-      this.documents.set(name, versions);
+      this.documents.set(name, history);
       let names = this.collections.get(collection);
       if (!names) this.collections.set(collection, (names = new Set()));
       names.add(name);
@@ -65,7 +67,7 @@ export class DocumentStore {
   }
 
   /** Every document that exists at `time`, in no particular order. */
-  *documentsAt(time: Micros): Iterable<StoredDocument> {
+  *documentsAt(time: Micros): Iterable<DocumentVersion> {
     for (const name of this.documents.keys()) {
       const document = this.read(name, time);
       if (document) yield document;
@@ -73,7 +75,7 @@ export class DocumentStore {
   }
 
   /** The documents directly in `collection` that exist at `time`, in no particular order. */
-  *documentsIn(collection: string, time: Micros): Iterable<StoredDocument> {
+  *documentsIn(collection: string, time: Micros): Iterable<DocumentVersion> {
     for (const name of this.collections.get(collection) ?? []) {
       const document = this.read(name, time);
       if (document) yield document;

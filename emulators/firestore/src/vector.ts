@@ -2,7 +2,7 @@ import { fieldValue } from "./filters.ts";
 import { setField } from "./fields.ts";
 import { parseFieldPath } from "./paths.ts";
 import { invalidArgument } from "./status.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import { compareReferences, vectorOf } from "./values.ts";
 import type { FindNearest } from "./wire.ts";
 
@@ -29,7 +29,7 @@ const MAX_LIMIT = 1000;
  * dimension, nearest first (DOT_PRODUCT: largest first; ties by name), within the threshold, at most `limit`,
  * with the distance written into `distance_result_field` when one is named.
  */
-export function findNearest(documents: StoredDocument[], nearest: FindNearest): StoredDocument[] {
+export function findNearest(documents: DocumentVersion[], nearest: FindNearest): DocumentVersion[] {
   const measure = nearest.distanceMeasure ?? "DISTANCE_MEASURE_UNSPECIFIED";
   const limit = nearest.limit?.value ?? 0;
   if (!(limit > 0 && limit <= MAX_LIMIT))

@@ -2,7 +2,7 @@ import { deleteField, getField, setField } from "./fields.ts";
 import { parseFieldPath, validateWritableName } from "./paths.ts";
 import { checkFields, documentSize, MAX_DOCUMENT_BYTES } from "./size.ts";
 import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./status.ts";
-import type { StoredDocument } from "./store.ts";
+import type { DocumentVersion } from "./store.ts";
 import { fromTimestamp, toTimestamp, type Micros } from "./time.ts";
 import { applyTransform } from "./transforms.ts";
 import { fieldsIdentical } from "./values.ts";
@@ -18,13 +18,13 @@ export function writeTarget(write: Write): string {
 
 /** The document after a write, or undefined when the write deletes it. */
 export interface AppliedWrite {
-  document: StoredDocument | undefined;
+  document: DocumentVersion | undefined;
   result: WriteResult;
 }
 
 /** Applies one write to the current version of its document (pure: the current version is not touched). */
 export function applyWrite(
-  current: StoredDocument | undefined,
+  current: DocumentVersion | undefined,
   write: Write,
   commitTime: Micros,
 ): AppliedWrite {
@@ -57,7 +57,7 @@ export function applyWrite(
 }
 
 /** A set replaces all fields; with a mask, only the masked paths change (absent in the update: deleted). */
-function updatedFields(current: StoredDocument | undefined, write: Write): Fields {
+function updatedFields(current: DocumentVersion | undefined, write: Write): Fields {
   const given = write.update?.fields ?? {};
   if (!write.updateMask) return structuredClone(given);
   const fields = structuredClone(current?.fields ?? {});
@@ -72,7 +72,7 @@ function updatedFields(current: StoredDocument | undefined, write: Write): Field
 
 function checkPrecondition(
   name: string,
-  current: StoredDocument | undefined,
+  current: DocumentVersion | undefined,
   precondition?: Precondition,
 ): void {
   if (!precondition) return;
