@@ -4,10 +4,10 @@
 // with dead-letter topic scan-dead-letter after 5 attempts. Needs Java 21 for Google's emulators.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PubSub } from "@google-cloud/pubsub";
+import { waitForPort } from "@scan-ingest/emulator-google/ports";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -48,8 +48,8 @@ try {
     stopAll(code ?? 0);
   });
   await Promise.all([
-    waitForPort(emulators.firestore.port, firebase),
-    waitForPort(emulators.pubsub.port, firebase),
+    waitForListening(emulators.firestore.port, firebase),
+    waitForListening(emulators.pubsub.port, firebase),
   ]);
 
   log("building the function into functions/dist");
@@ -66,7 +66,7 @@ try {
     { cwd: root, env, stdio: "inherit" },
   );
   children.push(framework);
-  await waitForPort(functionPort, framework);
+  await waitForListening(functionPort, framework);
 
   const pubsub = new PubSub({
     projectId: project,
@@ -91,22 +91,20 @@ try {
 }
 
 /** Resolves once something accepts connections on the loopback port; rejects if `owner` exits first. */
-async function waitForPort(port: number, owner: ChildProcess): Promise<void> {
-  const deadline = Date.now() + startupTimeoutMs;
-  while (Date.now() < deadline) {
-    if (owner.exitCode !== null || owner.signalCode !== null) throw new Error(`${owner.spawnfile} exited`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      const done = (accepted: boolean) => {
-        socket.destroy();
-        resolve(accepted);
-      };
-      socket.once("connect", () => done(true));
-      socket.once("error", () => done(false));
-      socket.setTimeout(1_000, () => done(false));
+async function waitForListening(port: number, owner: ChildProcess): Promise<void> {
+  const exited = new AbortController();
+  const onExit = () => exited.abort();
+  owner.once("exit", onExit);
+  if (owner.exitCode !== null || owner.signalCode !== null) exited.abort();
+  try {
+    const listening = await waitForPort("127.0.0.1", port, startupTimeoutMs, {
+      everyMs: 500,
+      signal: exited.signal,
     });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (exited.signal.aborted) throw new Error(`${owner.spawnfile} exited`);
+    if (!listening)
+      throw new Error(`nothing listens on 127.0.0.1:${port} after ${startupTimeoutMs / 1000} s`);
+  } finally {
+    owner.off("exit", onExit);
   }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${startupTimeoutMs / 1000} s`);
 }

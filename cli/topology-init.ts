@@ -1,31 +1,20 @@
 // The one-shot `init` service of docker-compose.yml: creates scan-topic, the push subscription scan-sub to
 // the function, and the dead-letter topic and policy, on the Pub/Sub emulator that PUBSUB_EMULATOR_HOST
 // names, once both emulators listen; then exits 0. Safe to run again. Bundled into the scanner image (scanner/Dockerfile) as init.cjs.
-import { connect } from "node:net";
 import { PubSub } from "@google-cloud/pubsub";
+import { parseHostPort, waitForPort } from "@scan-ingest/emulator-google/ports";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
 /** How long the emulators may take to listen and answer, e.g. Google's on a cold JVM. */
 const TIMEOUT_MS = 120_000;
 
 /** Resolves once host:port accepts a connection; rejects after `deadline` (epoch ms). */
-async function waitForPort(name: string, hostPort: string, deadline: number): Promise<void> {
-  const colon = hostPort.lastIndexOf(":");
-  const host = hostPort.slice(0, colon).replace(/^\[|\]$/g, "");
-  const port = Number(hostPort.slice(colon + 1));
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host, port }, () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline)
-      throw new Error(`${name} at ${hostPort} did not accept connections within ${TIMEOUT_MS / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+async function untilListening(name: string, hostPort: string, deadline: number): Promise<void> {
+  const address = parseHostPort(hostPort);
+  if (address === undefined) throw new Error(`${name} at "${hostPort}" is not host:port`);
+  // Every 500 ms: Google's emulators on a cold JVM take many seconds.
+  if (!(await waitForPort(address.host, address.port, deadline - Date.now(), { everyMs: 500 })))
+    throw new Error(`${name} at ${hostPort} did not accept connections within ${TIMEOUT_MS / 1000} s`);
 }
 
 async function main(): Promise<void> {
@@ -41,8 +30,8 @@ async function main(): Promise<void> {
     );
   // Neither emulator is a depends_on of anything (either profile's may run): waiting here means the scanner,
   // which starts after init, publishes only once pushes can be stored.
-  await waitForPort("the Pub/Sub emulator", pubsubHost, deadline);
-  if (firestoreHost) await waitForPort("the Firestore emulator", firestoreHost, deadline);
+  await untilListening("the Pub/Sub emulator", pubsubHost, deadline);
+  if (firestoreHost) await untilListening("the Firestore emulator", firestoreHost, deadline);
   const client = new PubSub({
     projectId: project,
     apiEndpoint: pubsubHost,

@@ -1,5 +1,5 @@
 // The emulators of the local pipeline: the ones named (checked to answer), or embedded ones started here.
-import { connect } from "node:net";
+import { parseHostPort, probePort } from "@scan-ingest/emulator-google/ports";
 import { PipelineStartError } from "./function-server.ts";
 
 const REACH_TIMEOUT_MS = 3_000;
@@ -18,7 +18,11 @@ export async function emulator<T extends Embedded>(
   const name = kind === "firestore" ? "Firestore" : "Pub/Sub";
   const variable = kind === "firestore" ? "FIRESTORE_EMULATOR_HOST" : "PUBSUB_EMULATOR_HOST";
   if (host !== undefined) {
-    const problem = await unreachable(host);
+    const address = parseHostPort(host);
+    const problem =
+      address === undefined
+        ? `"${host}" is not host:port`
+        : await probePort(address.host, address.port, REACH_TIMEOUT_MS);
     if (problem !== undefined) {
       throw new PipelineStartError(
         kind,
@@ -42,20 +46,4 @@ export async function emulator<T extends Embedded>(
       { port: port ?? 0, cause: error },
     );
   }
-}
-
-/** Undefined when something accepts TCP connections at host:port, else why not. */
-async function unreachable(host: string): Promise<string | undefined> {
-  const match = /^\[?(.*?)\]?:(\d+)$/.exec(host);
-  if (!match) return `"${host}" is not host:port`;
-  return new Promise((resolve) => {
-    const socket = connect(Number(match[2]), match[1]!);
-    const done = (problem: string | undefined) => {
-      socket.destroy();
-      resolve(problem);
-    };
-    socket.once("connect", () => done(undefined));
-    socket.once("error", (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
-    socket.setTimeout(REACH_TIMEOUT_MS, () => done(`no answer within ${REACH_TIMEOUT_MS / 1000} s`));
-  });
 }

@@ -2,9 +2,8 @@
 // its JSON log lines parsed into outcomes, everything else passed on; killable and restartable on its port.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { createInterface } from "node:readline";
+import { freePort, isPortFree } from "@scan-ingest/emulator-google/ports";
 
 const root = new URL("../../", import.meta.url).pathname;
 // The functions-framework CLI: main.js beside the package's entry point (its exports do not list it).
@@ -234,53 +233,5 @@ async function waitUntilListening(child: ChildProcess, index: number, port: numb
     child.stdout!.on("data", onLine);
     child.once("exit", onExit);
     child.once("error", (error) => fail(`could not be started: ${error.message}`));
-  });
-}
-
-/** True when nothing listens on the port (on every address, as functions-framework listens). */
-async function isPortFree(port: number): Promise<boolean> {
-  const server = createServer();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, resolve);
-    });
-  } catch {
-    return false;
-  }
-  await new Promise((resolve) => server.close(resolve));
-  return true;
-}
-
-/** A port the OS says is free now. */
-async function freePort(): Promise<number> {
-  // Not listen(0): that port comes from the kernel's ephemeral range, where any other listen(0) or outgoing
-  // connection may take it again between our check and functions-framework's bind, or while a killed server
-  // is being restarted on it (seen with several pipelines starting at once). A random port below that range
-  // is only ever chosen by another caller of this function.
-  const below = ephemeralRangeStart();
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 10_000 + Math.floor(Math.random() * (below - 10_000));
-    if (await isFree(port)) return port;
-  }
-  throw new Error(`no free port found between 10000 and ${below}`);
-}
-
-function ephemeralRangeStart(): number {
-  try {
-    const first = Number(
-      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0],
-    );
-    return first > 11_000 ? first : 32_768;
-  } catch {
-    return 32_768; // Linux's default; elsewhere any range above 10000 serves
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  const server = createServer();
-  return new Promise((resolve) => {
-    server.once("error", () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
   });
 }

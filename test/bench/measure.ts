@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
-import { connect, createServer } from "node:net";
+import { freePort } from "@scan-ingest/emulator-google/ports";
 
 export const repositoryRoot = new URL("../../", import.meta.url).pathname;
 export const frameworkCli = `${repositoryRoot}node_modules/@google-cloud/functions-framework/build/src/main.js`;
@@ -54,33 +54,6 @@ export async function processCpuMs(pid: number | undefined): Promise<number | un
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   } catch {
     return undefined;
-  }
-}
-
-/** A port the OS says is free now (for CLIs that need a number). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Resolves once something accepts TCP connections on 127.0.0.1:port, trying every `everyMs`. */
-export async function waitForPort(port: number, timeoutMs = 30_000, everyMs = 2): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const accepted = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (accepted) return;
-    if (performance.now() > deadline) throw new Error(`nothing accepts connections on port ${port}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 

@@ -3,9 +3,9 @@
 // service names: the emulators, the function, the one-shot init, then the scanner, whose --record file is
 // the model Firestore must end in exactly. `npm run test:containers`; root, buildah and debootstrap.
 import { mkdtemp, readFile, chmod } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { Firestore, Timestamp } from "@google-cloud/firestore";
+import { freePort } from "@scan-ingest/emulator-google/ports";
 import { parse } from "yaml";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { expectedState, type PublishedMessage } from "../reliability/model.ts";
@@ -33,14 +33,6 @@ const compose = parse(await readFile(join(repo, "docker-compose.yml"), "utf8")) 
 let buildah: Buildah;
 const timings: string[] = [];
 const sizes = new Map<Image, number>();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** `${NAME:-default}` and `${NAME}` as compose expands them, from `variables`. */
 function interpolate(text: string, variables: Record<string, string>): string {

@@ -1,11 +1,10 @@
 export { findGoogleEmulators, INSTALL_HINT, type FindResult, type GoogleEmulatorsInstall } from "./find.ts";
 export {
-  freePort,
   GoogleEmulatorError,
   startGoogleEmulators,
   startGoogleFirestore,
   startGooglePubsub,
-  waitForPort,
   type GoogleEmulator,
   type GoogleEmulators,
 } from "./launch.ts";
+export { freePort, isPortFree, parseHostPort, probePort, waitForPort } from "./ports.ts";

@@ -2,8 +2,8 @@
 // accepts connections (no banner is read), stopped with SIGTERM, then SIGKILL if they linger.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { createServer, connect } from "node:net";
 import { findGoogleEmulators, type GoogleEmulatorsInstall } from "./find.ts";
+import { freePort, isPortFree, waitForPort } from "./ports.ts";
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
@@ -125,8 +125,8 @@ async function launch(
 ): Promise<GoogleEmulator> {
   const host = options.host ?? "127.0.0.1";
   const name = `Google's ${NAMES[kind]} emulator`;
-  const port = options.port ? options.port : await freePort(host);
-  if (options.port && !(await portFree(host, port)))
+  const port = options.port ? options.port : await freePort();
+  if (options.port && !(await isPortFree(port, host)))
     throw new GoogleEmulatorError(`${name} cannot listen on ${host}:${port}: the port is in use`);
   const spec = command(host, port);
   const began = performance.now();
@@ -147,8 +147,9 @@ async function launch(
     process.removeListener("exit", killOnExit);
     await terminate(child, exited);
   };
+  const decided = new AbortController();
   const problem = await Promise.race([
-    waitForPort(host, port, READY_TIMEOUT_MS).then((ready) =>
+    waitForPort(host, port, READY_TIMEOUT_MS, { signal: decided.signal }).then((ready) =>
       ready ? undefined : `its port ${port} did not accept connections within ${READY_TIMEOUT_MS / 1000} s`,
     ),
     exited.then(
@@ -156,6 +157,8 @@ async function launch(
     ),
     spawnFailed.then((error) => `${spec.command} could not be run (${error.message})`),
   ]);
+  // Ends the probing when the process exited first.
+  decided.abort();
   if (problem !== undefined) {
     await stop();
     const output = lines.slice(-8).join("\n  ");
@@ -185,49 +188,4 @@ async function terminate(child: ChildProcess, exited: Promise<unknown>): Promise
 function javaHome(java: string): string {
   // <home>/bin/java; a bare "java" from PATH resolves the same way through its directory.
   return java.replace(/\/bin\/java$/, "");
-}
-
-/** A port the OS says is free now. */
-export async function freePort(host = "127.0.0.1"): Promise<number> {
-  const server = createServer();
-  server.listen(0, host);
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
-async function portFree(host: string, port: number): Promise<boolean> {
-  const server = createServer();
-  const free = await new Promise<boolean>((resolve) => {
-    server.once("listening", () => resolve(true));
-    server.once("error", () => resolve(false));
-    server.listen(port, host);
-  });
-  if (free) await new Promise((resolve) => server.close(resolve));
-  return free;
-}
-
-/** True once something accepts TCP connections at host:port, false at the deadline. */
-export async function waitForPort(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await accepts(host, port)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
-}
-
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, host);
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-    socket.setTimeout(1_000, () => done(false));
-  });
 }
