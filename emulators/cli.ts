@@ -2,7 +2,12 @@
 // without Java. Prints the environment to point clients at them, then a line containing "ready".
 // A development tool, never a production path.
 import { parseArgs } from "node:util";
-import { announceReady, readCommandLine, stopOnSignals, UsageError } from "./shared/cli-output.ts";
+import {
+  announceReady,
+  readCommandLine,
+  stopOnSignals,
+  UsageError,
+} from "@scan-ingest/emulator-shared/cli-output";
 
 const usage = `Usage: npm run emulators:embedded -- [flags]
 

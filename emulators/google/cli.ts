@@ -2,7 +2,12 @@
 // the Firebase CLI's downloads, on the same ports and with the same output as `npm run emulators:embedded`.
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { announceReady, readCommandLine, stopOnSignals, UsageError } from "../shared/cli-output.ts";
+import {
+  announceReady,
+  readCommandLine,
+  stopOnSignals,
+  UsageError,
+} from "@scan-ingest/emulator-shared/cli-output";
 import { GoogleEmulatorError, startGoogleEmulators } from "./src/index.ts";
 
 const DEFAULT_RULES = fileURLToPath(new URL("../../firestore.rules", import.meta.url));

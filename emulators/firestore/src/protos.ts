@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Protobuf from "protobufjs";
-import { protoRoot, serviceDefinition } from "../../shared/service-definitions.ts";
+import { protoRoot, serviceDefinition } from "@scan-ingest/emulator-shared/service-definitions";
 
 // The SDK ships google.firestore.v1 and every type it imports as one JSON bundle (not in its exports map).
 const require = createRequire(import.meta.url);

@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import type * as Protobuf from "protobufjs";
-import { protoRoot, serviceDefinition } from "../../shared/service-definitions.ts";
+import { protoRoot, serviceDefinition } from "@scan-ingest/emulator-shared/service-definitions";
 
 // The client ships its protos as one JSON bundle that already holds every imported Google type.
 const require = createRequire(import.meta.url);
