@@ -1,5 +1,5 @@
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import { fieldValue } from "./filters.ts";
-import { invalidArgument } from "./status.ts";
 import type { DocumentVersion } from "./store.ts";
 import { doubleValue, integerValue, isNumber, kindOf, nullValue } from "./values.ts";
 import type { Aggregation, Value } from "./wire.ts";

@@ -1,8 +1,8 @@
 import { status } from "@grpc/grpc-js";
+import { asServiceError, invalidArgument, unavailable } from "@scan-ingest/emulator-shared/status";
 import { writeKeys, type Database } from "./database.ts";
 import { chance } from "./faults.ts";
 import type { LockOwner } from "./locks.ts";
-import { asServiceError, invalidArgument, unavailable } from "./status.ts";
 import type { DocumentVersion } from "./store.ts";
 import { toTimestamp, type Micros } from "./time.ts";
 import { applyWrite, writeTarget } from "./writes.ts";

@@ -1,8 +1,8 @@
+import { aborted } from "@scan-ingest/emulator-shared/status";
 import type { FirestoreCounters } from "./counters.ts";
 import type { FirestoreFaults } from "./faults.ts";
 import { LockTable, LockTimeout, type LockOwner } from "./locks.ts";
 import { collectionOf, lastSegment, parseName } from "./paths.ts";
-import { aborted } from "./status.ts";
 import { DocumentStore } from "./store.ts";
 import { monotonicClock, pastReadTime, type Micros } from "./time.ts";
 import { Transactions, type Transaction } from "./transactions.ts";

@@ -1,7 +1,7 @@
+import { notFound } from "@scan-ingest/emulator-shared/status";
 import { documentKey, type Database } from "./database.ts";
 import { projectFields } from "./fields.ts";
 import { parseDocumentName, parseFieldPath, parseName } from "./paths.ts";
-import { notFound } from "./status.ts";
 import type { DocumentVersion } from "./store.ts";
 import { toTimestamp, type Micros } from "./time.ts";
 import { compareReferences } from "./values.ts";

@@ -1,6 +1,6 @@
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import { getField } from "./fields.ts";
 import { parseFieldPath } from "./paths.ts";
-import { invalidArgument } from "./status.ts";
 import type { DocumentVersion } from "./store.ts";
 import { compareValues, isNaNValue, kindOf, typeRank, valuesEqual } from "./values.ts";
 import type { Filter, Value } from "./wire.ts";

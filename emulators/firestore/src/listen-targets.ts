@@ -1,8 +1,8 @@
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import type { Database } from "./database.ts";
 import { toWire } from "./documents.ts";
 import { collectionOf, lastSegment, parseDocumentName } from "./paths.ts";
 import { projected, queryMatcher, runStructuredQuery } from "./query.ts";
-import { invalidArgument } from "./status.ts";
 import type { DocumentVersion } from "./store.ts";
 import { toTimestamp, type Micros } from "./time.ts";
 import type { Document, StructuredQuery, Timestamp } from "./wire.ts";

@@ -1,10 +1,10 @@
 import type { ServerDuplexStream } from "@grpc/grpc-js";
+import { asServiceError, invalidArgument } from "@scan-ingest/emulator-shared/status";
 import type { Database } from "./database.ts";
 import { keysOfDocument, WatchTarget, type ListenResponse } from "./listen-targets.ts";
 import { parseName } from "./paths.ts";
 import { refuseUnimplemented } from "./refusals.ts";
 import { enter, type Gate } from "./rpc.ts";
-import { asServiceError, invalidArgument } from "./status.ts";
 import { fromTimestamp, toTimestamp, type Micros } from "./time.ts";
 import type { StructuredQuery, Timestamp } from "./wire.ts";
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from "./status.ts";
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 
 const MAX_ID_BYTES = 1500;
 

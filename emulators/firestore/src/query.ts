@@ -1,10 +1,10 @@
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import { type Database, collectionKey, groupKey } from "./database.ts";
 import { fieldValue, inequalityFields, matches, validateFilter } from "./filters.ts";
 import { indexScan } from "./index-scan.ts";
 import { compareOrderValues, orderValues } from "./ordered-index.ts";
 import { parseFieldPath, parseName } from "./paths.ts";
 import { projectFields } from "./fields.ts";
-import { invalidArgument } from "./status.ts";
 import { findNearest } from "./vector.ts";
 import type { DocumentVersion } from "./store.ts";
 import type { Micros } from "./time.ts";

@@ -1,4 +1,4 @@
-import { unimplemented } from "./status.ts";
+import { unimplemented } from "@scan-ingest/emulator-shared/status";
 
 /**
  * Request fields the embedded emulator does not implement, per method, as camelCase paths from the request.

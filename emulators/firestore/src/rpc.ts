@@ -1,14 +1,8 @@
-import {
-  Metadata,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type UntypedHandleCall,
-} from "@grpc/grpc-js";
+import { Metadata, type ServerWritableStream, type UntypedHandleCall } from "@grpc/grpc-js";
+import { asServiceError, unavailable } from "@scan-ingest/emulator-shared/status";
 import { chance, type FirestoreFaults } from "./faults.ts";
 import type { FirestoreCounters } from "./counters.ts";
 import { refuseUnimplemented } from "./refusals.ts";
-import { asServiceError, unavailable } from "./status.ts";
 
 /** What every RPC goes through first: counting, then the injected UNAVAILABLE fault. */
 export interface Gate {
@@ -25,48 +19,37 @@ export function enter(gate: Gate, method: string): void {
   }
 }
 
-/** A unary handler from an async function; thrown ApiErrors become statuses. */
-export function unary<Request, Response>(
+/** `handle` behind the gate: the RPC counted, the injected fault maybe thrown, its refused fields refused. */
+export function gated<Request, Response>(
   gate: Gate,
   method: string,
   handle: (request: Request) => Promise<Response>,
-): UntypedHandleCall {
-  return (call: ServerUnaryCall<Request, Response>, callback: sendUnaryData<Response>) => {
-    Promise.resolve()
-      .then(() => enter(gate, method))
-      .then(() => refuseUnimplemented(method, call.request))
-      .then(() => handle(call.request))
-      .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(asServiceError(error)),
-      );
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    enter(gate, method);
+    refuseUnimplemented(method, request);
+    return handle(request);
   };
 }
 
 /** A server-streaming handler from an async function returning every message to send. */
 export function serverStream<Request, Response>(
-  gate: Gate,
-  method: string,
   handle: (request: Request) => Promise<Response[]>,
 ): UntypedHandleCall {
   return (call: ServerWritableStream<Request, Response>) => {
-    Promise.resolve()
-      .then(() => enter(gate, method))
-      .then(() => refuseUnimplemented(method, call.request))
-      .then(() => handle(call.request))
-      .then(
-        (responses) => {
-          for (const response of responses) call.write(response);
-          call.end();
-        },
-        (error: unknown) => {
-          // Headers first, then the status in trailers. A trailers-only error reaches google-gax's retry-request
-          // before any 'response' event, which it takes for "no response" and resends twice (2 s, then 4 s),
-          // whatever the code; after headers, gax has its response and the error goes straight to the SDK,
-          // which retries only the codes it deems transient.
-          call.sendMetadata(new Metadata());
-          call.emit("error", asServiceError(error));
-        },
-      );
+    handle(call.request).then(
+      (responses) => {
+        for (const response of responses) call.write(response);
+        call.end();
+      },
+      (error: unknown) => {
+        // Headers first, then the status in trailers. A trailers-only error reaches google-gax's retry-request
+        // before any 'response' event, which it takes for "no response" and resends twice (2 s, then 4 s),
+        // whatever the code; after headers, gax has its response and the error goes straight to the SDK,
+        // which retries only the codes it deems transient.
+        call.sendMetadata(new Metadata());
+        call.emit("error", asServiceError(error));
+      },
+    );
   };
 }

@@ -1,8 +1,8 @@
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import { aggregate, aggregatedFields } from "./aggregation.ts";
 import type { Database } from "./database.ts";
 import { toWire } from "./documents.ts";
 import { projected, queryKeys, runStructuredQuery } from "./query.ts";
-import { invalidArgument } from "./status.ts";
 import { toTimestamp } from "./time.ts";
 import type { Aggregation, Document, ReadConsistency, StructuredQuery, Timestamp, Value } from "./wire.ts";
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from "./status.ts";
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import type { Fields, Value } from "./wire.ts";
 import { kindOf, vectorOf } from "./values.ts";
 

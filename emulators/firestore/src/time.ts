@@ -1,4 +1,4 @@
-import { invalidArgument } from "./status.ts";
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import type { Timestamp } from "./wire.ts";
 
 /** Microseconds since the Unix epoch: Firestore's timestamp precision, exact in a double until year 2255. */

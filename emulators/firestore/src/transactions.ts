@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { aborted, invalidArgument } from "@scan-ingest/emulator-shared/status";
 import type { LockOwner, LockTable } from "./locks.ts";
-import { aborted, invalidArgument } from "./status.ts";
 import { pastReadTime, type Micros } from "./time.ts";
 import type { TransactionOptions } from "./wire.ts";
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from "./status.ts";
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import { toTimestamp, type Micros } from "./time.ts";
 import {
   arrayValue,

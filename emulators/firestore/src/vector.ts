@@ -1,7 +1,7 @@
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import { fieldValue } from "./filters.ts";
 import { setField } from "./fields.ts";
 import { parseFieldPath } from "./paths.ts";
-import { invalidArgument } from "./status.ts";
 import type { DocumentVersion } from "./store.ts";
 import { compareReferences, vectorOf } from "./values.ts";
 import type { FindNearest } from "./wire.ts";

@@ -1,7 +1,12 @@
+import {
+  alreadyExists,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+} from "@scan-ingest/emulator-shared/status";
 import { deleteField, getField, setField } from "./fields.ts";
 import { parseFieldPath, validateWritableName } from "./paths.ts";
 import { checkFields, documentSize, MAX_DOCUMENT_BYTES } from "./size.ts";
-import { alreadyExists, failedPrecondition, invalidArgument, notFound } from "./status.ts";
 import type { DocumentVersion } from "./store.ts";
 import { fromTimestamp, toTimestamp, type Micros } from "./time.ts";
 import { applyTransform } from "./transforms.ts";

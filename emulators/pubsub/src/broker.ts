@@ -1,9 +1,9 @@
+import { alreadyExists, notFound } from "@scan-ingest/emulator-shared/status";
 import type { PubSubCounters } from "./counters.ts";
 import { DeliveryQueue } from "./delivery-queue.ts";
 import type { StoredMessage } from "./message.ts";
 import { DELETED_TOPIC, parseName } from "./names.ts";
 import { SnapshotStore } from "./snapshots.ts";
-import { alreadyExists, notFound } from "./status.ts";
 import type { DeliveryConfig } from "./subscription-config.ts";
 import type { Subscription, Topic } from "./wire.ts";
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from "./status.ts";
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 
 /** A parsed resource name: projects/{project}/{kind}/{id}. */
 export interface ResourceName {

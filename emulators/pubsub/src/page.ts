@@ -1,4 +1,4 @@
-import { invalidArgument } from "./status.ts";
+import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 
 /** One page of a sorted list; the page token is the offset of the next page. */
 export function page<T>(

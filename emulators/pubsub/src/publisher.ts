@@ -1,8 +1,8 @@
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { invalidArgument, unary, unimplemented } from "@scan-ingest/emulator-shared/status";
 import type { Broker, NewMessage } from "./broker.ts";
 import { parseName, parseProject } from "./names.ts";
 import { page } from "./page.ts";
-import { invalidArgument, unary, unimplemented } from "./status.ts";
 import {
   durationMs,
   maskPaths,

@@ -4,12 +4,18 @@ import type {
   ServerUnaryCall,
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import {
+  asServiceError,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  unary,
+} from "@scan-ingest/emulator-shared/status";
 import type { Broker, SubscriptionState } from "./broker.ts";
 import type { Delivery, Holder } from "./delivery-queue.ts";
 import type { PubSubFaults } from "./faults.ts";
 import { messageBytes, toPubsubMessage, type StoredMessage } from "./message.ts";
 import { parseName } from "./names.ts";
-import { asServiceError, failedPrecondition, invalidArgument, notFound, unary } from "./status.ts";
 import type {
   AcknowledgeRequest,
   Empty,

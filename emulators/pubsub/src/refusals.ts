@@ -1,5 +1,5 @@
 import type { handleUnaryCall, UntypedHandleCall } from "@grpc/grpc-js";
-import { asServiceError, unimplemented } from "./status.ts";
+import { asServiceError, unimplemented } from "@scan-ingest/emulator-shared/status";
 
 // What the embedded emulator cannot do to a topic or subscription: storage, encryption and schema
 // policies, ingestion and export, transforms, IAM tags, filtering, exactly-once, authenticated or unwrapped push.

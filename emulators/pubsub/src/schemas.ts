@@ -1,6 +1,6 @@
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { invalidArgument, unary } from "@scan-ingest/emulator-shared/status";
 import { parseProject } from "./names.ts";
-import { invalidArgument, unary } from "./status.ts";
 import type { ListSchemasRequest, ListSchemasResponse } from "./wire.ts";
 
 /**

@@ -1,6 +1,6 @@
+import { failedPrecondition, invalidArgument } from "@scan-ingest/emulator-shared/status";
 import type { Broker } from "./broker.ts";
 import { parseName } from "./names.ts";
-import { failedPrecondition, invalidArgument } from "./status.ts";
 import { timestampMs, type SeekRequest } from "./wire.ts";
 
 /**

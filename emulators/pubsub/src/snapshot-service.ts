@@ -1,9 +1,9 @@
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { invalidArgument, unary } from "@scan-ingest/emulator-shared/status";
 import type { Broker } from "./broker.ts";
 import { parseName, parseProject } from "./names.ts";
 import { page } from "./page.ts";
 import { seek } from "./seek.ts";
-import { invalidArgument, unary } from "./status.ts";
 import type {
   CreateSnapshotRequest,
   DeleteSnapshotRequest,

@@ -1,5 +1,5 @@
+import { alreadyExists, notFound } from "@scan-ingest/emulator-shared/status";
 import type { StoredMessage } from "./message.ts";
-import { alreadyExists, notFound } from "./status.ts";
 import { timestamp, type Snapshot as SnapshotResource } from "./wire.ts";
 
 const SEVEN_DAYS_MS = 7 * 86_400_000;

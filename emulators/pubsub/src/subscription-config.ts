@@ -1,6 +1,6 @@
+import { invalidArgument, outOfRange, unimplemented } from "@scan-ingest/emulator-shared/status";
 import type { RetryPolicy } from "./backoff.ts";
 import { parseName } from "./names.ts";
-import { invalidArgument, outOfRange, unimplemented } from "./status.ts";
 import { duration, durationMs, type Subscription } from "./wire.ts";
 
 /** The delivery settings of a subscription, validated and with Google's defaults filled in. */

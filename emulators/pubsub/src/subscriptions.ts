@@ -1,10 +1,10 @@
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { invalidArgument, notFound, unary, unimplemented } from "@scan-ingest/emulator-shared/status";
 import type { Broker, SubscriptionState } from "./broker.ts";
 import type { PubSubFaults } from "./faults.ts";
 import { parseName, parseProject } from "./names.ts";
 import { page } from "./page.ts";
 import { startPush } from "./push.ts";
-import { invalidArgument, notFound, unary, unimplemented } from "./status.ts";
 import { validateSubscription } from "./subscription-config.ts";
 import {
   maskPaths,

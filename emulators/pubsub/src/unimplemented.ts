@@ -1,6 +1,6 @@
 import type { handleBidiStreamingCall, ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { asServiceError, unary, unimplemented } from "@scan-ingest/emulator-shared/status";
 import { refusingFields } from "./refusals.ts";
-import { asServiceError, unary, unimplemented } from "./status.ts";
 
 /**
  * The implementation with every method it lacks answering UNIMPLEMENTED naming the method, so that no

@@ -1,6 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { describe, expect, test } from "vitest";
-import { ApiError } from "../src/status.ts";
+import { ApiError } from "@scan-ingest/emulator-shared/status";
 import { validateSubscription } from "../src/subscription-config.ts";
 import type { Subscription } from "../src/wire.ts";
 
