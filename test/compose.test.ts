@@ -9,7 +9,7 @@ import { Ajv2019 } from "ajv/dist/2019.js";
 import { parse } from "yaml";
 import { describe, expect, test } from "vitest";
 import { parseConfig } from "@scan-ingest/functions/config";
-import { DEFAULT_TOPIC, USAGE as SCANNER_USAGE } from "../scanner/src/options.ts";
+import { DEFAULT_TOPIC, USAGE as SCANNER_USAGE } from "@scan-ingest/scanner";
 import { defaultTopology } from "@scan-ingest/pipeline/topology";
 
 const repo = new URL("..", import.meta.url).pathname;
