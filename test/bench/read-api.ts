@@ -2,13 +2,18 @@
 // Firestore, at concurrency 32 over keep-alive HTTP, beside the same reads made straight through the
 // Firestore SDK in the same run: one service by key (a document get) and a 50-item page (a 50-document
 // query ordered by key, the listing GET /v1/services?limit=50 issues). Goal: API ÷ SDK ≥ 0.8 of requests/s.
+// A third side, the floor, serves the same two SDK reads from a function that does nothing else
+// (minimal-read-function.ts) through the same functions-framework server: floor ÷ SDK is the most any
+// function could reach here, and API ÷ floor is what scansApi's own code costs.
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { Agent, get } from "node:http";
 import { FieldPath, Firestore } from "@google-cloud/firestore";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { parseConfig } from "@scan-ingest/functions/config";
 import { toServiceDocument } from "@scan-ingest/functions/documents";
 import { firestoreStore } from "../../functions/src/store.ts";
+import { buildInto } from "./cold-start.ts";
 import {
   alternate,
   inParallel,
@@ -20,15 +25,21 @@ import {
   startFramework,
 } from "./measure.ts";
 
-/** One read's throughput and tail, API and SDK side by side. */
+/** One read's throughput and tail: the API, the floor function and the SDK side by side. */
 export interface ReadFigures {
+  /** API ÷ SDK requests/s: the issue's figure. */
   ratio: number;
+  /** Floor ÷ SDK: what functions-framework and the HTTP hop alone leave of the SDK's throughput. */
+  frameworkFloorRatio: number;
   apiPerSec: number;
+  floorPerSec: number;
   sdkPerSec: number;
   apiP99Ms: number;
+  floorP99Ms: number;
   sdkP99Ms: number;
-  /** CPU the functions-framework process spent per API request (median over rounds). */
+  /** CPU the functions-framework process spent per request (median over rounds), API and floor. */
   apiFunctionCpuMs: number | undefined;
+  floorFunctionCpuMs: number | undefined;
 }
 
 export interface ReadApiFigures {
@@ -79,7 +90,7 @@ function getJson(agent: Agent, url: string): Promise<unknown> {
   });
 }
 
-/** Seeds `services` scans, serves the built scansApi and measures both reads each way over `rounds`. */
+/** Seeds `services` scans, serves the built scansApi and the floor, and measures each read three ways. */
 export async function benchReadApi(options: {
   services: number;
   requests: number;
@@ -90,6 +101,11 @@ export async function benchReadApi(options: {
   if (!existsSync(`${dist}/api.js`))
     throw new Error(`${dist}/api.js is missing: run npm run build first (the bench serves the built bundle)`);
   const { concurrency } = options;
+  progress("readApi: building the floor function (functions/build.ts)");
+  const floorBuild = await buildInto(
+    "bench-read-floor-",
+    new URL("./minimal-read-function.ts", import.meta.url).pathname,
+  );
   const firestore = await startFirestore({ port: 0 });
   const env = {
     FIRESTORE_EMULATOR_HOST: firestore.host,
@@ -100,7 +116,7 @@ export async function benchReadApi(options: {
   process.env.METADATA_SERVER_DETECTION ??= "none";
   const client = new Firestore({ projectId: PROJECT, host: firestore.host, ssl: false });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  let server: Awaited<ReturnType<typeof startFramework>> | undefined;
+  const servers: Array<Awaited<ReturnType<typeof startFramework>>> = [];
   try {
     progress(`readApi: seeding ${options.services} services`);
     // Stored through the ingest path's own transaction, so the documents are exactly what the API reads.
@@ -122,68 +138,85 @@ export async function benchReadApi(options: {
       );
       await store.applyIfNewer(`${ip}:443:HTTP`, document);
     });
-    server = await startFramework({ source: dist, target: "scansApi", env });
-    const url = server.url;
-    const pid = server.child.pid;
+    const api = await startFramework({ source: dist, target: "scansApi", env });
+    servers.push(api);
+    const floor = await startFramework({ source: floorBuild.dir, target: "scansApi", env });
+    servers.push(floor);
     const collection = client.collection(COLLECTION);
-    const reads = {
-      apiGet: (index: number) =>
+    /** The same two reads over HTTP from a function server; the floor answers ids only. */
+    const overHttp = (url: string) => ({
+      get: (index: number) =>
         getJson(agent, `${url}/v1/services/${ips[index % ips.length]}/443/HTTP`).then(() => undefined),
+      page: async () => {
+        const page = (await getJson(agent, `${url}/v1/services?limit=${PAGE}`)) as { items: unknown[] };
+        if (page.items.length !== PAGE) throw new Error(`${url}'s page held ${page.items.length} items`);
+      },
+    });
+    const sides = { api: overHttp(api.url), floor: overHttp(floor.url) };
+    const reads = {
+      apiGet: sides.api.get,
+      floorGet: sides.floor.get,
       sdkGet: async (index: number) => {
         const snapshot = await collection.doc(`${ips[index % ips.length]}:443:HTTP`).get();
         if (!snapshot.exists) throw new Error(`${snapshot.id} was not seeded`);
       },
-      apiPage: async () => {
-        const page = (await getJson(agent, `${url}/v1/services?limit=${PAGE}`)) as { items: unknown[] };
-        if (page.items.length !== PAGE) throw new Error(`the API's page held ${page.items.length} items`);
-      },
+      apiPage: sides.api.page,
+      floorPage: sides.floor.page,
       sdkPage: async () => {
         const page = await collection.orderBy(FieldPath.documentId()).limit(PAGE).get();
         if (page.size !== PAGE) throw new Error(`the SDK's page held ${page.size} documents`);
       },
     };
     type Read = keyof typeof reads;
-    const p99s: Record<Read, number[]> = { apiGet: [], sdkGet: [], apiPage: [], sdkPage: [] };
-    const cpu: Record<"apiGet" | "apiPage", number[]> = { apiGet: [], apiPage: [] };
+    const names = Object.keys(reads) as Read[];
+    const pidOf = (read: Read) =>
+      read.startsWith("api") ? api.child.pid : read.startsWith("floor") ? floor.child.pid : undefined;
+    const p99s = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Read, number[]>;
+    const cpu = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Read, number[]>;
     const run = (read: Read, requests: number) => async () => {
-      const before = read.startsWith("api") ? await processCpuMs(pid) : undefined;
+      const pid = pidOf(read);
+      const before = await processCpuMs(pid);
       const { perSec, latencies } = await load(requests, concurrency, reads[read]);
-      const after = before === undefined ? undefined : await processCpuMs(pid);
-      if (after !== undefined && before !== undefined)
-        cpu[read as "apiGet" | "apiPage"].push((after - before) / requests);
+      const after = await processCpuMs(pid);
+      if (after !== undefined && before !== undefined) cpu[read].push((after - before) / requests);
       p99s[read].push(percentile(latencies, 0.99));
       return perSec;
     };
-    progress(`readApi: warming up the four reads`);
-    for (const read of Object.keys(reads) as Read[]) await run(read, concurrency * 4)();
+    progress(`readApi: warming up the six reads`);
+    for (const read of names) await run(read, concurrency * 4)();
     for (const list of [...Object.values(p99s), ...Object.values(cpu)]) list.length = 0;
     progress(
       `readApi: ${options.requests} requests per read per round at concurrency ${concurrency}, ${options.rounds} rounds`,
     );
-    const rates = await alternate(options.rounds, {
-      apiGet: run("apiGet", options.requests),
-      sdkGet: run("sdkGet", options.requests),
-      apiPage: run("apiPage", options.requests),
-      sdkPage: run("sdkPage", options.requests),
-    });
-    const figures = (api: "apiGet" | "apiPage", sdk: Read): ReadFigures => ({
-      ratio: median(rates[api]) / median(rates[sdk]),
-      apiPerSec: median(rates[api]),
-      sdkPerSec: median(rates[sdk]),
-      apiP99Ms: median(p99s[api]),
-      sdkP99Ms: median(p99s[sdk]),
-      apiFunctionCpuMs: cpu[api].length === 0 ? undefined : median(cpu[api]),
-    });
-    return {
-      concurrency,
-      services: options.services,
-      get: figures("apiGet", "sdkGet"),
-      page: figures("apiPage", "sdkPage"),
+    const rates = await alternate(
+      options.rounds,
+      Object.fromEntries(names.map((name) => [name, run(name, options.requests)])) as Record<
+        Read,
+        () => Promise<number>
+      >,
+    );
+    const cpuMs = (read: Read) => (cpu[read].length === 0 ? undefined : median(cpu[read]));
+    const figures = (kind: "Get" | "Page"): ReadFigures => {
+      const [apiRead, floorRead, sdkRead] = [`api${kind}`, `floor${kind}`, `sdk${kind}`] as const;
+      return {
+        ratio: median(rates[apiRead]) / median(rates[sdkRead]),
+        frameworkFloorRatio: median(rates[floorRead]) / median(rates[sdkRead]),
+        apiPerSec: median(rates[apiRead]),
+        floorPerSec: median(rates[floorRead]),
+        sdkPerSec: median(rates[sdkRead]),
+        apiP99Ms: median(p99s[apiRead]),
+        floorP99Ms: median(p99s[floorRead]),
+        sdkP99Ms: median(p99s[sdkRead]),
+        apiFunctionCpuMs: cpuMs(apiRead),
+        floorFunctionCpuMs: cpuMs(floorRead),
+      };
     };
+    return { concurrency, services: options.services, get: figures("Get"), page: figures("Page") };
   } finally {
     agent.destroy();
-    await server?.stop();
+    for (const server of servers) await server.stop();
     await client.terminate();
     await firestore.stop();
+    await rm(floorBuild.dir, { recursive: true, force: true });
   }
 }
