@@ -41,7 +41,10 @@ export function createScansApi(dependencies: ApiDependencies) {
   const now = dependencies.now ?? Date.now;
   let openApiBody: Buffer | undefined;
 
-  /** The path's segments, percent-decoded; a malformed escape is a 400. */
+  /**
+   * The path's segments, percent-decoded; a malformed escape is a 400 naming path. Under functions-framework
+   * its router refuses such a path first, with its own HTML 400 (README, Read API).
+   */
   function segments(path: string): string[] {
     try {
       return path.split("/").slice(1).map(decodeURIComponent);
