@@ -12,6 +12,7 @@ export const GROUPS = [
   "vsGoogle",
   "deployment",
   "readApi",
+  "console",
 ] as const;
 export type Group = (typeof GROUPS)[number];
 
@@ -24,7 +25,8 @@ Measures the project's performance figures side by side in one run and prints a 
   --only GROUPS  run only these groups (comma-separated), among
                  ${GROUPS.join(", ")}
                  (vsGoogle: the embedded emulators against Google's own; "not measured" without them;
-                 readApi: the built scansApi against the SDK's reads, so npm run build first)
+                 readApi: the built scansApi against the SDK's reads, so npm run build first;
+                 console: the web console in Debian's chromium over 100,000 services ÷ over 100)
   -h, --help     this text`;
 
 export class UsageError extends Error {}

@@ -191,7 +191,7 @@ export async function benchEmulators(options: { repetitions: number }): Promise<
   const times = await alternate(options.repetitions, { cli: readyOnce });
   const queryPage = await benchQueryPage({ pages: 10 * options.repetitions });
   const round = (ms: number) => ms.toFixed(1);
-  // Not yet a row of main.ts's table: the figures are in the JSON (emulators.queryPage) and on this line.
+  // Rows of main.ts's table (emulators.queryPage.*); the progress line also shows the small side.
   progress(
     `emulators.queryPage: first page ${round(queryPage.firstLargeMs)} ms over ${LARGE} ÷ ${round(queryPage.firstSmallMs)} ms over ${SMALL} = ${queryPage.firstRatio.toFixed(2)}; ` +
       `middle page ${round(queryPage.middleLargeMs)} ÷ ${round(queryPage.middleSmallMs)} ms = ${queryPage.middleRatio.toFixed(2)}; ` +

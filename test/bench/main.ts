@@ -5,6 +5,7 @@ import { availableParallelism, cpus } from "node:os";
 import { parseBenchArgs, usage, UsageError, type BenchOptions, type Group } from "./args.ts";
 import { benchColdStart, buildBoth, type Builds } from "./cold-start.ts";
 import { CONCURRENCIES } from "./concurrency.ts";
+import { benchConsole } from "./console.ts";
 import { benchDecode } from "./decode.ts";
 import { benchDeployment } from "./deployment.ts";
 import { benchEmulators } from "./emulators.ts";
@@ -30,6 +31,7 @@ export function sizes(quick: boolean) {
         pipeline: { messages: 100, latencySeconds: 1 },
         deployment: { messages: 40, rounds: 1, opsMessages: 5 },
         readApi: { services: 60, requests: 64, rounds: 1, concurrency: 32 },
+        console: { large: 2_000, small: 100, rounds: 1 },
         vsGoogle: {
           starts: 1,
           firestore: { warmUpSeconds: 0.5, roundSeconds: 0.5, rounds: 1, workers: 32, keys: 500 },
@@ -46,6 +48,7 @@ export function sizes(quick: boolean) {
         pipeline: { messages: 5_000, latencySeconds: 5 },
         deployment: { messages: 400, rounds: 2, opsMessages: 100 },
         readApi: { services: 1_000, requests: 2_000, rounds: 3, concurrency: 32 },
+        console: { large: 100_000, small: 100, rounds: 7 },
         vsGoogle: {
           starts: 3,
           firestore: { warmUpSeconds: 8, roundSeconds: 1.5, rounds: 5, workers: 32, keys: 500 },
@@ -169,6 +172,11 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
           ["emulators.listeners.ratio", { atLeast: 0.8 }, 2],
           ["emulators.listeners.withPerSec", undefined, 0],
           ["emulators.listeners.withoutPerSec", undefined, 0],
+          // A 50-document page newest first over 100,000 documents ÷ over 100, through the real client.
+          ["emulators.queryPage.firstRatio", { atMost: 1.5 }, 2],
+          ["emulators.queryPage.middleRatio", { atMost: 1.5 }, 2],
+          ["emulators.queryPage.firstLargeMs", undefined, 1],
+          ["emulators.queryPage.seedMs", undefined, 0],
         ],
         async () => ({
           ...(await benchEmulators(size.emulators)),
@@ -179,6 +187,10 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
           result.listeners.ratio,
           result.listeners.withPerSec,
           result.listeners.withoutPerSec,
+          result.queryPage.firstRatio,
+          result.queryPage.middleRatio,
+          result.queryPage.firstLargeMs,
+          result.queryPage.seedMs,
         ],
       ),
     )),
@@ -302,6 +314,34 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
             read.floorP99Ms,
             read.sdkP99Ms,
           ]),
+      ),
+    )),
+    // The web console in Chromium: render times over 100,000 services ÷ over 100 (test/bench/console.ts).
+    ...(await group("console", () =>
+      measure(
+        [
+          ["console.byKey.first.ratio", { atMost: 1.5 }, 2],
+          ["console.byKey.next.ratio", { atMost: 1.5 }, 2],
+          ["console.newestFirst.first.ratio", { atMost: 1.5 }, 2],
+          ["console.newestFirst.next.ratio", { atMost: 1.5 }, 2],
+          ["console.byKey.first.largeMs", undefined, 1],
+          ["console.byKey.next.largeMs", undefined, 1],
+          ["console.newestFirst.first.largeMs", undefined, 1],
+          ["console.newestFirst.next.largeMs", undefined, 1],
+          ["console.seedSeconds", undefined, 1],
+        ],
+        () => benchConsole(size.console),
+        (result) => [
+          result.byKey.first.ratio,
+          result.byKey.next.ratio,
+          result.newestFirst.first.ratio,
+          result.newestFirst.next.ratio,
+          result.byKey.first.largeMs,
+          result.byKey.next.largeMs,
+          result.newestFirst.first.largeMs,
+          result.newestFirst.next.largeMs,
+          result.seedSeconds,
+        ],
       ),
     )),
   );
