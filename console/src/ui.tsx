@@ -1,6 +1,7 @@
 // Pieces every view uses: loading a read-API path, showing its problem, times, and the page buttons.
+import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useState } from "preact/hooks";
-import { get, Problem } from "./api.ts";
+import { get, Problem, type Page } from "./api.ts";
 import { navigate, type Location } from "./router.tsx";
 
 export type Loaded<T> =
@@ -107,5 +108,44 @@ export function Pager({ where, next, busy }: { where: Location; next: string | u
         Older →
       </button>
     </nav>
+  );
+}
+
+/**
+ * A listing's results: the problem when the API refused, else the count, the rows `table` renders, and the
+ * pager; the previous page stays (dimmed, aria-busy) while the next loads.
+ */
+export function Results<T>(props: {
+  where: Location;
+  loaded: Loaded<Page<T>>;
+  /** Singular, e.g. "service". */
+  noun: string;
+  table: (items: T[]) => ComponentChildren;
+}) {
+  const { where, loaded, noun } = props;
+  const busy = loaded.state === "loading";
+  const items = loaded.data?.items;
+  const more = loaded.data?.nextPageToken !== undefined;
+  return (
+    <>
+      {loaded.state === "failed" && <ProblemMessage problem={loaded.problem} what={`the ${noun}s`} />}
+      <section aria-labelledby="results" aria-busy={busy} class="results">
+        <h2 id="results" class="visually-hidden">
+          Results
+        </h2>
+        {items !== undefined && loaded.state !== "failed" && (
+          <>
+            <p class="count" aria-live="polite">
+              {items.length === 0
+                ? `No ${noun} matches.`
+                : `${items.length} ${noun}${items.length === 1 ? "" : "s"}${more ? ", more on older pages" : ""}`}
+            </p>
+            {items.length > 0 && props.table(items)}
+            <Pager where={where} next={loaded.data?.nextPageToken} busy={busy} />
+          </>
+        )}
+        {busy && items === undefined && <p class="muted">Loading…</p>}
+      </section>
+    </>
   );
 }

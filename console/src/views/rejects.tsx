@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { query, type Page, type Reject, type Stats } from "../api.ts";
 import { formatSize, fromBase64, hexDump, preview } from "../bytes.ts";
 import { navigate, type Location } from "../router.tsx";
-import { Pager, ProblemMessage, Time, useApi, useRenderedMark } from "../ui.tsx";
+import { Results, Time, useApi, useRenderedMark } from "../ui.tsx";
 
 export function RejectsView({ where }: { where: Location }) {
   const reason = where.search.get("reason") ?? "";
@@ -13,8 +13,6 @@ export function RejectsView({ where }: { where: Location }) {
   const loaded = useApi<Page<Reject>>(`/v1/rejects${search === "" ? "" : `?${search}`}`);
   const stats = useApi<Stats>("/v1/stats");
   useRenderedMark("rejects", loaded);
-  const busy = loaded.state === "loading";
-  const items = loaded.data?.items;
 
   return (
     <>
@@ -26,24 +24,7 @@ export function RejectsView({ where }: { where: Location }) {
         since={since}
         counts={stats.state === "ready" ? stats.data.rejectsByReason : undefined}
       />
-      {loaded.state === "failed" && <ProblemMessage problem={loaded.problem} what="the rejects" />}
-      <section aria-labelledby="results" aria-busy={busy} class="results">
-        <h2 id="results" class="visually-hidden">
-          Results
-        </h2>
-        {items !== undefined && loaded.state !== "failed" && (
-          <>
-            <p class="count" aria-live="polite">
-              {items.length === 0
-                ? "No reject matches."
-                : `${items.length} reject${items.length === 1 ? "" : "s"}`}
-            </p>
-            {items.length > 0 && <RejectTable items={items} />}
-            <Pager where={where} next={loaded.data?.nextPageToken} busy={busy} />
-          </>
-        )}
-        {busy && items === undefined && <p class="muted">Loading…</p>}
-      </section>
+      <Results where={where} loaded={loaded} noun="reject" table={(items) => <RejectTable items={items} />} />
     </>
   );
 }

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { query, servicePath, type Page, type Service } from "../api.ts";
 import { formatSize, preview } from "../bytes.ts";
 import { Link, navigate, type Location } from "../router.tsx";
-import { Pager, ProblemMessage, Time, useApi, useRenderedMark } from "../ui.tsx";
+import { Results, Time, useApi, useRenderedMark } from "../ui.tsx";
 
 const FILTERS = ["ip", "port", "service", "since"] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
@@ -16,8 +16,6 @@ export function ServicesView({ where }: { where: Location }) {
   const search = where.search.toString();
   const loaded = useApi<Page<Service>>(`/v1/services${search === "" ? "" : `?${search}`}`);
   useRenderedMark("services", loaded);
-  const busy = loaded.state === "loading";
-  const items = loaded.data?.items;
 
   return (
     <>
@@ -29,24 +27,12 @@ export function ServicesView({ where }: { where: Location }) {
           : "By key: newest first needs an ip, port or service filter (an index on scan time alone would cap writes near 500/s)."}
       </p>
       <FilterForm key={where.search.toString()} filters={filters} limit={limit} />
-      {loaded.state === "failed" && <ProblemMessage problem={loaded.problem} what="the services" />}
-      <section aria-labelledby="results" aria-busy={busy} class="results">
-        <h2 id="results" class="visually-hidden">
-          Results
-        </h2>
-        {items !== undefined && loaded.state !== "failed" && (
-          <>
-            <p class="count" aria-live="polite">
-              {items.length === 0
-                ? "No service matches."
-                : `${items.length} service${items.length === 1 ? "" : "s"}${loaded.data?.nextPageToken ? ", more on older pages" : ""}`}
-            </p>
-            {items.length > 0 && <ServiceTable items={items} />}
-            <Pager where={where} next={loaded.data?.nextPageToken} busy={busy} />
-          </>
-        )}
-        {busy && items === undefined && <p class="muted">Loading…</p>}
-      </section>
+      <Results
+        where={where}
+        loaded={loaded}
+        noun="service"
+        table={(items) => <ServiceTable items={items} />}
+      />
     </>
   );
 }
