@@ -1,6 +1,5 @@
-// The local pipeline's public face: startPipeline and what its callers name.
+// The local pipeline's public face: startPipeline, the one function-server launcher, and what callers name.
 export {
-  pipelineNames,
   startPipeline,
   type EmbeddedFirestoreHandle,
   type EmbeddedPubsubHandle,
@@ -8,12 +7,9 @@ export {
   type PipelineOptions,
   type Totals,
 } from "./pipeline.ts";
-export {
-  PipelineStartError,
-  startFunctionServer,
-  type FunctionInstance,
-  type OutcomeEvent,
-  type OutputLine,
-} from "./function-server.ts";
+export { startFunctionServer, type FunctionServer, type FunctionServerOptions } from "./function-server.ts";
+export type { FunctionInstance, OutputLine } from "./instances.ts";
+export type { OutcomeEvent } from "./outcomes.ts";
 export type { DeadLetter } from "./dead-letters.ts";
-export { defaultTopology, ensurePushTopology, type PushTopology } from "./topology.ts";
+export { PipelineStartError } from "./start-error.ts";
+export { defaultTopology, ensurePushTopology, pipelineNames, type PushTopology } from "./topology.ts";

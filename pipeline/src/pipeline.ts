@@ -1,26 +1,18 @@
 // The whole ingest pipeline on this machine, as a library: Firestore and Pub/Sub emulators (embedded, or the
 // ones named), the built ingestScan under N functions-framework servers, each fed by its own push subscription
 // on scan-topic with dead-letter topic scan-dead-letter after 5 attempts. `npm start`, the reliability suite
-// and the benchmarks build on it.
-import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
-import { readdir, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
+// and the benchmarks build on it. Like firebase-tools' emulator registry, every part that starts is
+// registered in one stack and stopped in reverse order from there: on a failed start, or by stop().
 import { PubSub } from "@google-cloud/pubsub";
-import { stop as stopEsbuild } from "esbuild";
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
-import { buildFunction, distDirectory as dist } from "@scan-ingest/functions/build";
-import { defaultTopology, ensurePushTopology, type PushTopology } from "./topology.ts";
-import { emulator } from "./emulators.ts";
 import { createDeadLetterReader, watchDeadLetters, type DeadLetter } from "./dead-letters.ts";
-import {
-  PipelineStartError,
-  startFunctionServer,
-  type FunctionInstance,
-  type OutcomeEvent,
-  type OutputLine,
-} from "./function-server.ts";
+import { startEmulators, type OnStop } from "./emulators.ts";
+import { assertBuilt, buildDist, distDirectory } from "./function-dist.ts";
+import { startInstance, type FunctionInstance, type OutputLine } from "./instances.ts";
+import type { OutcomeEvent } from "./outcomes.ts";
+import { PipelineStartError } from "./start-error.ts";
+import { ensurePushTopology, pipelineNames, type PushTopology } from "./topology.ts";
 
 export type EmbeddedFirestoreHandle = FirestoreEmulator;
 export type EmbeddedPubsubHandle = PubSubEmulator;
@@ -94,21 +86,7 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
-const DEFAULT_TOPIC = "scan-topic";
 const TOPOLOGY_TIMEOUT_MS = 20_000;
-
-/** The Pub/Sub names for a topic: the default names for scan-topic, derived ones for any other. */
-export function pipelineNames(topic = DEFAULT_TOPIC) {
-  const names = defaultTopology("");
-  if (topic === names.topic) return names;
-  return {
-    ...names,
-    topic,
-    subscription: `${topic}-sub`,
-    deadLetterTopic: `${topic}-dead-letter`,
-    deadLetterSubscription: `${topic}-dead-letter-sub`,
-  };
-}
 
 /** Starts the pipeline; on any failure stops what it started and rejects with a PipelineStartError. */
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
@@ -119,11 +97,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const names = pipelineNames(options.topic);
   const output = options.onOutput ?? writeToStderr;
   const counts = new Map<number, Omit<Totals, "deadLettered">>();
-  const stops: Array<() => Promise<void>> = [];
-  const stopStarted = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    stops.length = 0;
-  };
+
+  // Disposed when this function throws; moved into stop() once everything started.
+  await using started = new AsyncDisposableStack();
+  // A part that fails to stop does not keep the others (or the start's own error) from being reported.
+  const onStop: OnStop = (stop) => started.defer(() => stop().then(ignore, ignore));
 
   let lastOutcomeAt = 0;
   const onOutcome = (event: OutcomeEvent) => {
@@ -133,230 +111,144 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     options.onOutcome?.(event);
   };
 
-  try {
-    const startFirestore = async (port: number) =>
-      (await import("@scan-ingest/emulator-firestore")).start({ port });
-    const startPubsub = async (port: number) =>
-      (await import("@scan-ingest/emulator-pubsub")).start({ port });
-    const built = options.build === false ? assertBuilt() : buildDist();
-    const emulatorsStarting = (async () => {
-      const google = options.emulators === "google" ? await startGoogle(options, stops) : undefined;
-      const firestoreStarting = emulator(
-        "firestore",
-        google?.firestore ?? options.firestoreHost,
-        options.firestorePort,
-        startFirestore,
-        stops,
-      );
-      const pubsubStarting = emulator(
-        "pubsub",
-        google?.pubsub ?? options.pubsubHost,
-        options.pubsubPort,
-        startPubsub,
-        stops,
-      );
-      await settleAll<unknown>([firestoreStarting, pubsubStarting]);
-      return { firestore: await firestoreStarting, pubsub: await pubsubStarting };
-    })();
-    // Every start settles before a failure is thrown, so stopStarted() sees all that started.
-    await settleAll<unknown>([built, emulatorsStarting]);
-    const { firestore, pubsub } = await emulatorsStarting;
-    const client = new PubSub({
-      projectId,
-      apiEndpoint: pubsub.host,
-      emulatorMode: true,
-      universeDomain: "googleapis.com",
+  const built = options.build === false ? assertBuilt() : buildDist();
+  const emulatorsStarting = startEmulators(options, onStop);
+  // Every start settles before a failure is thrown, so all that started is registered.
+  await settleAll<unknown>([built, emulatorsStarting]);
+  const { firestore, pubsub } = await emulatorsStarting;
+  const client = new PubSub({
+    projectId,
+    apiEndpoint: pubsub.host,
+    emulatorMode: true,
+    universeDomain: "googleapis.com",
+  });
+  onStop(() => client.close());
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FIRESTORE_EMULATOR_HOST: firestore.host,
+    GOOGLE_CLOUD_PROJECT: projectId,
+    ...options.functionEnv,
+  };
+  // No metadata server on a laptop: spares the auth library's probe and its warning.
+  env.METADATA_SERVER_DETECTION ??= "none";
+  const basePort = options.functionPort ?? 0;
+  const server = (index: number, port: number, subscription: string, target?: "scansApi") =>
+    startInstance({
+      index,
+      port,
+      subscription,
+      source: distDirectory,
+      env,
+      target,
+      onOutcome,
+      onOutput: output,
+    }).then((instance) => {
+      onStop(() => instance.kill());
+      return instance;
     });
-    stops.push(() => client.close());
+  const instances = await settleAll(
+    Array.from({ length: instanceCount }, (_, offset) => {
+      const index = offset + 1;
+      counts.set(index, { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0 });
+      const subscription = index === 1 ? names.subscription : `${names.subscription}-${index}`;
+      return server(index, basePort === 0 ? 0 : basePort + offset, subscription);
+    }),
+  );
+  const api =
+    options.apiPort === undefined
+      ? undefined
+      : await server(instanceCount + 1, options.apiPort, "", "scansApi");
 
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      FIRESTORE_EMULATOR_HOST: firestore.host,
-      GOOGLE_CLOUD_PROJECT: projectId,
-      ...options.functionEnv,
+  for (const instance of instances) {
+    // The topic in the path: functions-framework's push conversion takes the event's source from it.
+    const endpoint = `http://127.0.0.1:${instance.port}/projects/${projectId}/topics/${names.topic}`;
+    const topology: PushTopology = {
+      ...names,
+      endpoint,
+      subscription: instance.subscription,
+      ...(options.retryBackoffSeconds && { retryBackoffSeconds: options.retryBackoffSeconds }),
     };
-    // functions-framework prints the banner that says it listens only outside production.
-    if (env.NODE_ENV === "production") delete env.NODE_ENV;
-    // No metadata server on a laptop: spares the auth library's probe and its warning.
-    env.METADATA_SERVER_DETECTION ??= "none";
-    const basePort = options.functionPort ?? 0;
-    const instances = await settleAll(
-      Array.from({ length: instanceCount }, (_, offset) => {
-        const index = offset + 1;
-        counts.set(index, { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0 });
-        return startFunctionServer({
-          index,
-          port: basePort === 0 ? 0 : basePort + offset,
-          subscription: index === 1 ? names.subscription : `${names.subscription}-${index}`,
-          source: dist,
-          env,
-          onOutcome,
-          onOutput: output,
-        }).then((instance) => {
-          stops.push(() => instance.kill());
-          return instance;
-        });
-      }),
+    const warnings = await withTimeout(
+      ensurePushTopology(client, topology),
+      TOPOLOGY_TIMEOUT_MS,
+      () =>
+        new PipelineStartError(
+          "topology",
+          `the Pub/Sub emulator at ${pubsub.host} did not create ${instance.subscription} within ` +
+            `${TOPOLOGY_TIMEOUT_MS / 1000} s; is it a Pub/Sub emulator?`,
+        ),
     );
+    for (const warning of warnings) output({ stream: "stderr", text: warning });
+  }
+  // Left as pull subscriptions, external emulators keep what arrives later for the next run.
+  if (pubsub.embedded === undefined) onStop(() => detachPush(client, instances));
 
-    const api =
-      options.apiPort === undefined
-        ? undefined
-        : await startFunctionServer({
-            index: instanceCount + 1,
-            port: options.apiPort,
-            subscription: "",
-            source: dist,
-            env,
-            target: "scansApi",
-            onOutcome,
-            onOutput: output,
-          });
-    if (api) stops.push(() => api.kill());
+  const deadLetters = createDeadLetterReader(client, projectId, names.deadLetterSubscription);
+  onStop(() => deadLetters.close());
+  const externalDeadLetters = pubsub.embedded === undefined ? watchDeadLetters(deadLetters) : undefined;
+  if (externalDeadLetters) onStop(async () => externalDeadLetters.stop());
 
-    for (const instance of instances) {
-      // The topic in the path: functions-framework's push conversion takes the event's source from it.
-      const endpoint = `http://127.0.0.1:${instance.port}/projects/${projectId}/topics/${names.topic}`;
-      const topology: PushTopology = {
-        ...names,
-        endpoint,
-        subscription: instance.subscription,
-        ...(options.retryBackoffSeconds && { retryBackoffSeconds: options.retryBackoffSeconds }),
+  const totals = (): Totals => {
+    const sum: Totals = { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0, deadLettered: 0 };
+    for (const tally of counts.values())
+      for (const [name, value] of Object.entries(tally)) sum[name as keyof Totals] += value;
+    sum.deadLettered = pubsub.embedded?.counters.deadLettered ?? externalDeadLetters?.count() ?? 0;
+    return sum;
+  };
+  const subscriptionNames = instances.map((instance) => client.subscription(instance.subscription).name);
+
+  const running = started.move();
+  let stopping: Promise<void> | undefined;
+  const pipeline: Pipeline = {
+    projectId,
+    firestoreHost: firestore.host,
+    pubsubHost: pubsub.host,
+    topic: names.topic,
+    deadLetterTopic: names.deadLetterTopic,
+    deadLetterSubscription: names.deadLetterSubscription,
+    instances,
+    totals,
+    async waitForDrain(drain = {}) {
+      const timeoutMs = drain.timeoutMs ?? 60_000;
+      const deadline = Date.now() + timeoutMs;
+      const embedded = pubsub.embedded;
+      const quietMs = embedded ? 100 : 1_000;
+      const settled = () => {
+        const now = totals();
+        const done = now.stored + now.stale + now.duplicate + now.rejected + now.deadLettered;
+        if (drain.expectedOutcomes !== undefined && done < drain.expectedOutcomes) return false;
+        if (embedded && subscriptionNames.some((name) => embedded.counters.outstanding(name) > 0))
+          return false;
+        return Date.now() - lastOutcomeAt >= quietMs;
       };
-      const warnings = await withTimeout(
-        ensurePushTopology(client, topology),
-        TOPOLOGY_TIMEOUT_MS,
-        () =>
-          new PipelineStartError(
-            "topology",
-            `the Pub/Sub emulator at ${pubsub.host} did not create ${instance.subscription} within ` +
-              `${TOPOLOGY_TIMEOUT_MS / 1000} s; is it a Pub/Sub emulator?`,
-          ),
-      );
-      for (const warning of warnings) output({ stream: "stderr", text: warning });
-    }
-    if (pubsub.embedded === undefined) {
-      // Left as pull subscriptions, external emulators keep what arrives later for the next run.
-      stops.push(() => detachPush(client, instances));
-    }
-
-    const deadLetters = createDeadLetterReader(client, projectId, names.deadLetterSubscription);
-    stops.push(() => deadLetters.close());
-    const externalDeadLetters = pubsub.embedded === undefined ? watchDeadLetters(deadLetters) : undefined;
-    if (externalDeadLetters) stops.push(async () => externalDeadLetters.stop());
-
-    const totals = (): Totals => {
-      const sum: Totals = { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0, deadLettered: 0 };
-      for (const tally of counts.values())
-        for (const [name, value] of Object.entries(tally)) sum[name as keyof Totals] += value;
-      sum.deadLettered = pubsub.embedded?.counters.deadLettered ?? externalDeadLetters?.count() ?? 0;
-      return sum;
-    };
-    const subscriptionNames = instances.map((instance) => client.subscription(instance.subscription).name);
-
-    let stopping: Promise<void> | undefined;
-    const pipeline: Pipeline = {
-      projectId,
-      firestoreHost: firestore.host,
-      pubsubHost: pubsub.host,
-      topic: names.topic,
-      deadLetterTopic: names.deadLetterTopic,
-      deadLetterSubscription: names.deadLetterSubscription,
-      instances,
-      totals,
-      async waitForDrain(drain = {}) {
-        const timeoutMs = drain.timeoutMs ?? 60_000;
-        const deadline = Date.now() + timeoutMs;
-        const embedded = pubsub.embedded;
-        const quietMs = embedded ? 100 : 1_000;
-        const settled = () => {
-          const now = totals();
-          const done = now.stored + now.stale + now.duplicate + now.rejected + now.deadLettered;
-          if (drain.expectedOutcomes !== undefined && done < drain.expectedOutcomes) return false;
-          if (embedded && subscriptionNames.some((name) => embedded.counters.outstanding(name) > 0))
-            return false;
-          return Date.now() - lastOutcomeAt >= quietMs;
-        };
-        while (!settled()) {
-          if (Date.now() >= deadline) throw new Error(`not drained after ${timeoutMs / 1000} s: ${left()}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        function left(): string {
-          const embeddedLeft = embedded
-            ? subscriptionNames.map((name) => `${embedded.counters.outstanding(name)} outstanding on ${name}`)
-            : [];
-          const now = totals();
-          const done = now.stored + now.stale + now.duplicate + now.rejected + now.deadLettered;
-          const expected =
-            drain.expectedOutcomes === undefined ? [] : [`${done} of ${drain.expectedOutcomes} outcomes`];
-          return [...embeddedLeft, ...expected].join(", ") || "function servers still busy";
-        }
-      },
-      deadLettered: () => deadLetters.read(),
-      stop: () => (stopping ??= stopStarted()),
-    };
-    if (api) pipeline.api = api;
-    if (firestore.embedded) pipeline.firestore = firestore.embedded;
-    if (pubsub.embedded) pipeline.pubsub = pubsub.embedded;
-    return pipeline;
-  } catch (error) {
-    await stopStarted();
-    throw error;
-  }
+      while (!settled()) {
+        if (Date.now() >= deadline) throw new Error(`not drained after ${timeoutMs / 1000} s: ${left()}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      function left(): string {
+        const embeddedLeft = embedded
+          ? subscriptionNames.map((name) => `${embedded.counters.outstanding(name)} outstanding on ${name}`)
+          : [];
+        const now = totals();
+        const done = now.stored + now.stale + now.duplicate + now.rejected + now.deadLettered;
+        const expected =
+          drain.expectedOutcomes === undefined ? [] : [`${done} of ${drain.expectedOutcomes} outcomes`];
+        return [...embeddedLeft, ...expected].join(", ") || "function servers still busy";
+      }
+    },
+    deadLettered: () => deadLetters.read(),
+    stop: () => (stopping ??= running.disposeAsync()),
+  };
+  if (api) pipeline.api = api;
+  if (firestore.embedded) pipeline.firestore = firestore.embedded;
+  if (pubsub.embedded) pipeline.pubsub = pubsub.embedded;
+  return pipeline;
 }
 
-/** Starts Google's emulators on the requested ports unless hosts are given; their hosts, or undefined. */
-async function startGoogle(
-  options: PipelineOptions,
-  stops: Array<() => Promise<void>>,
-): Promise<{ firestore: string; pubsub: string } | undefined> {
-  if (options.firestoreHost !== undefined || options.pubsubHost !== undefined)
-    throw new PipelineStartError(
-      "emulators",
-      "Google's emulators are started here only when FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST are " +
-        "unset: unset them, or drop --emulators google to use the emulators they name",
-    );
-  const { startGoogleEmulators, GoogleEmulatorError } = await import("@scan-ingest/emulator-google");
-  try {
-    const google = await startGoogleEmulators({
-      firestorePort: options.firestorePort ?? 0,
-      pubsubPort: options.pubsubPort ?? 0,
-    });
-    stops.push(() => google.stop());
-    return { firestore: google.firestore.host, pubsub: google.pubsub.host };
-  } catch (error) {
-    if (!(error instanceof GoogleEmulatorError)) throw error;
-    throw new PipelineStartError("emulators", `${error.message} (or drop --emulators google)`, {
-      cause: error,
-    });
-  }
-}
+function ignore(): void {}
 
-/** Builds into a private directory, then moves each file into functions/dist (a rename replaces atomically). */
-async function buildDist(): Promise<void> {
-  const staging = join(dist, `.build-${process.pid}-${randomUUID().slice(0, 8)}`);
-  try {
-    await buildFunction(staging);
-    // esbuild keeps a service process; ended here, it is reaped by us instead of outliving npm start.
-    await stopEsbuild();
-    for (const file of await readdir(staging)) await rename(join(staging, file), join(dist, file));
-  } catch (error) {
-    throw new PipelineStartError(
-      "build",
-      `building the function (functions/build.ts) failed: ${(error as Error).message}`,
-      { cause: error },
-    );
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-}
-
-async function assertBuilt(): Promise<void> {
-  if (!existsSync(join(dist, "index.js")))
-    throw new PipelineStartError("build", `${dist}/index.js is missing: run npm run build, or build first`);
-}
-
-/** Like Promise.all, but waits for every promise, so nothing started is left unrecorded when one fails. */
+/** Like Promise.all, but waits for every promise, so nothing started is left unregistered when one fails. */
 async function settleAll<T>(promises: Array<Promise<T>>): Promise<T[]> {
   const results = await Promise.allSettled(promises);
   const failed = results.find((result) => result.status === "rejected");

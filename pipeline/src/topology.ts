@@ -26,6 +26,19 @@ export function defaultTopology(endpoint: string): PushTopology {
   };
 }
 
+/** The Pub/Sub names for a topic: the default names for scan-topic, derived ones for any other. */
+export function pipelineNames(topic = defaultTopology("").topic): Omit<PushTopology, "endpoint"> {
+  const { endpoint: _endpoint, ...names } = defaultTopology("");
+  if (topic === names.topic) return names;
+  return {
+    ...names,
+    topic,
+    subscription: `${topic}-sub`,
+    deadLetterTopic: `${topic}-dead-letter`,
+    deadLetterSubscription: `${topic}-dead-letter-sub`,
+  };
+}
+
 const ALREADY_EXISTS = 6;
 
 /**
