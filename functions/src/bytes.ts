@@ -9,11 +9,17 @@ const base64Values = Int8Array.from({ length: 128 }, (_, code) =>
 );
 const paddingCode = 0x3d; // "="
 
+/** With a length that is a multiple of 4: standard base64, padding only at the end. */
+const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Up to this length one checking pass is faster than the pattern plus Buffer.from; beyond it, slower. */
+const onePassMaxLength = 64;
+
 /** Bytes of standard, padded base64 (RFC 4648 section 4, as Go encodes []byte), or undefined. */
 export function decodeStandardBase64(text: string): Buffer | undefined {
-  // One checking pass instead of a regular expression plus Buffer.from: 1.6x as fast on the scanner's
-  // 28-character text, level at 64 bytes, slower beyond (0.5x at 4 KiB). Unpadded, URL-safe and
-  // whitespace-carrying text is refused.
+  // Unpadded, URL-safe and whitespace-carrying text is refused either way. Measured against each other:
+  // the one pass 1.6x as fast on the scanner's 28-character text, the pattern about 2x at 300 bytes.
+  if (text.length > onePassMaxLength)
+    return text.length % 4 === 0 && base64Pattern.test(text) ? Buffer.from(text, "base64") : undefined;
   const length = text.length;
   if (length % 4 !== 0) return undefined;
   const padding =

@@ -26,9 +26,36 @@ describe("decodeStandardBase64", () => {
     expect(decodeStandardBase64(text)).toBeUndefined();
   });
 
+  test("refuses the same malformed text when it is long (past 64 characters, a pattern checks it)", () => {
+    const long = "QUJD".repeat(20);
+    expect(decodeStandardBase64(long)?.toString()).toBe("ABC".repeat(20));
+    for (const bad of [
+      `${long}aGk`,
+      `${long}-_8=`,
+      `${long} aGk=`,
+      `${long}aGk=\n`,
+      `${long}a===`,
+      `aG==${long}`,
+    ])
+      expect(decodeStandardBase64(bad), JSON.stringify(bad.slice(-8))).toBeUndefined();
+  });
+
+  test("short and long text alike is read exactly as the RFC 4648 grammar says", () => {
+    const grammar = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    const quads = fc.array(fc.constantFrom(..."QUJDaGk+/8==AB=A===-_ \n*".split("")), { maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(quads, { maxLength: 40 }), (parts) => {
+        const text = parts.map((part) => part.join("")).join("");
+        const expected = grammar.test(text) ? Buffer.from(text, "base64") : undefined;
+        expect(decodeStandardBase64(text)).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   test("round-trips every byte string Go or Node would encode", () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
         expect(decodeStandardBase64(Buffer.from(bytes).toString("base64"))).toEqual(Buffer.from(bytes));
       }),
     );
