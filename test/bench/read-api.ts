@@ -40,6 +40,11 @@ export interface ReadFigures {
   /** CPU the functions-framework process spent per request (median over rounds), API and floor. */
   apiFunctionCpuMs: number | undefined;
   floorFunctionCpuMs: number | undefined;
+  /**
+   * CPU this process spent per request, each side: the embedded Firestore serving the read, plus the HTTP
+   * client reading and parsing the answer (api, floor) or the SDK itself (sdk).
+   */
+  localCpuMs: { api: number; floor: number; sdk: number };
 }
 
 export interface ReadApiFigures {
@@ -171,20 +176,25 @@ export async function benchReadApi(options: {
     const names = Object.keys(reads) as Read[];
     const pidOf = (read: Read) =>
       read.startsWith("api") ? api.child.pid : read.startsWith("floor") ? floor.child.pid : undefined;
-    const p99s = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Read, number[]>;
-    const cpu = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Read, number[]>;
+    const perRead = () =>
+      Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Read, number[]>;
+    const [p99s, cpu, localCpu] = [perRead(), perRead(), perRead()];
     const run = (read: Read, requests: number) => async () => {
       const pid = pidOf(read);
       const before = await processCpuMs(pid);
+      const local = process.cpuUsage();
       const { perSec, latencies } = await load(requests, concurrency, reads[read]);
+      const localUsed = process.cpuUsage(local);
       const after = await processCpuMs(pid);
       if (after !== undefined && before !== undefined) cpu[read].push((after - before) / requests);
+      localCpu[read].push((localUsed.user + localUsed.system) / 1000 / requests);
       p99s[read].push(percentile(latencies, 0.99));
       return perSec;
     };
     progress(`readApi: warming up the six reads`);
     for (const read of names) await run(read, concurrency * 4)();
-    for (const list of [...Object.values(p99s), ...Object.values(cpu)]) list.length = 0;
+    for (const list of [...Object.values(p99s), ...Object.values(cpu), ...Object.values(localCpu)])
+      list.length = 0;
     progress(
       `readApi: ${options.requests} requests per read per round at concurrency ${concurrency}, ${options.rounds} rounds`,
     );
@@ -209,6 +219,11 @@ export async function benchReadApi(options: {
         sdkP99Ms: median(p99s[sdkRead]),
         apiFunctionCpuMs: cpuMs(apiRead),
         floorFunctionCpuMs: cpuMs(floorRead),
+        localCpuMs: {
+          api: median(localCpu[apiRead]),
+          floor: median(localCpu[floorRead]),
+          sdk: median(localCpu[sdkRead]),
+        },
       };
     };
     return { concurrency, services: options.services, get: figures("Get"), page: figures("Page") };
