@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { PubSub } from "@google-cloud/pubsub";
 import { waitForPort } from "@scan-ingest/emulator-google/ports";
+import { distDirectory } from "@scan-ingest/functions/build";
+import { startFunctionServer } from "@scan-ingest/pipeline/function-server";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -21,9 +23,11 @@ const emulators = (JSON.parse(readFileSync(join(root, "firebase.json"), "utf8"))
 const firestoreHost = `127.0.0.1:${emulators.firestore.port}`;
 const pubsubHost = `127.0.0.1:${emulators.pubsub.port}`;
 
-const children: ChildProcess[] = [];
+// What started, in order: stopped in reverse.
+const stops: Array<() => unknown> = [];
 const stopAll = (status: number) => {
-  for (const child of children.reverse()) child.kill("SIGINT");
+  for (const stop of stops.reverse()) stop();
+  stops.length = 0;
   process.exitCode = status;
 };
 process.on("SIGINT", () => stopAll(0));
@@ -42,7 +46,7 @@ try {
       stdio: "inherit",
     },
   );
-  children.push(firebase);
+  stops.push(() => firebase.kill("SIGINT"));
   firebase.on("exit", (code) => {
     log(`firebase exited (${code ?? "signal"})`);
     stopAll(code ?? 0);
@@ -55,18 +59,15 @@ try {
   log("building the function into functions/dist");
   await promisify(execFile)(process.execPath, [join(root, "functions", "build.ts")], { cwd: root });
   const env = { ...process.env, FIRESTORE_EMULATOR_HOST: firestoreHost, GOOGLE_CLOUD_PROJECT: project };
-  const framework = spawn(
-    bin("functions-framework"),
-    [
-      "--target=ingestScan",
-      "--signature-type=cloudevent",
-      `--port=${functionPort}`,
-      "--source=functions/dist",
-    ],
-    { cwd: root, env, stdio: "inherit" },
-  );
-  children.push(framework);
-  await waitForListening(functionPort, framework);
+  const framework = await startFunctionServer({
+    source: distDirectory,
+    target: "ingestScan",
+    port: functionPort,
+    env,
+    onLine: (text, stream) => (stream === "stdout" ? process.stdout : process.stderr).write(`${text}\n`),
+    onExit: (how) => log(`functions-framework exited (${how})`),
+  });
+  stops.push(() => framework.kill("SIGINT"));
 
   const pubsub = new PubSub({
     projectId: project,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { transform } from "esbuild";
-import { buildFunction } from "../../functions/build.ts";
+import { buildFunction } from "@scan-ingest/functions/build";
 import { alternate, deliverPush, median, progress, repositoryRoot, startFramework } from "./measure.ts";
 
 export interface ColdStartFigures {
@@ -40,7 +40,12 @@ async function compileSources(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "bench-unbundled-"));
   const sources = join(repositoryRoot, "functions/src");
   await mkdir(join(dir, "src"));
-  for (const file of await readdir(sources)) {
+  // Recursive: functions/src/api holds scansApi's modules.
+  for (const file of await readdir(sources, { recursive: true })) {
+    if (!file.endsWith(".ts")) {
+      await mkdir(join(dir, "src", file), { recursive: true });
+      continue;
+    }
     const { code } = await transform(await readFile(join(sources, file), "utf8"), {
       loader: "ts",
       format: "esm",

@@ -1,12 +1,9 @@
-// Small shared pieces of the benchmarks: medians, alternating rounds, free ports, child processes, progress.
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+// Small shared pieces of the benchmarks: medians, alternating rounds, function servers, push deliveries, progress.
 import { readFile } from "node:fs/promises";
 import http from "node:http";
-import { freePort } from "@scan-ingest/emulator-google/ports";
+import { startFunctionServer } from "@scan-ingest/pipeline/function-server";
 
 export const repositoryRoot = new URL("../../", import.meta.url).pathname;
-export const frameworkCli = `${repositoryRoot}node_modules/@google-cloud/functions-framework/build/src/main.js`;
 
 /** One progress line on stderr, so stdout stays the table. */
 export function progress(text: string): void {
@@ -60,58 +57,27 @@ export async function processCpuMs(pid: number | undefined): Promise<number | un
 /** A functions-framework server for ingestScan-like targets, as the deployment runs it. */
 export interface FrameworkServer {
   url: string;
-  child: ChildProcess;
-  /** Everything it printed so far. */
+  /** The server's process, for its CPU time. */
+  child: { readonly pid: number | undefined };
+  /** The end of what it printed, for error messages. */
   output(): string;
   stop(): Promise<void>;
 }
 
-/** Spawns the functions-framework CLI on `source` and resolves when its banner says it listens. */
+/** Starts functions-framework on `source` (the one launcher, startFunctionServer) with only `env` and PATH. */
 export async function startFramework(options: {
   source: string;
   env: Record<string, string>;
   target?: string;
   nodeOptions?: string[];
 }): Promise<FrameworkServer> {
-  const port = await freePort();
-  const args = [...(options.nodeOptions ?? []), frameworkCli, "--source", options.source];
-  args.push(
-    "--target",
-    options.target ?? "ingestScan",
-    "--signature-type",
-    "cloudevent",
-    "--port",
-    String(port),
-  );
-  const child = spawn(process.execPath, args, {
-    cwd: repositoryRoot,
+  const server = await startFunctionServer({
+    source: options.source,
+    target: options.target ?? "ingestScan",
     env: { PATH: process.env.PATH ?? "", METADATA_SERVER_DETECTION: "none", ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    nodeOptions: options.nodeOptions ?? [],
   });
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk));
-  await new Promise<void>((resolve, reject) => {
-    const onExit = (code: number | null) =>
-      reject(new Error(`functions-framework on ${options.source} exited with ${code}:\n${output}`));
-    child.once("exit", onExit);
-    child.stdout!.on("data", () => {
-      if (!output.includes("Serving function")) return;
-      child.off("exit", onExit);
-      resolve();
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, "exit");
-      child.kill();
-      await exited;
-    },
-  };
+  return { url: server.url, child: server, output: () => server.recentOutput(), stop: () => server.kill() };
 }
 
 /** The body a Pub/Sub push subscription POSTs for one message. */
