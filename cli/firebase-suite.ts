@@ -9,12 +9,13 @@ import { promisify } from "node:util";
 import { PubSub } from "@google-cloud/pubsub";
 import { waitForPort } from "@scan-ingest/emulator-google/ports";
 import { distDirectory } from "@scan-ingest/functions/build";
+import { DEFAULT_PORTS, DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { startFunctionServer } from "@scan-ingest/pipeline/function-server";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
 const root = new URL("../", import.meta.url).pathname;
-const project = "demo-scan";
-const functionPort = 8090;
+const project = DEFAULT_PROJECT;
+const functionPort = DEFAULT_PORTS.function;
 const startupTimeoutMs = 180_000;
 
 type Emulators = { firestore: { port: number }; pubsub: { port: number }; ui: { port: number } };

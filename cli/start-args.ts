@@ -1,4 +1,5 @@
 // `npm start` flags: its own (instances, ports) taken out, the rest read by the scanner's own parseOptions.
+import { DEFAULT_NAMES, DEFAULT_PORTS } from "@scan-ingest/pipeline/defaults";
 import {
   OptionsError,
   parseOptions,
@@ -27,18 +28,17 @@ export class StartUsageError extends Error {
   override name = "StartUsageError";
 }
 
-export const DEFAULT_PORTS = { firestore: 8080, pubsub: 8085, console: 8088, function: 8090 } as const;
 const MAX_INSTANCES = 32;
 
 export const USAGE = `Usage: npm start -- [flags]
 
 Runs the whole pipeline on this machine: the Firestore and Pub/Sub emulators (embedded, or the ones
 FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST name), the built ingestScan under functions-framework fed by
-push subscription scan-sub, and the scanner. Shows what happens every second; Ctrl-C stops with a summary.
+push subscription ${DEFAULT_NAMES.subscription}, and the scanner. Shows what happens every second; Ctrl-C stops with a summary.
 
   --emulators E        embedded (default: the project's own, no Java) or google (Google's own emulators,
                        from the Google Cloud CLI or the Firebase CLI; see npm run emulators)
-  --instances N        function servers, each with its own push subscription (scan-sub, scan-sub-2, ...),
+  --instances N        function servers, each with its own push subscription (${DEFAULT_NAMES.subscription}, ${DEFAULT_NAMES.subscription}-2, ...),
                        so every message is processed N times (default 1, at most ${MAX_INSTANCES})
   --function-port N    port of function server 1, the others follow (default ${DEFAULT_PORTS.function}; 0: free ports);
                        the read API (scansApi) listens one below it

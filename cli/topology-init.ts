@@ -3,6 +3,7 @@
 // names, once both emulators listen; then exits 0. Safe to run again. Bundled into the scanner image (scanner/Dockerfile) as init.cjs.
 import { PubSub } from "@google-cloud/pubsub";
 import { parseHostPort, waitForPort } from "@scan-ingest/emulator-google/ports";
+import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
 /** How long the emulators may take to listen and answer, e.g. Google's on a cold JVM. */
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   const pubsubHost = process.env.PUBSUB_EMULATOR_HOST;
   const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST;
   const functionUrl = process.env.FUNCTION_URL;
-  const project = process.env.GOOGLE_CLOUD_PROJECT || "demo-scan";
+  const project = process.env.GOOGLE_CLOUD_PROJECT || DEFAULT_PROJECT;
   if (!pubsubHost || !functionUrl)
     throw new Error(
       "set PUBSUB_EMULATOR_HOST (the Pub/Sub emulator, host:port) and FUNCTION_URL (the function, " +

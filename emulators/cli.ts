@@ -2,6 +2,7 @@
 // without Java. Prints the environment to point clients at them, then a line containing "ready".
 // A development tool, never a production path.
 import { parseArgs } from "node:util";
+import { DEFAULT_PORTS, DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import {
   announceReady,
   readCommandLine,
@@ -14,8 +15,8 @@ const usage = `Usage: npm run emulators:embedded -- [flags]
 Starts the embedded Firestore and Pub/Sub emulators (development tools; see the README for what they
 do not implement) and prints the environment variables that point clients at them.
 
-  --firestore-port N              Firestore port (default 8080; 0 picks a free one)
-  --pubsub-port N                 Pub/Sub port (default 8085; 0 picks a free one)
+  --firestore-port N              Firestore port (default ${DEFAULT_PORTS.firestore}; 0 picks a free one)
+  --pubsub-port N                 Pub/Sub port (default ${DEFAULT_PORTS.pubsub}; 0 picks a free one)
   --host H                        address to listen on (default 127.0.0.1)
   --project ID                    the only project Firestore accepts (default: any)
   --data-dir DIR                  Firestore persistence: load at start, save at stop
@@ -47,8 +48,8 @@ function parseEmulatorsArgs(args: readonly string[]): EmulatorsOptions | "help" 
       args: [...args],
       strict: true,
       options: {
-        "firestore-port": { type: "string", default: "8080" },
-        "pubsub-port": { type: "string", default: "8085" },
+        "firestore-port": { type: "string", default: String(DEFAULT_PORTS.firestore) },
+        "pubsub-port": { type: "string", default: String(DEFAULT_PORTS.pubsub) },
         host: { type: "string", default: "127.0.0.1" },
         project: { type: "string" },
         "data-dir": { type: "string" },
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
   pubsub.faults.duplicateRate = options.pubsubDuplicateRate;
   pubsub.faults.maxDelayMs = options.pubsubDelayMs;
 
-  announceReady(firestore.host, pubsub.host, options.projectId ?? "demo-scan");
+  announceReady(firestore.host, pubsub.host, options.projectId ?? DEFAULT_PROJECT);
 
   stopOnSignals(async () => {
     await Promise.all([firestore.stop(), pubsub.stop()]);

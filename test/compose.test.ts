@@ -1,6 +1,7 @@
 // docker-compose.yml against the Compose Specification's JSON schema and against the code it runs: ports,
 // variable names, topic and subscription names, the function's entry point and the Dockerfiles' inputs.
 // No Docker needed; test/containers builds and runs the images (npm run test:containers).
+import { execFileSync } from "node:child_process";
 import { readFileSync, realpathSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
@@ -61,7 +62,9 @@ const env = (name: string) =>
   Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, unset(String(v))]));
 
 // The embedded emulators' defaults, as `npm run emulators:embedded -- --help` prints them.
-const emulatorsUsage = await read("emulators/cli.ts");
+const emulatorsUsage = execFileSync(process.execPath, [join(repo, "emulators/cli.ts"), "--help"], {
+  encoding: "utf8",
+});
 const defaultPort = (flag: string) => {
   const match = new RegExp(`${flag} N .*\\(default (\\d+)`).exec(emulatorsUsage);
   if (match === null) throw new Error(`emulators/cli.ts's usage names no default for ${flag}`);
@@ -157,17 +160,23 @@ describe("docker-compose.yml matches the code", () => {
     expect(service("scanner").depends_on).toEqual({ init: { condition: "service_completed_successfully" } });
     const init = await read("cli/topology-init.ts");
     expect(init).toContain("defaultTopology(");
-    const dockerfile = await read("scanner/Dockerfile");
-    expect(dockerfile).toContain("--outfile=/out/init.cjs");
+    expect(await read("scanner/Dockerfile")).toContain("--outfile=/out/init.cjs");
+    expect(repositoryModules("cli/topology-init.ts")).toContain("pipeline/src/topology.ts");
+  });
+
+  test.each([
+    ["scanner/Dockerfile", ["scanner/src/main.ts", "cli/topology-init.ts"]],
+    ["emulators/Dockerfile", ["emulators/cli.ts"]],
+    ["functions/Dockerfile", ["functions/src/index.ts", "functions/src/api/index.ts"]],
+  ])("%s copies every repository file its bundles hold", async (path, entries) => {
+    const dockerfile = await read(path);
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap(([, sources]) =>
       sources!.split(" "),
     );
-    const modules = repositoryModules("cli/topology-init.ts");
-    expect(modules).toContain("pipeline/src/topology.ts");
-    for (const file of modules)
+    for (const file of entries.flatMap(repositoryModules))
       expect(
         copied.some((source) => source === file || (source.endsWith("/") && file.startsWith(source))),
-        `scanner/Dockerfile copies ${file}`,
+        `${path} copies ${file}`,
       ).toBe(true);
   });
 

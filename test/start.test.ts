@@ -8,13 +8,14 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Firestore } from "@google-cloud/firestore";
+import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import type { GeneratedScan } from "@scan-ingest/scanner";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fitStatus, formatStatus, formatSummary, ZERO } from "../cli/start-status.ts";
 import { expectedState } from "./reliability/model.ts";
 
 const START = new URL("../cli/start.ts", import.meta.url).pathname;
-const project = "demo-scan";
+const project = DEFAULT_PROJECT;
 const external = {
   firestore: process.env.FIRESTORE_EMULATOR_HOST || undefined,
   pubsub: process.env.PUBSUB_EMULATOR_HOST || undefined,

@@ -12,4 +12,11 @@ export type { FunctionInstance, OutputLine } from "./instances.ts";
 export type { OutcomeEvent } from "./outcomes.ts";
 export type { DeadLetter } from "./dead-letters.ts";
 export { PipelineStartError } from "./start-error.ts";
+export {
+  DEFAULT_COLLECTIONS,
+  DEFAULT_NAMES,
+  DEFAULT_PORTS,
+  DEFAULT_PROJECT,
+  MAX_DELIVERY_ATTEMPTS,
+} from "./defaults.ts";
 export { defaultTopology, ensurePushTopology, pipelineNames, type PushTopology } from "./topology.ts";

@@ -6,6 +6,7 @@
 import { PubSub } from "@google-cloud/pubsub";
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
+import { DEFAULT_PROJECT } from "./defaults.ts";
 import { createDeadLetterReader, watchDeadLetters, type DeadLetter } from "./dead-letters.ts";
 import { startEmulators, type OnStop } from "./emulators.ts";
 import { assertBuilt, buildDist, distDirectory } from "./function-dist.ts";
@@ -90,7 +91,7 @@ const TOPOLOGY_TIMEOUT_MS = 20_000;
 
 /** Starts the pipeline; on any failure stops what it started and rejects with a PipelineStartError. */
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
-  const projectId = options.projectId ?? "demo-scan";
+  const projectId = options.projectId ?? DEFAULT_PROJECT;
   const instanceCount = options.instances ?? 1;
   if (!Number.isInteger(instanceCount) || instanceCount < 1)
     throw new RangeError(`instances must be a whole number above 0, got ${instanceCount}`);

@@ -1,5 +1,6 @@
 // The Pub/Sub side of the pipeline: topic, push subscription to the function, dead-letter topic.
 import type { PubSub } from "@google-cloud/pubsub";
+import { DEFAULT_NAMES, MAX_DELIVERY_ATTEMPTS } from "./defaults.ts";
 
 export type PushTopology = {
   topic: string;
@@ -16,18 +17,11 @@ export type PushTopology = {
 
 /** The topology of docs/contract.md §5 with the default names. */
 export function defaultTopology(endpoint: string): PushTopology {
-  return {
-    topic: "scan-topic",
-    subscription: "scan-sub",
-    endpoint,
-    deadLetterTopic: "scan-dead-letter",
-    deadLetterSubscription: "scan-dead-letter-sub",
-    maxDeliveryAttempts: 5,
-  };
+  return { ...DEFAULT_NAMES, endpoint, maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS };
 }
 
 /** The Pub/Sub names for a topic: the default names for scan-topic, derived ones for any other. */
-export function pipelineNames(topic = defaultTopology("").topic): Omit<PushTopology, "endpoint"> {
+export function pipelineNames(topic: string = DEFAULT_NAMES.topic): Omit<PushTopology, "endpoint"> {
   const { endpoint: _endpoint, ...names } = defaultTopology("");
   if (topic === names.topic) return names;
   return {

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_NAMES, DEFAULT_PORTS, DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { GO_SCANNER_KEYSPACE, MAX_IPS, type Keyspace } from "./generate.ts";
 
 /** Everything one scanner run needs, already validated. */
@@ -27,11 +28,10 @@ export class OptionsError extends Error {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** The local project id used everywhere; a `demo-` project never reaches Google. */
-export const DEFAULT_PROJECT = "demo-scan";
-export const DEFAULT_TOPIC = "scan-topic";
-/** Where `firebase emulators:start` (firebase.json) serves Pub/Sub. */
-export const DEFAULT_EMULATOR_HOST = "127.0.0.1:8085";
+export { DEFAULT_PROJECT };
+export const DEFAULT_TOPIC = DEFAULT_NAMES.topic;
+/** Where `firebase emulators:start` (firebase.json) and npm start serve Pub/Sub. */
+export const DEFAULT_EMULATOR_HOST = `127.0.0.1:${DEFAULT_PORTS.pubsub}`;
 
 const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { transform } from "esbuild";
 import { buildFunction } from "@scan-ingest/functions/build";
+import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { alternate, deliverPush, median, progress, repositoryRoot, startFramework } from "./measure.ts";
 
 export interface ColdStartFigures {
@@ -88,7 +89,7 @@ export async function benchColdStart(options: {
 }): Promise<ColdStartFigures> {
   const { dist, minimal, unbundled } = options.builds;
   const firestore = await startFirestore({ port: 0 });
-  const env = { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: "demo-scan" };
+  const env = { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: DEFAULT_PROJECT };
   let delivery = 0;
   /** Milliseconds from spawning the server to the answer to its first message (stored before it answers). */
   const coldStart = async (source: string) => {

@@ -6,6 +6,7 @@ import { fork } from "node:child_process";
 import { once } from "node:events";
 import { readFile } from "node:fs/promises";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
+import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { freshMessages } from "./handler.ts";
 import type { LatencyRequest, LatencyResult } from "./latency-worker.ts";
 import { median, percentile, progress, startFramework } from "./measure.ts";
@@ -82,7 +83,7 @@ export async function benchConcurrency(options: {
   const firestore = await startFirestore({ port: 0 });
   const server = await startFramework({
     source: options.dist,
-    env: { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: "demo-scan" },
+    env: { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: DEFAULT_PROJECT },
   });
   const worker = startLatencyWorker();
   const pid = server.child.pid;

@@ -3,6 +3,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
+import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import type { LoadMessage, LoadRequest, LoadResult } from "./load-worker.ts";
 import { alternate, median, processCpuMs, progress, startFramework } from "./measure.ts";
 
@@ -78,7 +79,7 @@ export async function benchHandler(options: {
 }): Promise<HandlerFigures> {
   const { concurrency } = options;
   const firestore = await startFirestore({ port: 0 });
-  const env = { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: "demo-scan" };
+  const env = { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: DEFAULT_PROJECT };
   const server = await startFramework({
     source: options.dist,
     env: { ...env, SERVICES_COLLECTION: "bench-handler" },

@@ -4,6 +4,7 @@
 import { FieldValue, Firestore, Timestamp } from "@google-cloud/firestore";
 import { toServiceDocument } from "@scan-ingest/functions/documents";
 import { decodeScan } from "@scan-ingest/functions/scan";
+import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { deliverPush, inParallel } from "./measure.ts";
 
 export interface LoadMessage {
@@ -59,7 +60,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
     });
     return { elapsedMs: performance.now() - started, failures, cpuMs: cpuMsSince(cpu) };
   }
-  firestore ??= new Firestore({ projectId: "demo-scan", host: request.firestoreHost, ssl: false });
+  firestore ??= new Firestore({ projectId: DEFAULT_PROJECT, host: request.firestoreHost, ssl: false });
   const collection = firestore.collection(request.collection);
   const documents = documentsOf(request.messages);
   const started = performance.now();

@@ -1,6 +1,7 @@
 // Small shared pieces of the benchmarks: medians, alternating rounds, function servers, push deliveries, progress.
 import { readFile } from "node:fs/promises";
 import http from "node:http";
+import { DEFAULT_NAMES, DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { startFunctionServer } from "@scan-ingest/pipeline/function-server";
 
 export const repositoryRoot = new URL("../../", import.meta.url).pathname;
@@ -89,7 +90,7 @@ export function pushBody(data: string, messageId: string): string {
       publishTime: new Date().toISOString(),
       attributes: {},
     },
-    subscription: "projects/demo-scan/subscriptions/bench",
+    subscription: `projects/${DEFAULT_PROJECT}/subscriptions/bench`,
   });
 }
 
@@ -102,7 +103,7 @@ export function deliverPush(url: string, data: string, messageId: string): Promi
   const body = pushBody(data, messageId);
   return new Promise((resolve, reject) => {
     const request = http.request(
-      `${url}/projects/demo-scan/topics/scan-topic`,
+      `${url}/projects/${DEFAULT_PROJECT}/topics/${DEFAULT_NAMES.topic}`,
       {
         method: "POST",
         agent: keepAlive,

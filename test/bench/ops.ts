@@ -1,6 +1,7 @@
 // ops.*: Firestore documents read and written per message, from the embedded emulator's counters, for
 // fresh scans, stale ones (older than what is stored) and duplicates (the same scan again).
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
+import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { deliverPush, inParallel, progress, startFramework } from "./measure.ts";
 
 export interface PerMessage {
@@ -19,7 +20,7 @@ export async function benchOps(options: { dist: string; messages: number }): Pro
   const firestore = await startFirestore({ port: 0 });
   const server = await startFramework({
     source: options.dist,
-    env: { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: "demo-scan" },
+    env: { FIRESTORE_EMULATOR_HOST: firestore.host, GOOGLE_CLOUD_PROJECT: DEFAULT_PROJECT },
   });
   const now = Math.floor(Date.now() / 1000);
   const scan = (index: number, timestamp: number, response: string) =>
