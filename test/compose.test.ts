@@ -153,19 +153,19 @@ describe("docker-compose.yml matches the code", () => {
     });
   });
 
-  test("the init runs cli/topology-init.ts, which the scanner image bundles with what it imports", async () => {
+  test("the init runs cli/topology-init/main.ts, which the scanner image bundles with what it imports", async () => {
     expect(service("init").entrypoint).toEqual(["node", "/app/init.cjs"]);
     expect(service("init").build).toEqual(service("scanner").build);
     expect(service("init").depends_on).toEqual({ function: { condition: "service_healthy" } });
     expect(service("scanner").depends_on).toEqual({ init: { condition: "service_completed_successfully" } });
-    const init = await read("cli/topology-init.ts");
+    const init = await read("cli/topology-init/main.ts");
     expect(init).toContain("defaultTopology(");
     expect(await read("scanner/Dockerfile")).toContain("--outfile=/out/init.cjs");
-    expect(repositoryModules("cli/topology-init.ts")).toContain("pipeline/src/topology.ts");
+    expect(repositoryModules("cli/topology-init/main.ts")).toContain("pipeline/src/topology.ts");
   });
 
   test.each([
-    ["scanner/Dockerfile", ["scanner/src/main.ts", "cli/topology-init.ts"]],
+    ["scanner/Dockerfile", ["scanner/src/main.ts", "cli/topology-init/main.ts"]],
     ["emulators/Dockerfile", ["emulators/cli.ts"]],
     ["functions/Dockerfile", ["functions/src/index.ts", "functions/src/api/index.ts"]],
   ])("%s copies every repository file its bundles hold", async (path, entries) => {

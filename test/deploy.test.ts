@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
 import { beforeAll, describe, expect, test } from "vitest";
-import { parseDeployArgs } from "../cli/deploy.ts";
+import { parseDeployArgs } from "../cli/deploy/main.ts";
 import {
   deploySteps,
   gcloudIngress,
@@ -13,7 +13,7 @@ import {
   PUBLIC_MEMBERS,
   type ApiSettings,
   type DeploySettings,
-} from "../cli/deploy-plan.ts";
+} from "../cli/deploy/plan.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const settings = loadSettings();
@@ -72,7 +72,7 @@ beforeAll(async () => {
     .variable;
   dryRun = execFileSync(
     process.execPath,
-    ["cli/deploy.ts", "--project", "my-project", "--invoker", INVOKER, "--dry-run"],
+    ["cli/deploy/main.ts", "--project", "my-project", "--invoker", INVOKER, "--dry-run"],
     {
       cwd: root,
       encoding: "utf8",

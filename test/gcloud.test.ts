@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { deploySteps, loadSettings } from "../cli/deploy-plan.ts";
+import { deploySteps, loadSettings } from "../cli/deploy/plan.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const PROJECT = "placeholder-project";

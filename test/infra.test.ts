@@ -6,7 +6,7 @@ import { parse } from "@cdktf/hcl2json";
 import { DEFAULT_TOPIC } from "@scan-ingest/scanner";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { ProviderSchemaFile, SchemaBlock, SchemaType } from "../infra/provider-schema/parse.ts";
-import { loadSettings } from "../cli/deploy-plan.ts";
+import { loadSettings } from "../cli/deploy/plan.ts";
 import { defaultTopology } from "@scan-ingest/pipeline/topology";
 
 const root = new URL("../", import.meta.url).pathname;

@@ -3,7 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { extractApiFlag, readThroughApi } from "../cli/scans-api.ts";
+import { extractApiFlag, readThroughApi } from "../cli/scans/api.ts";
 
 /** What the fake API answers to a path (with its query): status and JSON body. */
 type Answer = (url: URL) => { status: number; body: unknown };

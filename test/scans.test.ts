@@ -3,9 +3,9 @@
 import { execFile } from "node:child_process";
 import { Firestore, Timestamp } from "@google-cloud/firestore";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runScans } from "../cli/scans-run.ts";
+import { runScans } from "../cli/scans/run.ts";
 
-const SCANS = new URL("../cli/scans.ts", import.meta.url).pathname;
+const SCANS = new URL("../cli/scans/main.ts", import.meta.url).pathname;
 const project = "demo-scan";
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const collections = { services: `services-scans-${suffix}`, rejects: `rejects-scans-${suffix}` };

@@ -1,4 +1,4 @@
-// `npm start` as a user runs it: `node cli/start.ts` in a child process, the scanner publishing a small
+// `npm start` as a user runs it: `node cli/start/main.ts` in a child process, the scanner publishing a small
 // keyspace so keys collide and timestamps tie, the built function under functions-framework; then the stored
 // `services` collection is compared with the model computed from the scanner's --record file. Emulators: the
 // ones FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST name, else embedded ones started here.
@@ -11,10 +11,10 @@ import { Firestore } from "@google-cloud/firestore";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import type { GeneratedScan } from "@scan-ingest/scanner";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fitStatus, formatStatus, formatSummary, ZERO } from "../cli/start-status.ts";
+import { fitStatus, formatStatus, formatSummary, ZERO } from "../cli/start/status.ts";
 import { expectedState } from "./reliability/model.ts";
 
-const START = new URL("../cli/start.ts", import.meta.url).pathname;
+const START = new URL("../cli/start/main.ts", import.meta.url).pathname;
 const project = DEFAULT_PROJECT;
 const external = {
   firestore: process.env.FIRESTORE_EMULATOR_HOST || undefined,
@@ -57,7 +57,7 @@ afterAll(async () => {
 type Finished = { code: number | null; stdout: string; stderr: string };
 type Running = { child: ChildProcess; finished: Promise<Finished>; output: () => string };
 
-/** `node cli/start.ts ARGS` with the environment a user would have; output collected. */
+/** `node cli/start/main.ts ARGS` with the environment a user would have; output collected. */
 function start(args: string[], env: Record<string, string | undefined>): Running {
   // A free console port unless the test names one (a later flag wins), so runs in parallel never collide.
   const child = spawn(process.execPath, [START, "--console-port", "0", ...args], {

@@ -2,7 +2,7 @@
 // CPU per message and Firestore operations per message and the cited prices (infra/prices.json), against the
 // floor: one invocation, one document read and one write, with no compute at all.
 import { readFileSync } from "node:fs";
-import type { DeploySettings } from "../../cli/deploy-plan.ts";
+import type { DeploySettings } from "../../cli/deploy/plan.ts";
 
 interface Price {
   usd: number;

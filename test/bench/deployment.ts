@@ -1,7 +1,7 @@
 // The deployment group: ingestScan's CPU per message and latency at each concurrency, its Firestore
 // operations per fresh scan, and from those the cost per million scans at infra/deploy.json's sizing.
 import { rm } from "node:fs/promises";
-import { loadSettings } from "../../cli/deploy-plan.ts";
+import { loadSettings } from "../../cli/deploy/plan.ts";
 import { buildInto } from "./cold-start.ts";
 import { benchConcurrency, type ConcurrencyFigures } from "./concurrency.ts";
 import { costPerMillion, loadPrices, type CostFigures } from "./cost.ts";

@@ -11,7 +11,7 @@ import { parseOptions, runScanner, type ScannerOptions } from "@scan-ingest/scan
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { startPipeline, type Pipeline } from "@scan-ingest/pipeline";
-import { startPipelineConsole, type PipelineConsole } from "../../cli/start-console.ts";
+import { startPipelineConsole, type PipelineConsole } from "../../cli/start/console.ts";
 import { launchChromium } from "./browser.ts";
 
 const external = Boolean(process.env.PUBSUB_EMULATOR_HOST);

@@ -22,7 +22,7 @@ import type { MessageLog } from "../../functions/src/log.ts";
 import { createFirestore, firestoreStore } from "../../functions/src/store.ts";
 
 const RULES = new URL("../../firestore.rules", import.meta.url);
-const SCANS = new URL("../../cli/scans.ts", import.meta.url).pathname;
+const SCANS = new URL("../../cli/scans/main.ts", import.meta.url).pathname;
 const ALLOW_ALL = `rules_version = '2';
 service cloud.firestore {
   match /databases/{database}/documents {

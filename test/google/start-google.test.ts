@@ -124,7 +124,7 @@ describe("npm run emulators", () => {
 
 describe("npm start -- --emulators google", () => {
   test("runs the whole pipeline on Google's emulators, accounts for every message in its summary and stops them", async () => {
-    const started = run("cli/start.ts", [
+    const started = run("cli/start/main.ts", [
       "--emulators",
       "google",
       "--firestore-port",

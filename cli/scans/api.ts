@@ -1,6 +1,6 @@
 // `scans --api URL`: the same three reads through scansApi's HTTP interface instead of the Firestore SDK.
-import type { ScansRequest } from "./scans-args.ts";
-import type { StoredDocument } from "./scans-format.ts";
+import type { ScansRequest } from "./args.ts";
+import type { StoredDocument } from "./format.ts";
 
 /** The API's largest page; longer --limit values read several pages. */
 const API_PAGE = 1000;

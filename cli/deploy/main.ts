@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
-import { deploySteps, loadSettings, PUBLIC_MEMBERS, shellLine, type Capture } from "./deploy-plan.ts";
+import { deploySteps, loadSettings, PUBLIC_MEMBERS, shellLine, type Capture } from "./plan.ts";
 
 export const usage = `Usage: npm run deploy -- --project PROJECT [--invoker MEMBER]... [--dry-run]
 

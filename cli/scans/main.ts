@@ -1,5 +1,5 @@
-// `npm run scans -- get|list|rejects ...`: read what the ingest function stored (see USAGE in scans-args.ts).
-import { runScans } from "./scans-run.ts";
+// `npm run scans -- get|list|rejects ...`: read what the ingest function stored (see USAGE in args.ts).
+import { runScans } from "./run.ts";
 
 const status = await runScans(process.argv.slice(2), process.env, {
   stdout: (text) => process.stdout.write(text),

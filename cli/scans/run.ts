@@ -1,15 +1,9 @@
 // The `scans` command without the process around it: arguments and environment in, text and status out.
 import { parseConfig, type Config } from "@scan-ingest/functions/config";
-import { parseScansArgs, UsageError, USAGE, type ScansRequest } from "./scans-args.ts";
-import {
-  rejectsTable,
-  serviceDetail,
-  servicesTable,
-  toJsonDocument,
-  type StoredDocument,
-} from "./scans-format.ts";
-import { extractApiFlag, readThroughApi } from "./scans-api.ts";
-import { openFirestore, readRejects, readService, readServices } from "./scans-read.ts";
+import { parseScansArgs, UsageError, USAGE, type ScansRequest } from "./args.ts";
+import { rejectsTable, serviceDetail, servicesTable, toJsonDocument, type StoredDocument } from "./format.ts";
+import { extractApiFlag, readThroughApi } from "./api.ts";
+import { openFirestore, readRejects, readService, readServices } from "./read.ts";
 
 /** Where the command writes: the process's streams, or strings in a test. */
 export type Output = { stdout(text: string): void; stderr(text: string): void };

@@ -1,8 +1,8 @@
 // The three reads `scans` makes, each one simple Firestore query (firestore.indexes.json serves them).
 import { Firestore, Timestamp, type Query } from "@google-cloud/firestore";
 import type { Config } from "@scan-ingest/functions/config";
-import type { ScansRequest } from "./scans-args.ts";
-import type { StoredDocument } from "./scans-format.ts";
+import type { ScansRequest } from "./args.ts";
+import type { StoredDocument } from "./format.ts";
 
 /** Firestore gives no answer within this time: reported as unreachable instead of waiting on retries. */
 export const READ_TIMEOUT_MS = 10_000;

@@ -3,9 +3,9 @@
 // status line; stops after --count/--duration or Ctrl-C, drains, prints a summary and stops everything.
 import { PipelineStartError, startPipeline, type OutputLine, type Pipeline } from "@scan-ingest/pipeline";
 import { freshSeed, runScanner, type ScannerSummary } from "@scan-ingest/scanner";
-import { startPipelineConsole, type PipelineConsole } from "./start-console.ts";
-import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "./start-args.ts";
-import { fitStatus, formatStatus, formatSummary, ZERO, type Counts } from "./start-status.ts";
+import { startPipelineConsole, type PipelineConsole } from "./console.ts";
+import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "./args.ts";
+import { fitStatus, formatStatus, formatSummary, ZERO, type Counts } from "./status.ts";
 
 // Drain after the scanner stops: give up once nothing was processed for this long (retries back off to 10 s).
 const DRAIN_STALL_MS = 30_000;

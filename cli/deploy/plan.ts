@@ -55,7 +55,7 @@ export function gcloudIngress(terraformValue: string): string {
     .replaceAll("_", "-");
 }
 
-export const settingsPath = new URL("../infra/deploy.json", import.meta.url).pathname;
+export const settingsPath = new URL("../../infra/deploy.json", import.meta.url).pathname;
 
 /** Reads infra/deploy.json. */
 export function loadSettings(path = settingsPath): DeploySettings {

@@ -13,7 +13,7 @@ import { DEFAULT_PORTS, DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { startFunctionServer } from "@scan-ingest/pipeline/function-server";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
-const root = new URL("../", import.meta.url).pathname;
+const root = new URL("../../", import.meta.url).pathname;
 const project = DEFAULT_PROJECT;
 const functionPort = DEFAULT_PORTS.function;
 const startupTimeoutMs = 180_000;
