@@ -2,7 +2,7 @@
 // second, rates over the last minutes, publish → stored latency, and per subscription what is still to deliver.
 // No emulator internals: the same feed works on the embedded emulators and on Google's.
 import {
-  TOTAL_NAMES,
+  COUNT_NAMES,
   type DeadLetterView,
   type PipelineSnapshot,
   type RatePoint,
@@ -184,7 +184,7 @@ export function createPipelineFeed(source: PipelineSource, options: FeedOptions 
 function ratesBetween(from: { at: number; totals: Totals }, to: { at: number; totals: Totals }): Totals {
   const seconds = Math.max((to.at - from.at) / 1_000, 1e-3);
   const rates = {} as Totals;
-  for (const name of TOTAL_NAMES)
+  for (const name of COUNT_NAMES)
     rates[name] = Math.round(((to.totals[name] - from.totals[name]) / seconds) * 10) / 10;
   return rates;
 }

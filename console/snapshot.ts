@@ -1,27 +1,11 @@
 // What the console server sends the page about the pipeline: plain JSON types, shared by the server (feed.ts)
 // and the page (src/), with no Node or DOM types in them.
 
-/** The outcome names of docs/contract.md §7, plus what the scanner published and what was dead-lettered. */
-export interface Totals {
-  published: number;
-  stored: number;
-  stale: number;
-  duplicate: number;
-  rejected: number;
-  /** Deliveries that failed and were not acknowledged: Pub/Sub redelivers them. */
-  retried: number;
-  deadLettered: number;
-}
+import type { Counts } from "@scan-ingest/pipeline/outcomes";
 
-export const TOTAL_NAMES: ReadonlyArray<keyof Totals> = [
-  "published",
-  "stored",
-  "stale",
-  "duplicate",
-  "rejected",
-  "retried",
-  "deadLettered",
-];
+export { COUNT_NAMES } from "@scan-ingest/pipeline/outcomes";
+/** The pipeline's one vocabulary (docs/contract.md §7): published, each outcome, dead-lettered. */
+export type Totals = Counts;
 
 /** A dead-lettered message as the dead-letter subscription holds it. */
 export interface DeadLetterView {
@@ -41,7 +25,7 @@ export interface SubscriptionView {
   endpoint: string;
   acknowledged: number;
   deadLettered: number;
-  /** Published minus acknowledged minus dead-lettered: what is queued or being retried. */
+  /** Published minus acknowledged minus dead-lettered: what is queued or being redelivered. */
   backlog: number;
 }
 

@@ -311,10 +311,10 @@ describe("start-up failures", () => {
 describe("status line and summary", () => {
   test("shows every count with its total and its rate over the last interval", () => {
     const previous = { ...ZERO, published: 100, stored: 50 };
-    const now = { ...ZERO, published: 300, stored: 150, stale: 20, retried: 2, deadLettered: 1 };
+    const now = { ...ZERO, published: 300, stored: 150, stale: 20, failed: 2, deadLettered: 1 };
     expect(formatStatus(now, previous, 2, 12.7)).toBe(
       "12s  published 300 (100/s)  stored 150 (50/s)  stale 20 (10/s)  duplicate 0 (0/s)  rejected 0 (0/s)  " +
-        "retried 2 (1/s)  dead-lettered 1 (1/s)",
+        "failed 2 (1/s)  dead-lettered 1 (1/s)",
     );
   });
 
@@ -322,7 +322,7 @@ describe("status line and summary", () => {
     const line = formatStatus({ ...ZERO, published: 50, stored: 50 }, ZERO, 1, 1);
     expect(fitStatus(line, 200)).toBe(line);
     expect(fitStatus(line, 110)).toBe(
-      "1s  published 50 (50/s)  stored 50 (50/s)  stale 0  duplicate 0  rejected 0  retried 0  dead-lettered 0",
+      "1s  published 50 (50/s)  stored 50 (50/s)  stale 0  duplicate 0  rejected 0  failed 0  dead-lettered 0",
     );
     expect(fitStatus(line, 30)).toHaveLength(30);
   });
@@ -339,5 +339,20 @@ describe("status line and summary", () => {
     });
     expect(text).toContain("  processed            20  of 20 (2 × published), 10/s end to end\n");
     expect(text).toContain("  published            10  10/s while publishing\n");
+  });
+
+  test("processed counts dead letters (done with for good) and not failed deliveries (they come back)", () => {
+    const counts = { ...ZERO, published: 10, stored: 12, stale: 4, failed: 3, deadLettered: 2 };
+    const text = formatSummary({
+      counts,
+      instances: 2,
+      elapsedSeconds: 3,
+      publishSeconds: 1,
+      processSeconds: 2,
+      publishErrors: 0,
+    });
+    expect(text).toContain("  failed                3\n");
+    expect(text).toContain("  dead-lettered         2\n");
+    expect(text).toContain("  processed            18  of 20 (2 × published), 9/s end to end\n");
   });
 });

@@ -51,10 +51,7 @@ export async function startPipelineConsole(
       name: instance.subscription,
       endpoint: `http://127.0.0.1:${instance.port}`,
     })),
-    totals() {
-      const { failed, ...rest } = pipeline.totals();
-      return { published: options.published(), ...rest, retried: failed };
-    },
+    totals: () => ({ published: options.published(), ...pipeline.totals() }),
     deadLetters: () => pipeline.deadLettered(),
   });
   let server: ConsoleServer;

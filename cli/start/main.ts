@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // `npm start`: the whole pipeline on this machine (@scan-ingest/pipeline) and the scanner in-process, with a live
 // status line; stops after --count/--duration or Ctrl-C, drains, prints a summary and stops everything.
-import { PipelineStartError, startPipeline, type OutputLine, type Pipeline } from "@scan-ingest/pipeline";
+import {
+  PipelineStartError,
+  processed as processedOf,
+  startPipeline,
+  type OutputLine,
+  type Pipeline,
+} from "@scan-ingest/pipeline";
 import { freshSeed, runScanner, type ScannerSummary } from "@scan-ingest/scanner";
 import { startPipelineConsole, type PipelineConsole } from "./console.ts";
 import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "./args.ts";
@@ -117,19 +123,7 @@ async function main(argv: string[]): Promise<number> {
   const seed = options.scanner.seed ?? freshSeed();
   const started = Date.now();
   let lastPublished = started;
-  const current = (): Counts => {
-    const totals = running.totals();
-    const { stored, stale, duplicate, rejected, deadLettered } = totals;
-    return {
-      published: counts.published,
-      stored,
-      stale,
-      duplicate,
-      rejected,
-      retried: totals.failed,
-      deadLettered,
-    };
-  };
+  const current = (): Counts => ({ published: counts.published, ...running.totals() });
   const status = screen.startStatus(() => current());
   const rate = options.scanner.rate;
   screen.say(`scanner: ${rate} message(s)/s to ${running.topic}, seed ${seed}; Ctrl-C stops`);
@@ -161,10 +155,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Waits for the pipeline to process what was published; undefined when it did, else what is left. */
 async function drain(running: Pipeline, expected: () => number): Promise<string | undefined> {
-  const processed = () => {
-    const totals = running.totals();
-    return totals.stored + totals.stale + totals.duplicate + totals.rejected + totals.deadLettered;
-  };
+  const processed = () => processedOf(running.totals());
   if (!controller.signal.aborted) screen.say("scanner done; waiting for the function servers to finish");
   let progressAt = Date.now();
   let last = processed();

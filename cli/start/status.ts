@@ -1,35 +1,14 @@
 // What `npm start` shows: the live status line and the closing summary, as pure functions of counts.
+import { COUNT_NAMES, processed as processedOf, type Counts } from "@scan-ingest/pipeline";
 
-/** Everything counted so far; `retried` is deliveries that failed and were not acknowledged. */
-export interface Counts {
-  published: number;
-  stored: number;
-  stale: number;
-  duplicate: number;
-  rejected: number;
-  retried: number;
-  deadLettered: number;
-}
+export type { Counts } from "@scan-ingest/pipeline";
+export { ZERO_COUNTS as ZERO } from "@scan-ingest/pipeline";
 
-const LABELS: ReadonlyArray<[keyof Counts, string]> = [
-  ["published", "published"],
-  ["stored", "stored"],
-  ["stale", "stale"],
-  ["duplicate", "duplicate"],
-  ["rejected", "rejected"],
-  ["retried", "retried"],
-  ["deadLettered", "dead-lettered"],
-];
-
-export const ZERO: Counts = {
-  published: 0,
-  stored: 0,
-  stale: 0,
-  duplicate: 0,
-  rejected: 0,
-  retried: 0,
-  deadLettered: 0,
-};
+/** The contract's words (docs/contract.md §7); `failed` deliveries were not acknowledged and come back. */
+const LABELS: ReadonlyArray<[keyof Counts, string]> = COUNT_NAMES.map((name) => [
+  name,
+  name === "deadLettered" ? "dead-lettered" : name,
+]);
 
 /** `12s  published 1200 (100/s)  stored 800 (70/s)  ...`: totals, and per second since `previous`. */
 export function formatStatus(
@@ -67,7 +46,7 @@ export interface SummaryFacts {
 /** The closing summary, one count per line, with the rates a benchmark reads. */
 export function formatSummary(facts: SummaryFacts): string {
   const { counts, instances } = facts;
-  const processed = counts.stored + counts.stale + counts.duplicate + counts.rejected;
+  const processed = processedOf(counts);
   const expected = counts.published * instances;
   const rate = (count: number, seconds: number) => `${Math.round(count / Math.max(seconds, 1e-9))}/s`;
   const row = (label: string, value: number, note = "") =>

@@ -7,7 +7,7 @@ const SERIES: Array<{ name: keyof Totals; label: string; stroke: string; dash?: 
   { name: "published", label: "published/s", stroke: "#1f5fa8" },
   { name: "stored", label: "stored/s", stroke: "#1d7a3a" },
   { name: "rejected", label: "rejected/s", stroke: "#b3261e", dash: [6, 4] },
-  { name: "retried", label: "retried/s", stroke: "#8a4b00", dash: [2, 3] },
+  { name: "failed", label: "failed/s", stroke: "#8a4b00", dash: [2, 3] },
 ];
 
 function columns(history: RatePoint[]): uPlot.AlignedData {

@@ -9,7 +9,7 @@ const zero: Totals = {
   stale: 0,
   duplicate: 0,
   rejected: 0,
-  retried: 0,
+  failed: 0,
   deadLettered: 0,
 };
 let totals: Totals;
@@ -70,7 +70,7 @@ test("history keeps only the last historySeconds", async () => {
 
 test("backlog per subscription is published minus what it acknowledged minus what it dead-lettered", async () => {
   const feed = createPipelineFeed(source(), { now: () => clock, deadLetterPollMs: 1_000 });
-  totals = { ...totals, published: 10, stored: 7, retried: 3, deadLettered: 1 };
+  totals = { ...totals, published: 10, stored: 7, failed: 3, deadLettered: 1 };
   for (let index = 0; index < 7; index++) feed.delivery({ subscription: "scan-sub", outcome: "stored" });
   feed.delivery({ subscription: "scan-sub", outcome: "failed" });
   feed.delivery({ subscription: "scan-sub-2", outcome: "rejected" });

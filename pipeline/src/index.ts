@@ -9,7 +9,16 @@ export {
 } from "./pipeline.ts";
 export { startFunctionServer, type FunctionServer, type FunctionServerOptions } from "./function-server.ts";
 export type { FunctionInstance, OutputLine } from "./instances.ts";
-export type { OutcomeEvent } from "./outcomes.ts";
+export {
+  acknowledged,
+  COUNT_NAMES,
+  OUTCOMES,
+  processed,
+  ZERO_COUNTS,
+  type Counts,
+  type Outcome,
+  type OutcomeEvent,
+} from "./outcomes.ts";
 export type { DeadLetter } from "./dead-letters.ts";
 export { PipelineStartError } from "./start-error.ts";
 export {

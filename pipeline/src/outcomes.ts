@@ -1,11 +1,48 @@
-// What the function servers report: one JSON log line per delivery (docs/contract.md §7), read back here.
+// What the function servers report: one JSON log line per delivery (docs/contract.md §7), read back here,
+// and the one vocabulary every count uses — the log, npm start's status line and summary, the console, the
+// tests and the benchmarks: the contract's outcome words, plus what was published and what was dead-lettered.
+// No imports, so the console's page can take the types as they are.
+
+/** The outcomes of contract §7: four acknowledge the message; `failed` does not, and Pub/Sub redelivers it. */
+export const OUTCOMES = ["stored", "stale", "duplicate", "rejected", "failed"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Deliveries so far, by outcome, and the messages the dead-letter topic received. */
+export type Totals = Record<Outcome | "deadLettered", number>;
+
+/** With what was published: what npm start and the console show, in this order. */
+export type Counts = Totals & { published: number };
+export const COUNT_NAMES: ReadonlyArray<keyof Counts> = ["published", ...OUTCOMES, "deadLettered"];
+
+export const ZERO_COUNTS: Readonly<Counts> = Object.freeze({
+  published: 0,
+  stored: 0,
+  stale: 0,
+  duplicate: 0,
+  rejected: 0,
+  failed: 0,
+  deadLettered: 0,
+});
+
+/** Deliveries acknowledged: stored, stale, duplicate or rejected. */
+export function acknowledged(totals: Totals): number {
+  return totals.stored + totals.stale + totals.duplicate + totals.rejected;
+}
+
+/**
+ * Deliveries done with for good — acknowledged or dead-lettered — the one sum compared with instances ×
+ * published everywhere ("processed"). A failed delivery is not done: it comes back.
+ */
+export function processed(totals: Totals): number {
+  return acknowledged(totals) + totals.deadLettered;
+}
 
 /** What happened to one delivery, from the function's log line (docs/contract.md §7). */
 export interface OutcomeEvent {
   /** 1-based instance number. */
   instance: number;
   /** `failed` means not acknowledged: Pub/Sub redelivers it. */
-  outcome: "stored" | "stale" | "duplicate" | "rejected" | "failed";
+  outcome: Outcome;
   messageId?: string;
   key?: string;
   reason?: string;
@@ -19,7 +56,7 @@ export interface OutcomeEvent {
   at: number;
 }
 
-const OUTCOMES: ReadonlySet<string> = new Set(["stored", "stale", "duplicate", "rejected", "failed"]);
+const outcomeNames: ReadonlySet<string> = new Set(OUTCOMES);
 
 /** The outcome a function log line reports, or undefined for any other line. */
 export function parseOutcomeLine(text: string): Omit<OutcomeEvent, "instance" | "at"> | undefined {
@@ -32,9 +69,9 @@ export function parseOutcomeLine(text: string): Omit<OutcomeEvent, "instance" | 
   }
   if (typeof entry !== "object" || entry === null) return undefined;
   const fields = entry as Record<string, unknown>;
-  if (typeof fields.outcome !== "string" || !OUTCOMES.has(fields.outcome)) return undefined;
+  if (typeof fields.outcome !== "string" || !outcomeNames.has(fields.outcome)) return undefined;
   const event: Omit<OutcomeEvent, "instance" | "at"> = {
-    outcome: fields.outcome as OutcomeEvent["outcome"],
+    outcome: fields.outcome as Outcome,
     latencyMs: typeof fields.latencyMs === "number" ? fields.latencyMs : 0,
   };
   if (typeof fields.messageId === "string") event.messageId = fields.messageId;

@@ -11,7 +11,9 @@ import { createDeadLetterReader, watchDeadLetters, type DeadLetter } from "./dea
 import { startEmulators, type OnStop } from "./emulators.ts";
 import { assertBuilt, buildDist, distDirectory } from "./function-dist.ts";
 import { startInstance, type FunctionInstance, type OutputLine } from "./instances.ts";
-import type { OutcomeEvent } from "./outcomes.ts";
+import { processed, type OutcomeEvent, type Totals } from "./outcomes.ts";
+
+export type { Totals } from "./outcomes.ts";
 import { PipelineStartError } from "./start-error.ts";
 import { ensurePushTopology, pipelineNames, type PushTopology } from "./topology.ts";
 
@@ -49,16 +51,6 @@ export interface PipelineOptions {
   onOutcome?: (event: OutcomeEvent) => void;
   /** Other output of the function servers and the pipeline's notices; default: stderr, prefixed. */
   onOutput?: (line: OutputLine) => void;
-}
-
-/** Outcomes so far, over all instances; `failed` deliveries were not acknowledged and are retried. */
-export interface Totals {
-  stored: number;
-  stale: number;
-  duplicate: number;
-  rejected: number;
-  failed: number;
-  deadLettered: number;
 }
 
 export interface Pipeline {
@@ -216,8 +208,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       const embedded = pubsub.embedded;
       const quietMs = embedded ? 100 : 1_000;
       const settled = () => {
-        const now = totals();
-        const done = now.stored + now.stale + now.duplicate + now.rejected + now.deadLettered;
+        const done = processed(totals());
         if (drain.expectedOutcomes !== undefined && done < drain.expectedOutcomes) return false;
         if (embedded && subscriptionNames.some((name) => embedded.counters.outstanding(name) > 0))
           return false;
@@ -231,8 +222,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
         const embeddedLeft = embedded
           ? subscriptionNames.map((name) => `${embedded.counters.outstanding(name)} outstanding on ${name}`)
           : [];
-        const now = totals();
-        const done = now.stored + now.stale + now.duplicate + now.rejected + now.deadLettered;
+        const done = processed(totals());
         const expected =
           drain.expectedOutcomes === undefined ? [] : [`${done} of ${drain.expectedOutcomes} outcomes`];
         return [...embeddedLeft, ...expected].join(", ") || "function servers still busy";

@@ -7,6 +7,7 @@
 // outages and dead letters, and without the counters, which all need the embedded emulators.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { acknowledged } from "@scan-ingest/pipeline";
 import { describe, test } from "vitest";
 import {
   account,
@@ -104,13 +105,10 @@ describe.concurrent.each([1, 3])("model check with %i function instance(s)", (in
         );
 
         const expectedOutcomes = instances * workload.length;
-        const acknowledged = () => {
-          const totals = pipeline.totals();
-          return totals.stored + totals.stale + totals.duplicate + totals.rejected;
-        };
+        const acknowledgedSoFar = () => acknowledged(pipeline.totals());
         for (const fraction of faulted ? scale.outagesAt : []) {
           await until(
-            () => acknowledged() >= fraction * expectedOutcomes,
+            () => acknowledgedSoFar() >= fraction * expectedOutcomes,
             scale.drainTimeoutMs,
             `${fraction * 100} % of the outcomes, when a storage outage begins`,
           );

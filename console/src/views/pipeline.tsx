@@ -12,7 +12,7 @@ const LABELS: Array<[keyof Totals, string]> = [
   ["stale", "Stale"],
   ["duplicate", "Duplicate"],
   ["rejected", "Rejected"],
-  ["retried", "Retried"],
+  ["failed", "Failed (redelivered)"],
   ["deadLettered", "Dead-lettered"],
 ];
 const MAX_POINTS = 600;
