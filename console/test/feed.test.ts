@@ -1,17 +1,9 @@
 // The pipeline feed on a hand-driven clock: totals, rates over the last samples, per-subscription backlog,
 // the publish → stored latency window, dead letters by source subscription, and the history bound.
+import { ZERO_COUNTS as zero } from "@scan-ingest/pipeline/outcomes";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { createPipelineFeed, percentiles, type PipelineSource, type Totals } from "../feed.ts";
 
-const zero: Totals = {
-  published: 0,
-  stored: 0,
-  stale: 0,
-  duplicate: 0,
-  rejected: 0,
-  failed: 0,
-  deadLettered: 0,
-};
 let totals: Totals;
 let clock: number;
 let letters: Array<{ messageId: string; data: Buffer; attributes: Record<string, string> }>;
