@@ -80,8 +80,8 @@ export async function startConsole(options: ConsoleOptions): Promise<ConsoleServ
     if (path === "/events") return events(request, response);
     if (APP_ROUTES.test(path)) return file(request, response, join(dist, "index.html"), "no-cache");
     if (path.startsWith("/assets/")) {
-      const relative = normalize(decodeURIComponent(path.slice("/assets/".length)));
-      if (relative.startsWith("..") || relative.includes("\0"))
+      const relative = decodedPath(path.slice("/assets/".length));
+      if (relative === undefined || relative.startsWith("..") || relative.includes("\0"))
         return problem(response, 404, "Not found", `no file ${path}`);
       return file(request, response, join(dist, "assets", relative), "public, max-age=31536000, immutable");
     }
@@ -212,6 +212,15 @@ function pick(headers: IncomingMessage["headers"], names: string[]): Record<stri
     if (typeof value === "string") picked[name] = value;
   }
   return picked;
+}
+
+/** The percent-decoded, normalised relative path; undefined for a malformed escape. */
+function decodedPath(encoded: string): string | undefined {
+  try {
+    return normalize(decodeURIComponent(encoded));
+  } catch {
+    return undefined;
+  }
 }
 
 function closeServer(server: Server): Promise<void> {

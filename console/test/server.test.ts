@@ -86,8 +86,10 @@ test("is read-only: other methods get 405 with Allow", async () => {
   expect(asked.some((line) => !line.startsWith("GET"))).toBe(false);
 });
 
-test("no path leaves the bundle", async () => {
+test("no path leaves the bundle, and a malformed escape is a 404, not an error", async () => {
   for (const path of [
+    "/assets/%E0%A4%A.js",
+    "/assets/%ZZ",
     "/assets/../../package.json",
     "/assets/%2e%2e/%2e%2e/package.json",
     "/assets/..%2f..%2fserver.ts",
