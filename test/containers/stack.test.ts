@@ -261,6 +261,10 @@ test("the scanner container flushes and exits 0 on SIGTERM", async () => {
     await buildah.signal(scanner, "node", "SIGTERM");
     expect(await exitWithin(scanner, 10_000), scanner.output()).toBe(0);
   } finally {
+    // SIGKILL to buildah alone would orphan the container's node (still listening after the suite): stop it
+    // as `docker stop` would, then buildah.
+    await buildah.signal(emulators, "node", "SIGTERM").catch(() => undefined);
+    await exitWithin(emulators, 10_000);
     emulators.child.kill("SIGKILL");
   }
 });
