@@ -11,7 +11,7 @@ import { Firestore } from "@google-cloud/firestore";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import type { GeneratedScan } from "@scan-ingest/scanner";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fitStatus, formatStatus, formatSummary, ZERO } from "../cli/start/status.ts";
+import { fitStatus, formatStatus, formatSummary, ZERO, type Counts } from "../cli/start/status.ts";
 import { expectedState } from "./reliability/model.ts";
 
 const START = new URL("../cli/start/main.ts", import.meta.url).pathname;
@@ -327,9 +327,9 @@ describe("status line and summary", () => {
     expect(fitStatus(line, 30)).toHaveLength(30);
   });
 
-  test("the summary compares what was processed with instances × published", () => {
-    const counts = { ...ZERO, published: 10, stored: 12, stale: 5, duplicate: 3 };
-    const text = formatSummary({
+  /** The summary of a 3 s run of 2 instances: 1 s publishing, 2 s to the last outcome. */
+  const summaryOfTwoInstances = (counts: Counts) =>
+    formatSummary({
       counts,
       instances: 2,
       elapsedSeconds: 3,
@@ -337,20 +337,17 @@ describe("status line and summary", () => {
       processSeconds: 2,
       publishErrors: 0,
     });
+
+  test("the summary compares what was processed with instances × published", () => {
+    const counts = { ...ZERO, published: 10, stored: 12, stale: 5, duplicate: 3 };
+    const text = summaryOfTwoInstances(counts);
     expect(text).toContain("  processed            20  of 20 (2 × published), 10/s end to end\n");
     expect(text).toContain("  published            10  10/s while publishing\n");
   });
 
   test("processed counts dead letters (done with for good) and not failed deliveries (they come back)", () => {
     const counts = { ...ZERO, published: 10, stored: 12, stale: 4, failed: 3, deadLettered: 2 };
-    const text = formatSummary({
-      counts,
-      instances: 2,
-      elapsedSeconds: 3,
-      publishSeconds: 1,
-      processSeconds: 2,
-      publishErrors: 0,
-    });
+    const text = summaryOfTwoInstances(counts);
     expect(text).toContain("  failed                3\n");
     expect(text).toContain("  dead-lettered         2\n");
     expect(text).toContain("  processed            18  of 20 (2 × published), 9/s end to end\n");
