@@ -94,22 +94,7 @@ function ingestSteps(settings: DeploySettings, project: string): Step[] {
     { argv: ["npm", "run", "build"] },
     {
       argv: gcloud(
-        "functions",
-        "deploy",
-        s.function,
-        "--gen2",
-        `--region=${s.region}`,
-        `--runtime=${s.runtime}`,
-        `--source=${s.source}`,
-        `--entry-point=${s.entryPoint}`,
-        `--trigger-topic=${s.topic}`,
-        "--retry",
-        `--cpu=${s.cpu}`,
-        `--memory=${s.memory}`,
-        `--concurrency=${s.concurrency}`,
-        `--min-instances=${s.minInstances}`,
-        `--max-instances=${s.maxInstances}`,
-        `--timeout=${s.timeoutSeconds}s`,
+        ...functionDeploy(s, s.function, s.entryPoint, s, [`--trigger-topic=${s.topic}`, "--retry"]),
         "--ingress-settings=internal-only",
       ),
     },
@@ -235,24 +220,12 @@ function apiSteps(settings: DeploySettings, project: string, invokers: readonly 
     // Version 1, not latest: every instance must hold the same key (Terraform pins its version too).
     {
       argv: gcloud(
-        "functions",
-        "deploy",
-        api.function,
-        "--gen2",
-        `--region=${settings.region}`,
-        `--runtime=${settings.runtime}`,
-        `--source=${settings.source}`,
-        `--entry-point=${api.entryPoint}`,
-        "--trigger-http",
-        "--no-allow-unauthenticated",
-        `--run-service-account=${account}`,
-        `--set-secrets=PAGE_TOKEN_SECRET=${api.pageTokenSecret}:1`,
-        `--cpu=${api.cpu}`,
-        `--memory=${api.memory}`,
-        `--concurrency=${api.concurrency}`,
-        `--min-instances=${api.minInstances}`,
-        `--max-instances=${api.maxInstances}`,
-        `--timeout=${api.timeoutSeconds}s`,
+        ...functionDeploy(settings, api.function, api.entryPoint, api, [
+          "--trigger-http",
+          "--no-allow-unauthenticated",
+          `--run-service-account=${account}`,
+          `--set-secrets=PAGE_TOKEN_SECRET=${api.pageTokenSecret}:1`,
+        ]),
         `--ingress-settings=${gcloudIngress(api.ingress)}`,
       ),
     },
@@ -266,6 +239,39 @@ function apiSteps(settings: DeploySettings, project: string, invokers: readonly 
         `--member=${member}`,
       ),
     })),
+  ];
+}
+
+/** The sizing values both functions have, each with its own in infra/deploy.json. */
+type Sizing = Pick<
+  DeploySettings,
+  "cpu" | "memory" | "concurrency" | "minInstances" | "maxInstances" | "timeoutSeconds"
+>;
+
+/** `functions deploy NAME` as both functions are deployed: 2nd gen from the one build, then its trigger, then its sizing. */
+function functionDeploy(
+  settings: DeploySettings,
+  name: string,
+  entryPoint: string,
+  sizing: Sizing,
+  trigger: string[],
+): string[] {
+  return [
+    "functions",
+    "deploy",
+    name,
+    "--gen2",
+    `--region=${settings.region}`,
+    `--runtime=${settings.runtime}`,
+    `--source=${settings.source}`,
+    `--entry-point=${entryPoint}`,
+    ...trigger,
+    `--cpu=${sizing.cpu}`,
+    `--memory=${sizing.memory}`,
+    `--concurrency=${sizing.concurrency}`,
+    `--min-instances=${sizing.minInstances}`,
+    `--max-instances=${sizing.maxInstances}`,
+    `--timeout=${sizing.timeoutSeconds}s`,
   ];
 }
 
