@@ -3,7 +3,7 @@
 // emulators the suite's faults stay on; against external ones it runs without them.
 import { expect, test } from "vitest";
 import {
-  account,
+  accountWhenSettled,
   differences,
   figures,
   INDEX_ATTRIBUTE,
@@ -63,7 +63,7 @@ test(
 
       await pipeline.waitForDrain({ timeoutMs: scale.drainTimeoutMs, expectedOutcomes: workload.length });
       turnFaultsOff(pipeline);
-      const accounting = account(run, ids, await pipeline.deadLettered());
+      const accounting = await accountWhenSettled(run, ids, scale.drainTimeoutMs);
       expect(accounting.lost, "messages neither acknowledged nor dead-lettered").toEqual([]);
       expect(
         [...accounting.deadLetteredEverywhere],
@@ -77,6 +77,7 @@ test(
             "outcomes before the kill": outcomesAtKill,
             "deliveries in flight at the kill": inFlight ?? "n/a",
             "failed outcomes": accounting.failedOutcomes,
+            "duplicate outcomes": run.outcomes.filter((event) => event.outcome === "duplicate").length,
             nacks: counters?.nacked ?? "n/a",
             redelivered: counters?.redelivered ?? "n/a",
             "dead letters": accounting.deadLetters,

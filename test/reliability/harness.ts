@@ -263,6 +263,24 @@ export function account(run: Run, messageIds: readonly string[], deadLetters: De
   };
 }
 
+/**
+ * Accounts for every published message, waiting up to `timeoutMs` for the last ones. A count of outcomes is
+ * not enough after a crash: a redelivered message acknowledged twice (a `duplicate`) makes up for one still
+ * waiting out its retry backoff. Returns the last accounting, lost messages and all, when time runs out.
+ */
+export async function accountWhenSettled(
+  run: Run,
+  messageIds: readonly string[],
+  timeoutMs: number,
+): Promise<Accounting> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const accounting = account(run, messageIds, await run.pipeline.deadLettered());
+    if (accounting.lost.length === 0 || Date.now() >= deadline) return accounting;
+    await sleep(500);
+  }
+}
+
 /** Every way `services` and `rejects` differ from the model; empty when they match exactly. */
 export async function differences(run: Run, expected: ExpectedState): Promise<string[]> {
   const problems: string[] = [];

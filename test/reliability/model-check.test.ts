@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { acknowledged } from "@scan-ingest/pipeline";
 import { describe, test } from "vitest";
 import {
-  account,
+  accountWhenSettled,
   differences,
   FAIL_PUSH_ATTRIBUTE,
   faultsAvailable,
@@ -116,8 +116,8 @@ describe.concurrent.each([1, 3])("model check with %i function instance(s)", (in
         }
         await pipeline.waitForDrain({ timeoutMs: scale.drainTimeoutMs, expectedOutcomes });
         turnFaultsOff(pipeline);
+        const accounting = await accountWhenSettled(run, ids, scale.drainTimeoutMs);
         const deadLetters = await pipeline.deadLettered();
-        const accounting = account(run, ids, deadLetters);
         expect(accounting.lost, "messages neither acknowledged nor dead-lettered").toEqual([]);
         expect(accounting.strangers).toEqual([]);
 
