@@ -15,7 +15,7 @@ import {
   type FirestoreTarget,
   type FunctionServer,
   type PubsubMessageFields,
-} from "../functions/test/harness.ts";
+} from "@scan-ingest/functions/testing";
 import {
   compileExtractor,
   compileFilter,

@@ -15,11 +15,11 @@ import {
 } from "@firebase/rules-unit-testing";
 import { setLogLevel } from "firebase/firestore";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { parseConfig } from "../../functions/src/config.ts";
-import { createIngestScan } from "../../functions/src/ingest.ts";
-import { documentKey } from "../../functions/src/key.ts";
-import type { MessageLog } from "../../functions/src/log.ts";
-import { createFirestore, firestoreStore } from "../../functions/src/store.ts";
+import { parseConfig } from "@scan-ingest/functions/config";
+import { createIngestScan } from "@scan-ingest/functions/ingest";
+import { documentKey } from "@scan-ingest/functions/key";
+import type { MessageLog } from "@scan-ingest/functions/log";
+import { createFirestore, firestoreStore } from "@scan-ingest/functions/store";
 
 const RULES = new URL("../../firestore.rules", import.meta.url);
 const SCANS = new URL("../../cli/scans/main.ts", import.meta.url).pathname;
