@@ -3,9 +3,10 @@
 // on scan-topic with dead-letter topic scan-dead-letter after 5 attempts. `npm start`, the reliability suite
 // and the benchmarks build on it. Like firebase-tools' emulator registry, every part that starts is
 // registered in one stack and stopped in reverse order from there: on a failed start, or by stop().
-import { PubSub } from "@google-cloud/pubsub";
+import type { PubSub } from "@google-cloud/pubsub";
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
+import { emulatorPubSub } from "./clients.ts";
 import { DEFAULT_PROJECT } from "./defaults.ts";
 import { createDeadLetterReader, watchDeadLetters, type DeadLetter } from "./dead-letters.ts";
 import { startEmulators, type OnStop } from "./emulators.ts";
@@ -109,12 +110,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   // Every start settles before a failure is thrown, so all that started is registered.
   await settleAll<unknown>([built, emulatorsStarting]);
   const { firestore, pubsub } = await emulatorsStarting;
-  const client = new PubSub({
-    projectId,
-    apiEndpoint: pubsub.host,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
+  const client = emulatorPubSub({ host: pubsub.host, projectId });
   onStop(() => client.close());
 
   const env: NodeJS.ProcessEnv = {
