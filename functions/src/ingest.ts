@@ -1,4 +1,5 @@
 // The ingest path: envelope -> scan -> store, with one log line per message.
+import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "./config.ts";
 import { rejectDocumentId, toRejectDocument, toServiceDocument } from "./documents.ts";
 import { readEnvelope, type DeliveredEvent, type Instant } from "./envelope.ts";
@@ -115,15 +116,15 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
  * commit; that is safe, because the redelivered message then finds a duplicate or an existing reject.
  */
 async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    const late = new Error(`no answer within ${ms} ms`);
-    timer = setTimeout(() => reject(new StoreError(what, late, { permanent: false, code: undefined })), ms);
+  const settled = new AbortController();
+  const late = delay(ms, undefined, { signal: settled.signal }).then(() => {
+    throw new StoreError(what, new Error(`no answer within ${ms} ms`), { permanent: false, code: undefined });
   });
   try {
-    return await Promise.race([work, deadline]);
+    return await Promise.race([work, late]);
   } finally {
-    clearTimeout(timer);
+    // Stops the timer; the race has already handled `late`'s AbortError.
+    settled.abort();
   }
 }
 
