@@ -6,9 +6,9 @@ import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PubSub } from "@google-cloud/pubsub";
 import { waitForPort } from "@scan-ingest/emulator-google/ports";
 import { distDirectory } from "@scan-ingest/functions/build";
+import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PORTS, DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { startFunctionServer } from "@scan-ingest/pipeline/function-server";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
@@ -70,12 +70,7 @@ try {
   });
   stops.push(() => framework.kill("SIGINT"));
 
-  const pubsub = new PubSub({
-    projectId: project,
-    apiEndpoint: pubsubHost,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
+  const pubsub = emulatorPubSub({ host: pubsubHost, projectId: project });
   const warnings = await ensurePushTopology(pubsub, defaultTopology(`http://127.0.0.1:${functionPort}/`));
   await pubsub.close();
   for (const warning of warnings) log(warning);

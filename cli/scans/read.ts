@@ -1,6 +1,7 @@
 // The three reads `scans` makes, each one simple Firestore query (firestore.indexes.json serves them).
 import { Firestore, Timestamp, type Query } from "@google-cloud/firestore";
 import type { Config } from "@scan-ingest/functions/config";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import type { ScansRequest } from "./args.ts";
 import type { StoredDocument } from "./format.ts";
 
@@ -11,15 +12,8 @@ export const READ_TIMEOUT_MS = 10_000;
 export function openFirestore(config: Config): Firestore {
   const project = config.projectId === undefined ? {} : { projectId: config.projectId };
   if (config.firestoreEmulatorHost === undefined) return new Firestore(project);
-  // What the client itself does when it finds FIRESTORE_EMULATOR_HOST, but from the configuration;
-  // naming the universe spares the auth library its probe for a GCE metadata server.
-  return new Firestore({
-    ...project,
-    host: config.firestoreEmulatorHost,
-    ssl: false,
-    customHeaders: { Authorization: "Bearer owner" },
-    universeDomain: "googleapis.com",
-  });
+  // What the client itself does when it finds FIRESTORE_EMULATOR_HOST, but from the configuration.
+  return emulatorFirestore({ host: config.firestoreEmulatorHost, projectId: config.projectId });
 }
 
 /** The stored service under `key`, if any. */

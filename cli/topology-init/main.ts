@@ -1,8 +1,8 @@
 // The one-shot `init` service of docker-compose.yml: creates scan-topic, the push subscription scan-sub to
 // the function, and the dead-letter topic and policy, on the Pub/Sub emulator that PUBSUB_EMULATOR_HOST
 // names, once both emulators listen; then exits 0. Safe to run again. Bundled into the scanner image (scanner/Dockerfile) as init.cjs.
-import { PubSub } from "@google-cloud/pubsub";
 import { parseHostPort, waitForPort } from "@scan-ingest/emulator-google/ports";
+import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
 
@@ -33,12 +33,7 @@ async function main(): Promise<void> {
   // which starts after init, publishes only once pushes can be stored.
   await untilListening("the Pub/Sub emulator", pubsubHost, deadline);
   if (firestoreHost) await untilListening("the Firestore emulator", firestoreHost, deadline);
-  const client = new PubSub({
-    projectId: project,
-    apiEndpoint: pubsubHost,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
+  const client = emulatorPubSub({ host: pubsubHost, projectId: project });
   // The topic in the path: functions-framework's push conversion takes the event's source from it.
   const base = defaultTopology("");
   const endpoint = `${functionUrl.replace(/\/+$/, "")}/projects/${project}/topics/${base.topic}`;
