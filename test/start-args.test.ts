@@ -118,7 +118,7 @@ describe("parseStartArgs refuses, with the message npm start prints", () => {
       ["--help", "--console-port"],
       "--console-port needs a value, e.g. --console-port 2",
     ],
-    ["--emulators without a value", ["--emulators"], "--emulators needs a value, e.g. --emulators 2"],
+    ["--emulators without a value", ["--emulators"], "--emulators needs a value, e.g. --emulators google"],
     ["a missing scanner value", ["--rate"], "Option '--rate <value>' argument missing"],
     ["no instances", ["--instances", "0"], '--instances: expected a whole number from 1 to 32, got "0"'],
     ["too many instances", ["--instances=33"], '--instances: expected a whole number from 1 to 32, got "33"'],

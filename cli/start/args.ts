@@ -1,4 +1,6 @@
-// `npm start` flags: its own (instances, ports) taken out, the rest read by the scanner's own parseOptions.
+// `npm start` flags: its own (emulators, instances, ports) and the scanner's, read by one strict parseArgs; the
+// scanner's values then go to the scanner's own parseOptions, which checks them and reads SCANNER_* variables.
+import { parseArgs } from "node:util";
 import { DEFAULT_NAMES, DEFAULT_PORTS } from "@scan-ingest/pipeline/defaults";
 import {
   OptionsError,
@@ -30,6 +32,33 @@ export class StartUsageError extends Error {
 
 const MAX_INSTANCES = 32;
 
+/** npm start's own flags, each with a value; checked by ownFlagProblem. */
+const OWN_OPTIONS = {
+  emulators: { type: "string", default: "embedded" },
+  instances: { type: "string", default: "1" },
+  "function-port": { type: "string", default: String(DEFAULT_PORTS.function) },
+  "console-port": { type: "string", default: String(DEFAULT_PORTS.console) },
+  "firestore-port": { type: "string", default: String(DEFAULT_PORTS.firestore) },
+  "pubsub-port": { type: "string", default: String(DEFAULT_PORTS.pubsub) },
+} as const;
+type OwnFlag = keyof typeof OWN_OPTIONS;
+const OWN_FLAGS = Object.keys(OWN_OPTIONS) as OwnFlag[];
+
+/** The scanner's flags as its usage lists them, --help aside: npm start shows them and passes them on. */
+const SCANNER_FLAG_LINES = SCANNER_USAGE.split("\n").filter(
+  (line) => line.startsWith("  --") && !line.startsWith("  --help"),
+);
+/**
+ * The same flags for parseArgs: "  --rate N   ..." takes a value, a line without one ("  --flag   ...") is a
+ * switch. The scanner keeps its own option table private; its usage is the list it publishes.
+ */
+const SCANNER_OPTIONS = Object.fromEntries(
+  SCANNER_FLAG_LINES.map((line) => {
+    const [, name, value] = /^ {2}--([a-z][a-z-]*)( \S)?/.exec(line)!;
+    return [name!, { type: value === undefined ? ("boolean" as const) : ("string" as const) }];
+  }),
+);
+
 export const USAGE = `Usage: npm start -- [flags]
 
 Runs the whole pipeline on this machine: the Firestore and Pub/Sub emulators (embedded, or the ones
@@ -47,66 +76,53 @@ push subscription ${DEFAULT_NAMES.subscription}, and the scanner. Shows what hap
   --pubsub-port N      port of the Pub/Sub emulator it starts (default ${DEFAULT_PORTS.pubsub}; 0: a free one)
 
 Scanner flags (default: one scan a second until Ctrl-C):
-${SCANNER_USAGE.split("\n")
-  .filter((line) => line.startsWith("  --") && !line.startsWith("  --help"))
-  .join("\n")}
+${SCANNER_FLAG_LINES.join("\n")}
   --help               this text
 `;
-
-type OwnFlag =
-  "emulators" | "instances" | "function-port" | "console-port" | "firestore-port" | "pubsub-port";
-const OWN_FLAGS: readonly OwnFlag[] = [
-  "emulators",
-  "instances",
-  "function-port",
-  "console-port",
-  "firestore-port",
-  "pubsub-port",
-];
 
 /** Reads the command line and environment; "help" when --help was asked for. */
 export function parseStartArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): StartOptions | "help" {
-  const own = new Map<OwnFlag, string>();
-  const rest: string[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index]!;
-    const flag = OWN_FLAGS.find((name) => argument === `--${name}` || argument.startsWith(`--${name}=`));
-    if (flag === undefined) {
-      rest.push(argument);
-    } else if (argument.includes("=")) {
-      own.set(flag, argument.slice(argument.indexOf("=") + 1));
-    } else {
-      const value = argv[++index];
-      if (value === undefined || value.startsWith("--"))
-        throw new StartUsageError(`--${flag} needs a value, e.g. --${flag} 2`);
-      own.set(flag, value);
-    }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { ...SCANNER_OPTIONS, ...OWN_OPTIONS, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw usageError(error, argv);
   }
+  if (values.help === true) return "help";
+
+  // The scanner's flags as --name=value, so a value that starts with a dash stays a value.
+  const scannerArgs = Object.keys(SCANNER_OPTIONS).flatMap((name) => {
+    const value = values[name];
+    if (value === undefined || value === false) return [];
+    return [value === true ? `--${name}` : `--${name}=${value}`];
+  });
   let scanner: ScannerOptions | "help";
   try {
-    scanner = parseOptions(rest, env);
+    scanner = parseOptions(scannerArgs, env);
   } catch (error) {
     if (error instanceof OptionsError) throw new StartUsageError(error.message);
     throw error;
   }
   if (scanner === "help") return "help";
 
-  const whole = (flag: OwnFlag, low: number, high: number, fallback: number): number => {
-    const text = own.get(flag);
-    if (text === undefined) return fallback;
-    const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!(value >= low && value <= high))
-      throw new StartUsageError(`--${flag}: expected a whole number from ${low} to ${high}, got "${text}"`);
-    return value;
+  /** The flag's text (its default when not given), once ownFlagProblem finds nothing wrong with it. */
+  const own = (flag: OwnFlag): string => {
+    const text = values[flag] as string;
+    const problem = ownFlagProblem(flag, text);
+    if (problem !== undefined) throw new StartUsageError(problem);
+    return text;
   };
   const firestoreHost = nonEmpty(env.FIRESTORE_EMULATOR_HOST);
   const pubsubHost = nonEmpty(env.PUBSUB_EMULATOR_HOST);
-  const emulators = own.get("emulators") ?? "embedded";
-  if (emulators !== "embedded" && emulators !== "google")
-    throw new StartUsageError(`--emulators: expected embedded or google, got "${emulators}"`);
+  const emulators = own("emulators") as StartOptions["emulators"];
   if (emulators === "google" && (firestoreHost !== undefined || pubsubHost !== undefined))
     throw new StartUsageError(
       "--emulators google starts Google's emulators, but FIRESTORE_EMULATOR_HOST or PUBSUB_EMULATOR_HOST " +
@@ -114,11 +130,11 @@ export function parseStartArgs(
     );
   const options: StartOptions = {
     emulators,
-    instances: whole("instances", 1, MAX_INSTANCES, 1),
-    functionPort: whole("function-port", 0, 65535, DEFAULT_PORTS.function),
-    consolePort: whole("console-port", 0, 65535, DEFAULT_PORTS.console),
-    firestorePort: whole("firestore-port", 0, 65535, DEFAULT_PORTS.firestore),
-    pubsubPort: whole("pubsub-port", 0, 65535, DEFAULT_PORTS.pubsub),
+    instances: Number(own("instances")),
+    functionPort: Number(own("function-port")),
+    consolePort: Number(own("console-port")),
+    firestorePort: Number(own("firestore-port")),
+    pubsubPort: Number(own("pubsub-port")),
     firestoreHost,
     pubsubHost,
     scanner,
@@ -128,6 +144,43 @@ export function parseStartArgs(
       `--function-port: ${options.instances} servers from ${options.functionPort} pass 65535`,
     );
   return options;
+}
+
+/** What is wrong with the text given to one of npm start's own flags, or undefined when nothing is. */
+function ownFlagProblem(flag: OwnFlag, text: string): string | undefined {
+  if (flag === "emulators")
+    return text === "embedded" || text === "google"
+      ? undefined
+      : `--emulators: expected embedded or google, got "${text}"`;
+  // Ports: 0 asks for a free one.
+  const [low, high] = flag === "instances" ? [1, MAX_INSTANCES] : [0, 65535];
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  return value >= low && value <= high
+    ? undefined
+    : `--${flag}: expected a whole number from ${low} to ${high}, got "${text}"`;
+}
+
+/**
+ * parseArgs' error, as npm start words it for its own flags: one given no value (last, or followed by another
+ * flag) says so with an example; one followed by "-1" or the like (parseArgs takes that for a flag) says what
+ * the value must be. Anything else keeps parseArgs' message, which names the flag or argument.
+ */
+function usageError(error: unknown, argv: readonly string[]): StartUsageError {
+  if ((error as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const end = argv.includes("--") ? argv.indexOf("--") : argv.length;
+    for (let index = 0; index < end; index++) {
+      const flag = OWN_FLAGS.find((name) => argv[index] === `--${name}`);
+      const value = argv[index + 1];
+      if (flag === undefined) continue;
+      if (value === undefined || value.startsWith("--")) {
+        const example = flag === "emulators" ? "google" : "2";
+        return new StartUsageError(`--${flag} needs a value, e.g. --${flag} ${example}`);
+      }
+      const problem = value.startsWith("-") ? ownFlagProblem(flag, value) : undefined;
+      if (problem !== undefined) return new StartUsageError(problem);
+    }
+  }
+  return new StartUsageError((error as Error).message);
 }
 
 function nonEmpty(text: string | undefined): string | undefined {
