@@ -1,14 +1,9 @@
 import { FieldValue, Timestamp, type Firestore } from "@google-cloud/firestore";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { codeOf, connectTarget, unique, type Target } from "./harness.ts";
+import { describe, expect, test } from "vitest";
+import { codeOf, unique, useTarget } from "./harness.ts";
 
-let target: Target;
 let db: Firestore;
-beforeAll(async () => {
-  target = await connectTarget();
-  db = target.firestore;
-});
-afterAll(() => target.close());
+const target = useTarget(({ firestore }) => (db = firestore));
 
 const doc = (id = "d") => db.collection(unique("docs")).doc(id);
 

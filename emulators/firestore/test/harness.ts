@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Firestore } from "@google-cloud/firestore";
+import { Firestore, type CollectionReference, type DocumentData } from "@google-cloud/firestore";
+import { afterAll, beforeAll } from "vitest";
 import { start, type FirestoreEmulator } from "../src/index.ts";
 
 /** The emulator under test: FIRESTORE_EMULATOR_HOST when set (Google's emulator, say), else the embedded one. */
@@ -19,8 +20,21 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** Connects the SDK to the target emulator; call close() in afterAll. */
-export async function connectTarget(): Promise<Target> {
+/**
+ * Connects to the target emulator in beforeAll, runs the file's `setup` with it (to keep its client, to seed
+ * data), and closes it in afterAll. The returned target is filled in once connected: use it in tests and hooks.
+ */
+export function useTarget(setup?: (target: Target) => unknown): Target {
+  const target: Partial<Target> = {};
+  beforeAll(async () => {
+    await setup?.(Object.assign(target, await connectTarget()));
+  });
+  afterAll(() => target.close?.());
+  return target as Target;
+}
+
+/** Connects the SDK to the target emulator. */
+async function connectTarget(): Promise<Target> {
   // No Google metadata server exists here; without this the SDK looks for one and warns.
   process.env.METADATA_SERVER_DETECTION ??= "none";
   const external = process.env.FIRESTORE_EMULATOR_HOST;
@@ -55,6 +69,19 @@ export async function connectTarget(): Promise<Target> {
 
 /** A collection name no other test uses, so tests need no clearing between them. */
 export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** A new collection holding `documents` by id. */
+export async function seed(
+  db: Firestore,
+  prefix: string,
+  documents: Record<string, DocumentData>,
+): Promise<CollectionReference> {
+  const collection = db.collection(unique(prefix));
+  const batch = db.batch();
+  for (const [id, data] of Object.entries(documents)) batch.set(collection.doc(id), data);
+  await batch.commit();
+  return collection;
+}
 
 /** The gRPC status code of a rejected promise (undefined if it resolved). */
 export async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {

@@ -5,16 +5,11 @@ import type {
   Query,
   QuerySnapshot,
 } from "@google-cloud/firestore";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connectTarget, unique, type Target } from "./harness.ts";
+import { describe, expect, test } from "vitest";
+import { unique, useTarget } from "./harness.ts";
 
-let target: Target;
 let db: Firestore;
-beforeAll(async () => {
-  target = await connectTarget();
-  db = target.firestore;
-});
-afterAll(() => target.close());
+useTarget(({ firestore }) => (db = firestore));
 
 /** A listener's snapshots as a queue: next() waits for the next one, failing after a timeout. */
 function listenTo<T extends DocumentSnapshot | QuerySnapshot>(

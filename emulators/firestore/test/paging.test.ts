@@ -1,6 +1,6 @@
 import { Timestamp, type CollectionReference, type Firestore, type Query } from "@google-cloud/firestore";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connectTarget, unique, type Target } from "./harness.ts";
+import { describe, expect, test } from "vitest";
+import { unique, useTarget } from "./harness.ts";
 
 // A console pages through a large collection, newest first, while scans keep arriving: each page must be
 // exactly the next one of the collection as it is when the page is read.
@@ -15,13 +15,8 @@ const DOCUMENTS = 3000;
 const PAGE = 50;
 const BASE = Date.UTC(2025, 0, 1);
 
-let target: Target;
 let db: Firestore;
-beforeAll(async () => {
-  target = await connectTarget();
-  db = target.firestore;
-});
-afterAll(() => target.close());
+useTarget(({ firestore }) => (db = firestore));
 
 /** A seeded generator, so a failure can be replayed. */
 function random(seed: number): (below: number) => number {

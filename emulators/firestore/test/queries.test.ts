@@ -7,21 +7,8 @@ import {
   type CollectionReference,
   type Firestore,
 } from "@google-cloud/firestore";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { codeOf, connectTarget, unique, type Target } from "./harness.ts";
-
-let target: Target;
-let db: Firestore;
-let cities: CollectionReference;
-beforeAll(async () => {
-  target = await connectTarget();
-  db = target.firestore;
-  cities = db.collection(unique("cities"));
-  const batch = db.batch();
-  for (const [id, data] of Object.entries(CITIES)) batch.set(cities.doc(id), data);
-  await batch.commit();
-});
-afterAll(() => target.close());
+import { describe, expect, test } from "vitest";
+import { codeOf, seed, unique, useTarget } from "./harness.ts";
 
 const CITIES: Record<string, Record<string, unknown>> = {
   sf: { name: "San Francisco", state: "CA", population: 860000, regions: ["west", "coast"], capital: false },
@@ -30,6 +17,13 @@ const CITIES: Record<string, Record<string, unknown>> = {
   tok: { name: "Tokyo", state: "", population: 9000000.5, regions: ["kanto"], capital: true },
   bj: { name: "Beijing", population: 21500000, regions: ["jingjinji", "hebei"], capital: true },
 };
+
+let db: Firestore;
+let cities: CollectionReference;
+const target = useTarget(async ({ firestore }) => {
+  db = firestore;
+  cities = await seed(db, "cities", CITIES);
+});
 
 const range = (count: number): number[] => Array.from({ length: count }, (_, i) => i);
 

@@ -4,25 +4,21 @@ import {
   type Firestore,
   type VectorQuery,
 } from "@google-cloud/firestore";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { codeOf, connectTarget, unique, type Target } from "./harness.ts";
+import { describe, expect, test } from "vitest";
+import { codeOf, seed, unique, useTarget } from "./harness.ts";
 
-let target: Target;
 let db: Firestore;
 let points: CollectionReference;
-beforeAll(async () => {
-  target = await connectTarget();
-  db = target.firestore;
-  points = db.collection(unique("points"));
-  const batch = db.batch();
-  batch.set(points.doc("a"), { v: FieldValue.vector([1, 0]), n: 1 });
-  batch.set(points.doc("b"), { v: FieldValue.vector([0, 1]), n: 2 });
-  batch.set(points.doc("c"), { v: FieldValue.vector([1, 1]), n: 3 });
-  batch.set(points.doc("long"), { v: FieldValue.vector([1, 0, 0]), n: 4 });
-  batch.set(points.doc("text"), { v: "not a vector", n: 5 });
-  await batch.commit();
+const target = useTarget(async ({ firestore }) => {
+  db = firestore;
+  points = await seed(db, "points", {
+    a: { v: FieldValue.vector([1, 0]), n: 1 },
+    b: { v: FieldValue.vector([0, 1]), n: 2 },
+    c: { v: FieldValue.vector([1, 1]), n: 3 },
+    long: { v: FieldValue.vector([1, 0, 0]), n: 4 },
+    text: { v: "not a vector", n: 5 },
+  });
 });
-afterAll(() => target.close());
 
 type Measure = "EUCLIDEAN" | "COSINE" | "DOT_PRODUCT";
 const nearest = (measure: Measure, options: { distanceThreshold?: number; limit?: number } = {}) =>
