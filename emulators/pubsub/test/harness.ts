@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { PubSub, v1 } from "@google-cloud/pubsub";
 import { credentials } from "@grpc/grpc-js";
+import { afterAll, beforeAll } from "vitest";
 import { start, type PubSubEmulator } from "../src/index.ts";
 
 /** The emulator under test: PUBSUB_EMULATOR_HOST when set (Google's emulator, say), else the embedded one. */
@@ -24,8 +25,21 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** Connects the public client to the target emulator; call close() in afterAll. */
-export async function connect(): Promise<Target> {
+/**
+ * Connects to the target emulator in beforeAll and closes it in afterAll. The returned target is filled in
+ * once connected: use it in tests and hooks.
+ */
+export function useTarget(): Target {
+  const target: Partial<Target> = {};
+  beforeAll(async () => {
+    Object.assign(target, await connect());
+  });
+  afterAll(() => target.close?.());
+  return target as Target;
+}
+
+/** Connects the public client and the v1 clients to the target emulator. */
+async function connect(): Promise<Target> {
   const external = process.env.PUBSUB_EMULATOR_HOST;
   const embedded = external ? undefined : await start();
   const host = external ?? embedded?.host ?? "";

@@ -1,15 +1,9 @@
 import { status } from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connect, unique, type Target } from "./harness.ts";
+import { describe, expect, test } from "vitest";
+import { unique, useTarget } from "./harness.ts";
 
 // Conformance: only @google-cloud/pubsub, so it also runs against Google's emulator (PUBSUB_EMULATOR_HOST).
-let target: Target;
-beforeAll(async () => {
-  target = await connect();
-});
-afterAll(async () => {
-  await target.close();
-});
+const target = useTarget();
 
 /** The gRPC status code a rejected client call carried. */
 async function codeOf(call: Promise<unknown>): Promise<number | undefined> {
@@ -19,6 +13,14 @@ async function codeOf(call: Promise<unknown>): Promise<number | undefined> {
   } catch (error) {
     return (error as { code?: number }).code;
   }
+}
+
+/** Creates a subscription whose dead-letter policy allows `maxDeliveryAttempts`. */
+async function withMaxDeliveryAttempts(maxDeliveryAttempts: number) {
+  const [dead] = await target.pubsub.createTopic(unique("bad-dl"));
+  return (await target.pubsub.createTopic(unique("bad")))[0].createSubscription(unique("s"), {
+    deadLetterPolicy: { deadLetterTopic: dead.name, maxDeliveryAttempts },
+  });
 }
 
 describe.concurrent("topic and subscription lifecycle", () => {
@@ -131,26 +133,8 @@ describe.concurrent("topic and subscription lifecycle", () => {
     ],
     ["a topic id starting with goog", () => target.pubsub.createTopic("goog-topic"), status.INVALID_ARGUMENT],
     // Production documents only the 5..100 range; both emulators answer OUT_OF_RANGE, as Google's does.
-    [
-      "max delivery attempts under 5",
-      async () => {
-        const [dead] = await target.pubsub.createTopic(unique("bad-dl"));
-        return (await target.pubsub.createTopic(unique("bad")))[0].createSubscription(unique("s"), {
-          deadLetterPolicy: { deadLetterTopic: dead.name, maxDeliveryAttempts: 4 },
-        });
-      },
-      status.OUT_OF_RANGE,
-    ],
-    [
-      "max delivery attempts over 100",
-      async () => {
-        const [dead] = await target.pubsub.createTopic(unique("bad-dl"));
-        return (await target.pubsub.createTopic(unique("bad")))[0].createSubscription(unique("s"), {
-          deadLetterPolicy: { deadLetterTopic: dead.name, maxDeliveryAttempts: 101 },
-        });
-      },
-      status.OUT_OF_RANGE,
-    ],
+    ["max delivery attempts under 5", () => withMaxDeliveryAttempts(4), status.OUT_OF_RANGE],
+    ["max delivery attempts over 100", () => withMaxDeliveryAttempts(101), status.OUT_OF_RANGE],
     [
       "a maximum backoff over 600 seconds",
       async () =>

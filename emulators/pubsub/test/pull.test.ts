@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connect, unique, until, type Target } from "./harness.ts";
+import { describe, expect, test } from "vitest";
+import { unique, until, useTarget } from "./harness.ts";
 
 // Conformance: only @google-cloud/pubsub, so it also runs against Google's emulator (PUBSUB_EMULATOR_HOST).
-let target: Target;
-beforeAll(async () => {
-  target = await connect();
-});
-afterAll(async () => {
-  await target.close();
-});
+const target = useTarget();
 
 describe.concurrent("pull delivery", () => {
   test("delivers 10,000 batched publishes to a streaming-pull subscriber that acks, none twice", async () => {

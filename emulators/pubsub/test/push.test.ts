@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connect, pushEndpoint, unique, type Target } from "./harness.ts";
+import { describe, expect, test } from "vitest";
+import { pushEndpoint, unique, useTarget } from "./harness.ts";
 
 // Conformance: written only against @google-cloud/pubsub and a local HTTP server, so it also runs
 // against Google's emulator (set PUBSUB_EMULATOR_HOST).
-let target: Target;
-beforeAll(async () => {
-  target = await connect();
-});
-afterAll(async () => {
-  await target.close();
-});
+const target = useTarget();
 
 describe.concurrent("push delivery", () => {
   test("posts the JSON envelope and stops when the endpoint answers 204", async () => {

@@ -1,15 +1,9 @@
 import { status } from "@grpc/grpc-js";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { connect, unique, type Target } from "./harness.ts";
+import { describe, expect, test } from "vitest";
+import { unique, useTarget } from "./harness.ts";
 
 // Conformance: only @google-cloud/pubsub, so it also runs against Google's emulator (PUBSUB_EMULATOR_HOST).
-let target: Target;
-beforeAll(async () => {
-  target = await connect();
-});
-afterAll(async () => {
-  await target.close();
-});
+const target = useTarget();
 
 /** The gRPC status a rejected client call carried. */
 async function refusal(call: Promise<unknown>): Promise<{ code?: number; details?: string } | undefined> {
