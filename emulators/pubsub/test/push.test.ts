@@ -90,8 +90,9 @@ describe.concurrent("push delivery", () => {
       target.kind === "google" ? [undefined, undefined, undefined, undefined, undefined] : [1, 2, 3, 4, 5],
     );
     const span = (endpoint.received.at(-1)?.at ?? 0) - (endpoint.received[0]?.at ?? 0);
-    // Production honours the retry policy (no backoff here); Google's emulator waits ~1 s, then ~3 s, between pushes.
-    if (target.kind === "google") expect(span).toBeGreaterThanOrEqual(9000);
+    // Production honours the retry policy (no backoff here); Google's emulator waits ~1 s, then ~3 s, between
+    // pushes (8.8-10 s over the four waits, measured), so seconds, never the zero the policy asks for.
+    if (target.kind === "google") expect(span).toBeGreaterThanOrEqual(6000);
     else expect(span).toBeLessThan(2000);
     const dead = received.receivedMessages?.[0]?.message;
     expect(dead?.data?.toString()).toBe("poison");
