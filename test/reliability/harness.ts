@@ -1,9 +1,9 @@
 // The reliability suite's shell: the whole pipeline (@scan-ingest/pipeline) with the real Google clients, the
 // issue's faults, per-subscription accounting of every message, and the comparison with the model.
 // Emulators: FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST when set (e.g. Google's), else embedded ones.
-import { Firestore, Timestamp, type DocumentData } from "@google-cloud/firestore";
-import { PubSub } from "@google-cloud/pubsub";
+import { Timestamp, type DocumentData } from "@google-cloud/firestore";
 import { startPipeline, type DeadLetter, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
+import { emulatorFirestore, emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import type { ExpectedState, PublishedMessage } from "./model.ts";
 
 const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST || undefined;
@@ -98,19 +98,9 @@ async function startRunNow(name: string, options: RunOptions): Promise<Run> {
       if (output.length > 400) output.splice(0, 200);
     },
   });
-  const client = new PubSub({
-    projectId: pipeline.projectId,
-    apiEndpoint: pipeline.pubsubHost,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
-  // "Bearer owner" lets Google's emulator read past the deny-all rules; the embedded one ignores it.
-  const reader = new Firestore({
-    projectId: pipeline.projectId,
-    host: pipeline.firestoreHost,
-    ssl: false,
-    customHeaders: { Authorization: "Bearer owner" },
-  });
+  const client = emulatorPubSub({ host: pipeline.pubsubHost, projectId: pipeline.projectId });
+  // An admin to Google's emulator, so it reads past the deny-all rules (see pipeline/src/clients.ts).
+  const reader = emulatorFirestore({ host: pipeline.firestoreHost, projectId: pipeline.projectId });
   const topic = client.topic(pipeline.topic, { batching: { maxMessages: 500, maxMilliseconds: 20 } });
   return {
     pipeline,
