@@ -1,16 +1,18 @@
 // The defaults of the local pipeline and its tools, in one place (as firebase-tools' src/emulator/constants.ts):
-// the project, the ports, and the Pub/Sub and Firestore names of docs/contract.md §5. Nothing imported, so
-// any bundle (the scanner's, the compose init's, the emulators' image) can hold it as it is.
+// the project, the ports, and the Pub/Sub and Firestore names of docs/contract.md §5. The project and the
+// emulators' ports are @scan-ingest/emulator-shared/defaults', where `npm run emulators` reads them too: it cannot
+// import this package, which depends on its own. That module imports nothing, so any bundle (the scanner's, the
+// compose init's, the emulators' image) can hold both files as they are.
+import { DEFAULT_EMULATOR_PORTS, DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
-/** The project the emulators and tools use when none is named; a demo- project never reaches Google. */
-export const DEFAULT_PROJECT = "demo-scan";
+export { DEFAULT_PROJECT };
 
 const FUNCTION_PORT = 8090;
 
 /** npm start's ports; docker-compose.yml and firebase.json put the emulators on the same ones. */
 export const DEFAULT_PORTS = {
-  firestore: 8080,
-  pubsub: 8085,
+  /** firestore and pubsub: the emulators' own. */
+  ...DEFAULT_EMULATOR_PORTS,
   /** npm start's web console. */
   console: 8088,
   /** The read API (scansApi): one below function server 1, whatever port that is given. */
