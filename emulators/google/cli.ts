@@ -8,6 +8,7 @@ import {
   stopOnSignals,
   UsageError,
 } from "@scan-ingest/emulator-shared/cli-output";
+import { DEFAULT_EMULATOR_PORTS, DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 import { GoogleEmulatorError, startGoogleEmulators } from "./src/index.ts";
 
 const DEFAULT_RULES = fileURLToPath(new URL("../../firestore.rules", import.meta.url));
@@ -19,10 +20,10 @@ the Firebase CLI's downloaded emulators (Java 21) — and prints the environment
 at them. Nothing is downloaded. Without either, it says what to install; \`npm run emulators:embedded\` runs
 the embedded ones instead.
 
-  --firestore-port N   Firestore port (default 8080; 0 picks a free one)
-  --pubsub-port N      Pub/Sub port (default 8085; 0 picks a free one)
+  --firestore-port N   Firestore port (default ${DEFAULT_EMULATOR_PORTS.firestore}; 0 picks a free one)
+  --pubsub-port N      Pub/Sub port (default ${DEFAULT_EMULATOR_PORTS.pubsub}; 0 picks a free one)
   --host H             address to listen on (default 127.0.0.1)
-  --project ID         the project printed in GOOGLE_CLOUD_PROJECT (default demo-scan)
+  --project ID         the project printed in GOOGLE_CLOUD_PROJECT (default ${DEFAULT_PROJECT})
   --rules FILE         Firestore security rules the emulator evaluates for client SDKs (default firestore.rules)
   --source S           gcloud or firebase: use only that installation
   -h, --help           this text
@@ -36,10 +37,10 @@ function parse(args: string[]) {
       args,
       strict: true,
       options: {
-        "firestore-port": { type: "string", default: "8080" },
-        "pubsub-port": { type: "string", default: "8085" },
+        "firestore-port": { type: "string", default: String(DEFAULT_EMULATOR_PORTS.firestore) },
+        "pubsub-port": { type: "string", default: String(DEFAULT_EMULATOR_PORTS.pubsub) },
         host: { type: "string", default: "127.0.0.1" },
-        project: { type: "string", default: "demo-scan" },
+        project: { type: "string", default: DEFAULT_PROJECT },
         rules: { type: "string", default: DEFAULT_RULES },
         source: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
