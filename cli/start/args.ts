@@ -5,6 +5,7 @@ import { DEFAULT_NAMES, DEFAULT_PORTS } from "@scan-ingest/pipeline/defaults";
 import {
   OptionsError,
   parseOptions,
+  SCANNER_OPTIONS,
   USAGE as SCANNER_USAGE,
   type ScannerOptions,
 } from "@scan-ingest/scanner";
@@ -44,21 +45,10 @@ const OWN_OPTIONS = {
 type OwnFlag = keyof typeof OWN_OPTIONS;
 const OWN_FLAGS = Object.keys(OWN_OPTIONS) as OwnFlag[];
 
-/** The scanner's flags as its usage lists them, --help aside: npm start shows them and passes them on. */
+/** The scanner's flags as its usage lists them, --help aside: npm start's usage shows them too. */
 const SCANNER_FLAG_LINES = SCANNER_USAGE.split("\n").filter(
   (line) => line.startsWith("  --") && !line.startsWith("  --help"),
 );
-/**
- * The same flags for parseArgs: "  --rate N   ..." takes a value, a line without one ("  --flag   ...") is a
- * switch. The scanner keeps its own option table private; its usage is the list it publishes.
- */
-const SCANNER_OPTIONS = Object.fromEntries(
-  SCANNER_FLAG_LINES.map((line) => {
-    const [, name, value] = /^ {2}--([a-z][a-z-]*)( \S)?/.exec(line)!;
-    return [name!, { type: value === undefined ? ("boolean" as const) : ("string" as const) }];
-  }),
-);
-
 export const USAGE = `Usage: npm start -- [flags]
 
 Runs the whole pipeline on this machine: the Firestore and Pub/Sub emulators (embedded, or the ones

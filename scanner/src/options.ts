@@ -70,14 +70,18 @@ const FLAGS: readonly Flag[] = [
   "record",
 ];
 
+/** The scanner's flags for node:util parseArgs, --help aside: `npm start` takes them too and passes them on. */
+export const SCANNER_OPTIONS: Readonly<Record<Flag, { type: "string" }>> = Object.fromEntries(
+  FLAGS.map((flag) => [flag, { type: "string" as const }]),
+) as Record<Flag, { type: "string" }>;
+
 /** Reads flags first, then SCANNER_* variables, then defaults; `help` when --help was asked for. */
 export function parseOptions(argv: readonly string[], env: Environment): ScannerOptions | "help" {
   let values: Partial<Record<Flag | "help", string | boolean>>;
   try {
-    const options = Object.fromEntries(FLAGS.map((flag) => [flag, { type: "string" as const }]));
     ({ values } = parseArgs({
       args: [...argv],
-      options: { ...options, help: { type: "boolean", short: "h" } },
+      options: { ...SCANNER_OPTIONS, help: { type: "boolean", short: "h" } },
       strict: true,
       allowPositionals: false,
     }));
