@@ -56,7 +56,7 @@ FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST name), the built ingestScan und
 push subscription ${DEFAULT_NAMES.subscription}, and the scanner. Shows what happens every second; Ctrl-C stops with a summary.
 
   --emulators E        embedded (default: the project's own, no Java) or google (Google's own emulators,
-                       from the Google Cloud CLI or the Firebase CLI; see npm run emulators)
+                       from the Google Cloud CLI or the Firebase CLI; see npm run emulators:google)
   --instances N        function servers, each with its own push subscription (${DEFAULT_NAMES.subscription}, ${DEFAULT_NAMES.subscription}-2, ...),
                        so every message is processed N times (default 1, at most ${MAX_INSTANCES})
   --function-port N    port of function server 1, the others follow (default ${DEFAULT_PORTS.function}; 0: free ports);

@@ -1,4 +1,4 @@
-// `npm run emulators`: Google's own Firestore and Pub/Sub emulators, from the Google Cloud CLI's components or
+// `npm run emulators:google`: Google's own Firestore and Pub/Sub emulators, from the Google Cloud CLI's components or
 // the Firebase CLI's downloads, on the same ports and with the same output as `npm run emulators:embedded`.
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -13,7 +13,7 @@ import { GoogleEmulatorError, startGoogleEmulators } from "./src/index.ts";
 
 const DEFAULT_RULES = fileURLToPath(new URL("../../firestore.rules", import.meta.url));
 
-const usage = `Usage: npm run emulators -- [flags]
+const usage = `Usage: npm run emulators:google -- [flags]
 
 Starts Google's Firestore and Pub/Sub emulators — the Google Cloud CLI's components (Java 11 or later), else
 the Firebase CLI's downloaded emulators (Java 21) — and prints the environment variables that point clients

@@ -1,4 +1,4 @@
-// What both emulator commands (`npm run emulators:embedded`, `npm run emulators`) share: reading the command
+// What both emulator commands (`npm run emulators:embedded`, `npm run emulators:google`) share: reading the command
 // line with one usage text, the lines that point clients at the emulators, and stopping once on a signal.
 
 /** A flag that cannot be used; the message names it. */

@@ -1,6 +1,6 @@
 // The defaults of the local pipeline and its tools, in one place (as firebase-tools' src/emulator/constants.ts):
 // the project, the ports, and the Pub/Sub and Firestore names of docs/contract.md §5. The project and the
-// emulators' ports are @scan-ingest/emulator-shared/defaults', where `npm run emulators` reads them too: it cannot
+// emulators' ports are @scan-ingest/emulator-shared/defaults', where `npm run emulators:google` reads them too: it cannot
 // import this package, which depends on its own. That module imports nothing, so any bundle (the scanner's, the
 // compose init's, the emulators' image) can hold both files as they are.
 import { DEFAULT_EMULATOR_PORTS, DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";

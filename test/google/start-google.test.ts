@@ -1,4 +1,4 @@
-// `npm start -- --emulators google` and `npm run emulators`: Google's own emulators started by the project,
+// `npm start -- --emulators google` and `npm run emulators:google`: Google's own emulators started by the project,
 // not named through *_EMULATOR_HOST. The pipeline on them ends in exactly the independent model's state, and
 // everything started is stopped. Needs Google's emulators (npm run test:google).
 import { spawn } from "node:child_process";
@@ -61,7 +61,7 @@ const accepts = async (host: string) => {
   return waitForPort(address!, Number(port), 200);
 };
 
-describe("npm run emulators", () => {
+describe("npm run emulators:google", () => {
   test("starts Google's emulators, says which, prints the environment the real clients then use; SIGINT stops both", async () => {
     const emulators = run("emulators/google/cli.ts", [
       "--firestore-port",

@@ -18,7 +18,7 @@ export const GOOGLE_SUITE = [
   "test/console/*.test.ts",
   // The reliability suite, without the embedded-only faults.
   "test/reliability/{model-check,bad-input,crash}.test.ts",
-  // What needs Google's emulators: security rules, `npm run emulators`, `npm start -- --emulators google`.
+  // What needs Google's emulators: security rules, `npm run emulators:google`, `npm start -- --emulators google`.
   "test/google/**/*.test.ts",
 ];
 

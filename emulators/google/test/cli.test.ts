@@ -1,4 +1,4 @@
-// `npm run emulators`'s command line: its help and its refusals, which need no emulator installed
+// `npm run emulators:google`'s command line: its help and its refusals, which need no emulator installed
 // (test/google/start-google.test.ts runs the command against Google's emulators).
 import { spawnSync } from "node:child_process";
 import { describe, expect, test } from "vitest";
@@ -11,7 +11,7 @@ function run(args: string[]) {
   return { status, stdout, stderr };
 }
 
-describe("npm run emulators", () => {
+describe("npm run emulators:google", () => {
   test("--help prints the flags with the emulators' default ports and project, and exits 0", () => {
     const { status, stdout } = run(["--help"]);
     expect(status).toBe(0);
@@ -43,6 +43,6 @@ describe("npm run emulators", () => {
     expect(stdout).toBe("");
     const [first, ...usage] = stderr.split("\n\n");
     expect(first).toBe(`emulators: ${message}`);
-    expect(usage.join("\n\n")).toMatch(/^Usage: npm run emulators -- \[flags\]\n/);
+    expect(usage.join("\n\n")).toMatch(/^Usage: npm run emulators:google -- \[flags\]\n/);
   });
 });

@@ -82,7 +82,7 @@ describe("findGoogleEmulators", () => {
   });
 });
 
-test("npm run emulators without Google's emulators exits 1 and says what to install", async () => {
+test("npm run emulators:google without Google's emulators exits 1 and says what to install", async () => {
   const empty = join(directory, "empty-cli");
   await mkdir(empty, { recursive: true });
   const cli = new URL("../cli.ts", import.meta.url).pathname;
