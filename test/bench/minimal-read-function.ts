@@ -4,7 +4,7 @@
 // parameters, conversion of the stored fields, ETag or problems: what scansApi costs above it is ours.
 import functions from "@google-cloud/functions-framework";
 import { FieldPath, Firestore } from "@google-cloud/firestore";
-import { outsideRequestDomain } from "../../functions/src/request-domain.ts";
+import { outsideRequestDomain } from "@scan-ingest/functions/request-domain";
 
 const services = new Firestore({
   projectId: process.env.GOOGLE_CLOUD_PROJECT,

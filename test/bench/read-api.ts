@@ -12,7 +12,7 @@ import { FieldPath, Firestore } from "@google-cloud/firestore";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { parseConfig } from "@scan-ingest/functions/config";
 import { toServiceDocument } from "@scan-ingest/functions/documents";
-import { firestoreStore } from "../../functions/src/store.ts";
+import { firestoreStore } from "@scan-ingest/functions/store";
 import { buildInto } from "./cold-start.ts";
 import {
   alternate,
