@@ -5,10 +5,11 @@
 // (the Older click → the next rows). Two listings: the default one by key, and the newest-first one a
 // service filter gives. Goal: 100,000 ÷ 100 ≤ 1.5.
 import { rm } from "node:fs/promises";
-import { Firestore } from "@google-cloud/firestore";
+import type { Firestore } from "@google-cloud/firestore";
 import { buildConsole, startConsole, type ConsoleServer } from "@scan-ingest/console";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { toServiceDocument } from "@scan-ingest/functions/documents";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import type { Page } from "playwright-core";
 import { launchChromium } from "../console/browser.ts";
 import { buildInto } from "./cold-start.ts";
@@ -39,14 +40,12 @@ export interface ConsoleFigures {
 }
 
 const PROJECT = "demo-bench-console";
-// No metadata server here: spares the auth library its probe and warning.
-process.env.METADATA_SERVER_DETECTION ??= "none";
 const BATCH = 500;
 const PARALLEL_BATCHES = 4;
 
 export async function benchConsole(options: ConsoleBenchOptions): Promise<ConsoleFigures> {
   const firestore = await startFirestore({ port: 0 });
-  const client = new Firestore({ projectId: PROJECT, host: firestore.host, ssl: false });
+  const client = emulatorFirestore({ host: firestore.host, projectId: PROJECT });
   const build = await buildInto("console-bench-");
   const servers: FrameworkServer[] = [];
   const consoles: ConsoleServer[] = [];

@@ -3,8 +3,9 @@
 // through the real client to emulators/cli.ts; and how long seeding 100,000 documents in batches of 500 takes.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { Firestore, Timestamp, type CollectionReference, type Query } from "@google-cloud/firestore";
+import { Timestamp, type CollectionReference, type Query } from "@google-cloud/firestore";
 import { freePort, waitForPort } from "@scan-ingest/emulator-google/ports";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { alternate, median, progress, repositoryRoot } from "./measure.ts";
 
 export interface EmulatorFigures {
@@ -134,9 +135,7 @@ async function pageMs(query: Query): Promise<number> {
 /** Pages newest first over 100,000 documents and over 100, alternating, in one emulators/cli.ts process. */
 export async function benchQueryPage(options: { pages: number }): Promise<QueryPageFigures> {
   const cli = await startEmbeddedCli();
-  // No metadata server here: spares the auth library its probe and warning.
-  process.env.METADATA_SERVER_DETECTION ??= "none";
-  const db = new Firestore({ projectId: "bench", host: cli.firestoreHost, ssl: false });
+  const db = emulatorFirestore({ host: cli.firestoreHost, projectId: "bench" });
   try {
     const large = db.collection("services-large");
     const small = db.collection("services-small");

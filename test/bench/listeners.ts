@@ -1,8 +1,8 @@
 // emulators.listeners.ratio: embedded Firestore commit throughput with 100 open Listen streams ÷ with none.
-import { Firestore } from "@google-cloud/firestore";
-import { start } from "../../emulators/firestore/src/index.ts";
-import { firestoreService } from "../../emulators/firestore/src/protos.ts";
 import { credentials, makeGenericClientConstructor, type ClientDuplexStream } from "@grpc/grpc-js";
+import { start } from "@scan-ingest/emulator-firestore";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
+import { firestoreService } from "../../emulators/firestore/src/protos.ts";
 import { alternate, median, progress } from "./measure.ts";
 
 export interface ListenerFigures {
@@ -19,7 +19,7 @@ const WORKERS = 8;
 /** Commits per second of `commits` single-document sets by 8 workers, with `listeners` raw Listen streams open. */
 async function commitsPerSecond(commits: number, listeners: number): Promise<number> {
   const emulator = await start();
-  const db = new Firestore({ projectId: "bench", host: emulator.host, ssl: false });
+  const db = emulatorFirestore({ host: emulator.host, projectId: "bench" });
   const Client = makeGenericClientConstructor(firestoreService, "Firestore");
   const raw = new Client(emulator.host, credentials.createInsecure()) as unknown as {
     Listen(): ClientDuplexStream<unknown, unknown>;

@@ -1,9 +1,10 @@
 // A child process that drives one load run and reports its duration: either push deliveries to a
 // function server over HTTP, or the same get+set transactions straight through the Firestore SDK.
 // Both run here, in a process of their own, so the emulator's process serves them alike.
-import { FieldValue, Firestore, Timestamp } from "@google-cloud/firestore";
+import { FieldValue, Timestamp, type Firestore } from "@google-cloud/firestore";
 import { toServiceDocument } from "@scan-ingest/functions/documents";
 import { decodeScan } from "@scan-ingest/functions/scan";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { deliverPush, inParallel } from "./measure.ts";
 
@@ -60,7 +61,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
     });
     return { elapsedMs: performance.now() - started, failures, cpuMs: cpuMsSince(cpu) };
   }
-  firestore ??= new Firestore({ projectId: DEFAULT_PROJECT, host: request.firestoreHost, ssl: false });
+  firestore ??= emulatorFirestore({ host: request.firestoreHost, projectId: DEFAULT_PROJECT });
   const collection = firestore.collection(request.collection);
   const documents = documentsOf(request.messages);
   const started = performance.now();

@@ -1,7 +1,7 @@
 // pipeline.*: npm start's path (@scan-ingest/pipeline: embedded emulators, the built function under
 // functions-framework fed by a push subscription): sustained rate, and publish -> stored latency.
-import { PubSub } from "@google-cloud/pubsub";
 import { startPipeline, type OutcomeEvent } from "@scan-ingest/pipeline";
+import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import { createRandom, generateScan, GO_SCANNER_KEYSPACE, unixSeconds } from "@scan-ingest/scanner";
 import { median, percentile, progress } from "./measure.ts";
 
@@ -33,12 +33,7 @@ export async function benchPipeline(options: {
       if (line.stream === "stderr") progress(`pipeline ${line.instance ?? ""}| ${line.text}`);
     },
   });
-  const client = new PubSub({
-    projectId: pipeline.projectId,
-    apiEndpoint: pipeline.pubsubHost,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
+  const client = emulatorPubSub({ host: pipeline.pubsubHost, projectId: pipeline.projectId });
   const topic = client.topic(pipeline.topic, { batching: BATCHING });
   const random = createRandom("bench-pipeline");
   const publish = () =>

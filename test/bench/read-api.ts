@@ -8,11 +8,12 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { Agent, get } from "node:http";
-import { FieldPath, Firestore } from "@google-cloud/firestore";
+import { FieldPath } from "@google-cloud/firestore";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { parseConfig } from "@scan-ingest/functions/config";
 import { toServiceDocument } from "@scan-ingest/functions/documents";
 import { firestoreStore } from "@scan-ingest/functions/store";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { buildInto } from "./cold-start.ts";
 import {
   alternate,
@@ -117,9 +118,7 @@ export async function benchReadApi(options: {
     GOOGLE_CLOUD_PROJECT: PROJECT,
     SERVICES_COLLECTION: COLLECTION,
   };
-  // No metadata server here: spares the auth library its probe and warning.
-  process.env.METADATA_SERVER_DETECTION ??= "none";
-  const client = new Firestore({ projectId: PROJECT, host: firestore.host, ssl: false });
+  const client = emulatorFirestore({ host: firestore.host, projectId: PROJECT });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const servers: Array<Awaited<ReturnType<typeof startFramework>>> = [];
   try {

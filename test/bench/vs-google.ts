@@ -3,8 +3,8 @@
 // run: start-up, Firestore keep-newest transactions, Pub/Sub publish + streaming pull, resident memory.
 // Both sides are child processes served by the same clients in this process; rounds alternate between them.
 import { readdir, readFile } from "node:fs/promises";
-import { Firestore, type Timestamp } from "@google-cloud/firestore";
-import { PubSub, type Message } from "@google-cloud/pubsub";
+import type { Firestore, Timestamp } from "@google-cloud/firestore";
+import type { Message, PubSub } from "@google-cloud/pubsub";
 import {
   findGoogleEmulators,
   startGoogleFirestore,
@@ -12,6 +12,7 @@ import {
   type GoogleEmulator,
   type GoogleEmulatorsInstall,
 } from "@scan-ingest/emulator-google";
+import { emulatorFirestore, emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import { createRandom } from "@scan-ingest/scanner";
 import { readyOnce, startEmbeddedCli, type EmbeddedCli } from "./emulators.ts";
 import { alternate, median, processCpuMs, progress } from "./measure.ts";
@@ -417,15 +418,15 @@ async function benchPubsub(sides: Side[], options: VsGoogleOptions["pubsub"]) {
   };
 }
 
+/**
+ * Both sides get the same clients, so the figures compare the emulators and not the client settings. The
+ * Firestore client is an admin ("Bearer owner"): Google's emulator evaluates no security rules for it,
+ * which the embedded one never does.
+ */
 function clients(firestoreHost: string, pubsubHost: string) {
   return {
-    firestore: new Firestore({ projectId: PROJECT, host: firestoreHost, ssl: false }),
-    pubsub: new PubSub({
-      projectId: PROJECT,
-      apiEndpoint: pubsubHost,
-      emulatorMode: true,
-      universeDomain: "googleapis.com",
-    }),
+    firestore: emulatorFirestore({ host: firestoreHost, projectId: PROJECT }),
+    pubsub: emulatorPubSub({ host: pubsubHost, projectId: PROJECT }),
   };
 }
 
