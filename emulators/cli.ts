@@ -2,7 +2,10 @@
 // without Java. Prints the environment to point clients at them, then a line containing "ready".
 // A development tool, never a production path.
 import { parseArgs } from "node:util";
-import { DEFAULT_PORTS, DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
+import {
+  DEFAULT_EMULATOR_PORTS as DEFAULT_PORTS,
+  DEFAULT_PROJECT,
+} from "@scan-ingest/emulator-shared/defaults";
 import {
   announceReady,
   readCommandLine,
