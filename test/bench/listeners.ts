@@ -2,7 +2,7 @@
 import { credentials, makeGenericClientConstructor, type ClientDuplexStream } from "@grpc/grpc-js";
 import { start } from "@scan-ingest/emulator-firestore";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
-import { firestoreService } from "../../emulators/firestore/src/protos.ts";
+import { firestoreService } from "@scan-ingest/emulator-firestore/protos";
 import { alternate, median, progress } from "./measure.ts";
 
 export interface ListenerFigures {
