@@ -1,8 +1,10 @@
 // `npm run scans` against a Firestore emulator with seeded documents: as a user runs it (a child process),
 // and in-process through runScans for the many filter cases, which keeps the file quick.
 import { execFile } from "node:child_process";
+import { createServer, type AddressInfo, type Socket } from "node:net";
 import { Firestore, Timestamp } from "@google-cloud/firestore";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { READ_TIMEOUT_MS } from "../cli/scans/read.ts";
 import { runScans } from "../cli/scans/run.ts";
 
 const SCANS = new URL("../cli/scans/main.ts", import.meta.url).pathname;
@@ -209,3 +211,31 @@ describe.concurrent("npm run scans", () => {
     expect(wrong.stderr).toContain("Usage: npm run scans");
   });
 });
+
+test(
+  "a Firestore emulator that takes the connection and never answers: exit 1 after the read timeout, naming it",
+  async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket)); // holds every connection, says nothing
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const address = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const output = { stdout: "", stderr: "" };
+    try {
+      const started = performance.now();
+      const code = await runScans(
+        ["get", "1.1.1.1", "80", "http"],
+        { ...environment(), FIRESTORE_EMULATOR_HOST: address },
+        { stdout: (text) => (output.stdout += text), stderr: (text) => (output.stderr += text) },
+      );
+      expect(code).toBe(1);
+      expect(output.stderr).toContain(
+        `no answer from the Firestore emulator at ${address} within ${READ_TIMEOUT_MS / 1000} s`,
+      );
+      expect(performance.now() - started).toBeGreaterThanOrEqual(READ_TIMEOUT_MS - 50);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  },
+  READ_TIMEOUT_MS + 20_000,
+);

@@ -1,4 +1,5 @@
 // The three reads `scans` makes, each one simple Firestore query (firestore.indexes.json serves them).
+import { setTimeout as delay } from "node:timers/promises";
 import { Firestore, Timestamp, type Query } from "@google-cloud/firestore";
 import type { Config } from "@scan-ingest/functions/config";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
@@ -57,21 +58,18 @@ async function documents(query: Query, config: Config): Promise<StoredDocument[]
 }
 
 async function withTimeout<T>(read: Promise<T>, config: Config): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
   const where =
     config.firestoreEmulatorHost === undefined
       ? `Firestore (project ${config.projectId ?? "from Application Default Credentials"})`
       : `the Firestore emulator at ${config.firestoreEmulatorHost}`;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer from ${where} within ${READ_TIMEOUT_MS / 1000} s`)),
-      READ_TIMEOUT_MS,
-    );
+  const answered = new AbortController();
+  const late = delay(READ_TIMEOUT_MS, undefined, { signal: answered.signal }).then(() => {
+    throw new Error(`no answer from ${where} within ${READ_TIMEOUT_MS / 1000} s`);
   });
-  read.catch(() => undefined); // once timed out, its late failure (the client is closed) must not crash the process
   try {
-    return await Promise.race([read, timeout]);
+    // The race handles the read's late failure once timed out (the client is closed by then).
+    return await Promise.race([read, late]);
   } finally {
-    clearTimeout(timer);
+    answered.abort();
   }
 }

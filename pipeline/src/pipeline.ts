@@ -3,6 +3,7 @@
 // on scan-topic with dead-letter topic scan-dead-letter after 5 attempts. `npm start`, the reliability suite
 // and the benchmarks build on it. Like firebase-tools' emulator registry, every part that starts is
 // registered in one stack and stopped in reverse order from there: on a failed start, or by stop().
+import { setTimeout as delay } from "node:timers/promises";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
@@ -244,12 +245,14 @@ async function settleAll<T>(promises: Array<Promise<T>>): Promise<T[]> {
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(error()), ms)));
+  const settled = new AbortController();
+  const late = delay(ms, undefined, { signal: settled.signal }).then(() => {
+    throw error();
+  });
   try {
-    return await Promise.race([work, timeout]);
+    return await Promise.race([work, late]);
   } finally {
-    clearTimeout(timer);
+    settled.abort();
   }
 }
 
