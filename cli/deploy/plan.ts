@@ -2,8 +2,18 @@
 // `npm run deploy`, its --dry-run, the README and infra/ cannot drift apart.
 import { readFileSync } from "node:fs";
 
+/** How a function is sized; both functions have each value in infra/deploy.json. */
+export interface Sizing {
+  cpu: string;
+  memory: string;
+  concurrency: number;
+  minInstances: number;
+  maxInstances: number;
+  timeoutSeconds: number;
+}
+
 /** infra/deploy.json: the function's sizing (README "Deploy" says why each value) and its names. */
-export interface DeploySettings {
+export interface DeploySettings extends Sizing {
   function: string;
   region: string;
   runtime: string;
@@ -12,12 +22,6 @@ export interface DeploySettings {
   topic: string;
   deadLetterTopic: string;
   maxDeliveryAttempts: number;
-  cpu: string;
-  memory: string;
-  concurrency: number;
-  minInstances: number;
-  maxInstances: number;
-  timeoutSeconds: number;
   /** How long Eventarc's subscription keeps an undelivered message (gcloud duration, e.g. 7d). */
   messageRetention: string;
   /** scansApi, the private read API deployed from the same source. */
@@ -25,7 +29,7 @@ export interface DeploySettings {
 }
 
 /** infra/deploy.json's `api` block: scansApi's names and sizing, each sizing value with its reason in `why`. */
-export interface ApiSettings {
+export interface ApiSettings extends Sizing {
   function: string;
   entryPoint: string;
   /** The account ID of its own service account (read-only Firestore access). */
@@ -34,12 +38,6 @@ export interface ApiSettings {
   pageTokenSecret: string;
   /** Terraform's ingress_settings value: ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB. */
   ingress: string;
-  cpu: string;
-  memory: string;
-  concurrency: number;
-  minInstances: number;
-  maxInstances: number;
-  timeoutSeconds: number;
   /** One line per sizing value saying why it is what it is. */
   why: Record<string, string>;
 }
@@ -241,12 +239,6 @@ function apiSteps(settings: DeploySettings, project: string, invokers: readonly 
     })),
   ];
 }
-
-/** The sizing values both functions have, each with its own in infra/deploy.json. */
-type Sizing = Pick<
-  DeploySettings,
-  "cpu" | "memory" | "concurrency" | "minInstances" | "maxInstances" | "timeoutSeconds"
->;
 
 /** `functions deploy NAME` as both functions are deployed: 2nd gen from the one build, then its trigger, then its sizing. */
 function functionDeploy(
