@@ -5,6 +5,7 @@ import { PubSub } from "@google-cloud/pubsub";
 import { start, type PubSubEmulator } from "@scan-ingest/emulator-pubsub";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";
+import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 
 type Endpoint = { url: string; bodies: string[]; server: Server };
 let emulator: PubSubEmulator | undefined;
@@ -15,12 +16,7 @@ beforeAll(async () => {
   const external = process.env.PUBSUB_EMULATOR_HOST;
   emulator = external ? undefined : await start();
   const host = external ?? emulator?.host ?? "";
-  pubsub = new PubSub({
-    projectId: "demo-scan",
-    apiEndpoint: host,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
+  pubsub = emulatorPubSub({ host: host, projectId: "demo-scan" });
 });
 
 afterAll(async () => {

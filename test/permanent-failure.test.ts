@@ -1,10 +1,10 @@
 // A permanent Firestore failure through the whole pipeline: the function writes to a project the embedded
 // emulator refuses (PERMISSION_DENIED). Each delivery logs one line saying the failure is permanent and what
 // to fix, and the message is never acknowledged: after 5 attempts the dead-letter topic keeps it.
-import { PubSub } from "@google-cloud/pubsub";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startPipeline, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
+import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 
 const outcomes: OutcomeEvent[] = [];
 let firestore: Awaited<ReturnType<typeof startFirestore>>;
@@ -28,11 +28,7 @@ afterAll(async () => {
 });
 
 test("a permanent failure is logged as permanent with what to fix on each attempt, and the message is dead-lettered, not lost", async () => {
-  const client = new PubSub({
-    projectId: pipeline.projectId,
-    apiEndpoint: pipeline.pubsubHost,
-    emulatorMode: true,
-  });
+  const client = emulatorPubSub({ host: pipeline.pubsubHost, projectId: pipeline.projectId });
   const data = Buffer.from(
     JSON.stringify({
       ip: "1.1.1.1",

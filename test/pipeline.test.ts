@@ -5,6 +5,7 @@
 import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startPipeline, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
+import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 
 const external = Boolean(process.env.PUBSUB_EMULATOR_HOST);
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
@@ -27,12 +28,7 @@ beforeAll(async () => {
     onOutcome: (event) => outcomes.push(event),
     onOutput: () => undefined,
   });
-  client = new PubSub({
-    projectId: pipeline.projectId,
-    apiEndpoint: pipeline.pubsubHost,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
+  client = emulatorPubSub({ host: pipeline.pubsubHost, projectId: pipeline.projectId });
 });
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { Firestore, Timestamp } from "@google-cloud/firestore";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { READ_TIMEOUT_MS } from "../cli/scans/read.ts";
 import { runScans } from "../cli/scans/run.ts";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 
 const SCANS = new URL("../cli/scans/main.ts", import.meta.url).pathname;
 const project = "demo-scan";
@@ -48,12 +49,7 @@ beforeAll(async () => {
     host = emulator.host;
     stop = async () => emulator.stop();
   }
-  db = new Firestore({
-    projectId: project,
-    host,
-    ssl: false,
-    customHeaders: { Authorization: "Bearer owner" },
-  });
+  db = emulatorFirestore({ host: host, projectId: project });
   const batch = db.batch();
   for (const [key, data] of Object.entries(seeded))
     batch.set(db.collection(collections.services).doc(key), data);

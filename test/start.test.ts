@@ -13,6 +13,7 @@ import type { GeneratedScan } from "@scan-ingest/scanner";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { fitStatus, formatStatus, formatSummary, ZERO, type Counts } from "../cli/start/status.ts";
 import { expectedState } from "./reliability/model.ts";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 
 const START = new URL("../cli/start/main.ts", import.meta.url).pathname;
 const project = DEFAULT_PROJECT;
@@ -40,12 +41,7 @@ beforeAll(async () => {
     pubsub = embedded.host;
   }
   hosts = { firestore, pubsub };
-  db = new Firestore({
-    projectId: project,
-    host: firestore,
-    ssl: false,
-    customHeaders: { Authorization: "Bearer owner" },
-  });
+  db = emulatorFirestore({ host: firestore, projectId: project });
 });
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { PubSub, type Message } from "@google-cloud/pubsub";
 import { start, type PubSubEmulator } from "@scan-ingest/emulator-pubsub";
 import type { GeneratedScan } from "../src/generate.ts";
+import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 
 export const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 
@@ -16,12 +17,7 @@ export async function connect(): Promise<Target> {
   const embedded: PubSubEmulator | undefined = external ? undefined : await start();
   const host = external ?? embedded?.host ?? "";
   const project = "demo-scan";
-  const pubsub = new PubSub({
-    projectId: project,
-    apiEndpoint: host,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
+  const pubsub = emulatorPubSub({ host: host, projectId: project });
   return {
     host,
     project,

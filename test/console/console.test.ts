@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { startPipeline, type Pipeline } from "@scan-ingest/pipeline";
 import { startPipelineConsole, type PipelineConsole } from "../../cli/start/console.ts";
 import { launchChromium } from "./browser.ts";
+import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 
 const external = Boolean(process.env.PUBSUB_EMULATOR_HOST);
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
@@ -50,12 +51,7 @@ beforeAll(async () => {
     published: () => published,
     emulators: external ? "Google's" : "embedded",
   });
-  client = new PubSub({
-    projectId: pipeline.projectId,
-    apiEndpoint: pipeline.pubsubHost,
-    emulatorMode: true,
-    universeDomain: "googleapis.com",
-  });
+  client = emulatorPubSub({ host: pipeline.pubsubHost, projectId: pipeline.projectId });
   // 120 services a minute apart (newest: 10.1.0.119), one response that is not UTF-8, three rejects.
   const base = 1_764_547_200;
   const messages: Buffer[] = [];

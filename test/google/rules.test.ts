@@ -20,6 +20,7 @@ import { createIngestScan } from "@scan-ingest/functions/ingest";
 import { documentKey } from "@scan-ingest/functions/key";
 import type { MessageLog } from "@scan-ingest/functions/log";
 import { createFirestore, firestoreStore } from "@scan-ingest/functions/store";
+import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 
 const RULES = new URL("../../firestore.rules", import.meta.url);
 const SCANS = new URL("../../cli/scans/main.ts", import.meta.url).pathname;
@@ -342,12 +343,7 @@ beforeAll(async () => {
     clients.set(`rules/${identity.key}`, identity.context(rulesEnvironment).firestore());
     clients.set(`open/${identity.key}`, identity.context(openEnvironment).firestore());
   }
-  admin = new Firestore({
-    projectId: project,
-    host: emulatorHost,
-    ssl: false,
-    customHeaders: { Authorization: "Bearer owner" },
-  });
+  admin = emulatorFirestore({ host: emulatorHost, projectId: project });
 });
 
 afterAll(async () => {
