@@ -1,5 +1,6 @@
 // docker-compose.yml against the Compose Specification's JSON schema and against the code it runs: ports,
-// variable names, topic and subscription names, the function's entry point and the Dockerfiles' inputs.
+// variable names, topic and subscription names, the function's entry point, and the root Dockerfile's stages
+// and inputs.
 // No Docker needed; test/containers builds and runs the images (npm run test:containers).
 import { execFileSync } from "node:child_process";
 import { readFileSync, realpathSync } from "node:fs";
@@ -35,7 +36,7 @@ function repositoryModules(entry: string): string[] {
 
 interface Service {
   profiles?: string[];
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; target?: string; dockerfile?: string };
   image: string;
   entrypoint?: string[];
   command?: string[] | string;
@@ -72,6 +73,44 @@ const defaultPort = (flag: string) => {
 };
 const firestorePort = defaultPort("--firestore-port");
 const pubsubPort = defaultPort("--pubsub-port");
+
+/** One stage of the root Dockerfile: the name it is built as, what it starts from, its instructions. */
+interface Stage {
+  name: string;
+  from: string;
+  /** The stage's lines without comments, continuations included. */
+  text: string;
+}
+const stages: Stage[] = (await read("Dockerfile"))
+  .split(/^(?=FROM )/m)
+  .filter((section) => section.startsWith("FROM "))
+  .map((section) => {
+    const text = section
+      .split("\n")
+      .filter((line) => !line.startsWith("#"))
+      .join("\n");
+    const [, from, name] = /^FROM (\S+)(?: AS (\S+))?$/m.exec(text)!;
+    return { name: name ?? "", from: from!, text };
+  });
+const stage = (name: string): Stage => {
+  const found = stages.find((candidate) => candidate.name === name);
+  if (found === undefined) throw new Error(`the Dockerfile has no stage "${name}"`);
+  return found;
+};
+/** The stages building `target` takes, in the file's order: itself, what it starts from and copies from. */
+const stagesOf = (target: string): Stage[] => {
+  const { from, text } = stage(target);
+  const needs = [from, ...[...text.matchAll(/--from=(\S+)/g)].map(([, name]) => name!)].filter((name) =>
+    stages.some((candidate) => candidate.name === name),
+  );
+  const all = new Set([...needs.flatMap(stagesOf), stage(target)]);
+  return stages.filter((candidate) => all.has(candidate));
+};
+/** The instructions of every stage an image's target builds. */
+const instructions = (target: string) =>
+  stagesOf(target)
+    .map(({ text }) => text)
+    .join("\n");
 
 test("docker-compose.yml is valid against the Compose Specification's JSON schema", () => {
   const require = createRequire(import.meta.url);
@@ -126,7 +165,7 @@ describe("docker-compose.yml matches the code", () => {
   });
 
   test("the function is ingestScan, a CloudEvent function on the port the init pushes to", async () => {
-    const dockerfile = await read("functions/Dockerfile");
+    const dockerfile = instructions(service("function").build!.target!);
     const index = await read("functions/src/index.ts");
     const target = /--target=(\w+)/.exec(dockerfile)?.[1];
     expect(index).toContain(`functions.cloudEvent(\n  "${target}",`);
@@ -160,47 +199,69 @@ describe("docker-compose.yml matches the code", () => {
     expect(service("scanner").depends_on).toEqual({ init: { condition: "service_completed_successfully" } });
     const init = await read("cli/topology-init/main.ts");
     expect(init).toContain("defaultTopology(");
-    expect(await read("scanner/Dockerfile")).toContain("--outfile=/out/init.cjs");
+    expect(instructions(service("init").build!.target!)).toContain("--outfile=/out/init.cjs");
     expect(repositoryModules("cli/topology-init/main.ts")).toEqual(
       expect.arrayContaining(["pipeline/src/clients.ts", "pipeline/src/topology.ts"]),
     );
   });
 
   test.each([
-    ["scanner/Dockerfile", ["scanner/src/main.ts", "cli/topology-init/main.ts"]],
-    ["emulators/Dockerfile", ["emulators/cli.ts"]],
-    ["functions/Dockerfile", ["functions/src/index.ts", "functions/src/api/index.ts"]],
-  ])("%s copies every repository file its bundles hold", async (path, entries) => {
-    const dockerfile = await read(path);
-    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap(([, sources]) =>
+    ["scanner", ["scanner/src/main.ts", "cli/topology-init/main.ts"]],
+    ["emulators", ["emulators/cli.ts"]],
+    ["function", ["functions/src/index.ts", "functions/src/api/index.ts"]],
+  ])("the %s target's build copies every repository file its bundles hold", (target, entries) => {
+    const copied = [...instructions(target).matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap(([, sources]) =>
       sources!.split(" "),
     );
     for (const file of entries.flatMap(repositoryModules))
       expect(
         copied.some((source) => source === file || (source.endsWith("/") && file.startsWith(source))),
-        `${path} copies ${file}`,
+        `the ${target} target copies ${file}`,
       ).toBe(true);
   });
 
-  test("every image built copies every workspace's manifest and takes node:24-slim as BASE_IMAGE", async () => {
+  test("one Dockerfile builds every image: each workspace's manifest copied once, before npm ci, on node:24-slim", async () => {
     const { workspaces } = JSON.parse(await read("package.json")) as { workspaces: string[] };
-    const dockerfiles = new Set(
-      Object.values(services).flatMap(({ build }) => (build ? [build.dockerfile] : [])),
-    );
-    expect([...dockerfiles].sort()).toEqual([
-      "emulators/Dockerfile",
-      "functions/Dockerfile",
-      "scanner/Dockerfile",
-    ]);
-    for (const path of dockerfiles) {
-      const dockerfile = await read(path);
-      for (const workspace of workspaces)
-        expect(dockerfile, `${path} copies ${workspace}/package.json before npm ci`).toContain(
-          `COPY ${workspace}/package.json ${workspace}/`,
-        );
-      expect(dockerfile).toMatch(/^ARG BASE_IMAGE=node:24-slim$/m);
-      for (const [, base] of dockerfile.matchAll(/^FROM (\S+)/gm)) expect(base, path).toBe("${BASE_IMAGE}");
-      expect(dockerfile, `${path} runs as node`).toMatch(/^USER node$/m);
+    const builds = Object.values(services).flatMap(({ build }) => (build ? [build] : []));
+    for (const build of builds) expect(build).toEqual({ context: ".", target: expect.any(String) });
+    const targets = [...new Set(builds.map(({ target }) => target!))].sort();
+    expect(targets).toEqual(["emulators", "function", "scanner"]);
+    const dockerfile = await read("Dockerfile");
+    expect(dockerfile).toMatch(/^ARG BASE_IMAGE=node:24-slim$/m);
+    // Each stage starts from the base or from a stage before it.
+    for (const [index, { name, from }] of stages.entries())
+      expect(["${BASE_IMAGE}", ...stages.slice(0, index).map((earlier) => earlier.name)], name).toContain(
+        from,
+      );
+    // One stage installs the workspace, with every workspace's manifest (copied nowhere else) before npm ci.
+    const installs = stages.filter(({ text }) => /^RUN npm ci /m.test(text));
+    expect(installs.map(({ name }) => name)).toHaveLength(1);
+    const deps = installs[0]!;
+    expect(deps.from).toBe("${BASE_IMAGE}");
+    for (const manifest of [
+      "package.json package-lock.json ./",
+      ...workspaces.map((w) => `${w}/package.json ${w}/`),
+    ]) {
+      const copy = `COPY ${manifest}`;
+      expect(dockerfile.split(copy), `the Dockerfile copies ${manifest} once`).toHaveLength(2);
+      expect(deps.text.indexOf(copy), `${deps.name} copies ${manifest}`).toBeGreaterThan(-1);
+      expect(deps.text.indexOf(copy), `${deps.name} copies ${manifest} before npm ci`).toBeLessThan(
+        deps.text.search(/^RUN npm ci /m),
+      );
+    }
+    for (const target of targets) {
+      // The image is the bare base plus what its build made, run as node; its build installs from deps.
+      expect(stage(target).from, target).toBe("${BASE_IMAGE}");
+      expect(stage(target).text, `${target} runs as node`).toMatch(/^USER node$/m);
+      expect(stagesOf(target), `${target} builds on ${deps.name}`).toContain(deps);
+      // No image's stages reach another's, so a target builds deps and its own stages only.
+      for (const other of targets.filter((name) => name !== target))
+        expect(
+          stagesOf(target)
+            .filter((needed) => stagesOf(other).includes(needed))
+            .map(({ name }) => name),
+          `${target} and ${other} share`,
+        ).toEqual([deps.name]);
     }
   });
 });

@@ -1,6 +1,7 @@
 // The one-shot `init` service of docker-compose.yml: creates scan-topic, the push subscription scan-sub to
 // the function, and the dead-letter topic and policy, on the Pub/Sub emulator that PUBSUB_EMULATOR_HOST
-// names, once both emulators listen; then exits 0. Safe to run again. Bundled into the scanner image (scanner/Dockerfile) as init.cjs.
+// names, once both emulators listen; then exits 0. Safe to run again. Bundled into the scanner image (the
+// Dockerfile's scanner target) as init.cjs.
 import { parseHostPort, waitForPort } from "@scan-ingest/emulator-google/ports";
 import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";

@@ -1,7 +1,8 @@
 // The Firestore and Pub/Sub clients the project's tools (CLIs, test harnesses, benchmarks) open on an
 // emulator, the embedded ones or Google's, with the same settings everywhere and the reason for each here.
 // Product code (functions/src/store.ts, scanner/src/publish.ts) builds its own: it must not depend on this
-// package. Bundled by cli/topology-init (scanner/Dockerfile copies this file): imports nothing of the project.
+// package. Bundled by cli/topology-init (the Dockerfile's scanner build copies this file): imports nothing of
+// the project.
 import { Firestore } from "@google-cloud/firestore";
 import { PubSub } from "@google-cloud/pubsub";
 

@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const MIB = 1024 * 1024;
 
-/** The official image every Dockerfile names by default (ARG BASE_IMAGE); the stand-in takes its name. */
+/** The official image the Dockerfile names by default (ARG BASE_IMAGE); the stand-in takes its name. */
 export const BASE_IMAGE = "docker.io/library/node:24-slim";
 
 /** Where a debootstrap result is kept between runs: building it is most of the stand-in's time. */
@@ -166,8 +166,11 @@ export class Buildah {
     }
   }
 
-  /** `buildah bud` of one Dockerfile with its default base (pulled never: the stand-in stands in). */
-  async build(dockerfile: string, tag: string, context: string): Promise<void> {
+  /**
+   * `buildah bud` of one target of the context's Dockerfile with its default base (pulled never: the stand-in
+   * stands in); buildah skips the stages the target does not need.
+   */
+  async build(target: string, tag: string, context: string): Promise<void> {
     await this.buildah(
       [
         "bud",
@@ -177,7 +180,9 @@ export class Buildah {
         "--pull=never",
         "--quiet",
         "-f",
-        dockerfile,
+        "Dockerfile",
+        "--target",
+        target,
         "-t",
         tag,
         ".",

@@ -13,15 +13,16 @@ import { Buildah, ensureTools, type Running } from "./buildah.ts";
 
 const repo = new URL("../..", import.meta.url).pathname;
 const prefix = `localhost/scan-ingest-test-${process.pid}`;
+/** Each image by the Dockerfile target that builds it. */
 const images = {
-  emulators: "emulators/Dockerfile",
-  function: "functions/Dockerfile",
-  scanner: "scanner/Dockerfile",
+  emulators: "emulators",
+  function: "function",
+  scanner: "scanner",
 };
 type Image = keyof typeof images;
 
 interface ComposeService {
-  build?: { dockerfile: string };
+  build?: { target: string };
   entrypoint?: string[];
   command?: string[];
   environment?: Record<string, string>;
@@ -65,10 +66,10 @@ function wired(
 }
 
 function imageOf(name: string): Image {
-  const dockerfile = compose.services[name]?.build?.dockerfile;
-  const image = (Object.keys(images) as Image[]).find((key) => images[key] === dockerfile);
+  const target = compose.services[name]?.build?.target;
+  const image = (Object.keys(images) as Image[]).find((key) => images[key] === target);
   if (image === undefined)
-    throw new Error(`service ${name} builds ${dockerfile}, which this test does not build`);
+    throw new Error(`service ${name} builds target ${target}, which this test does not build`);
   return image;
 }
 
@@ -93,9 +94,9 @@ beforeAll(async () => {
   let started = Date.now();
   await buildah.buildStandIn(join(repo, "node_modules/node/bin/node"));
   timings.push(`stand-in node:24-slim ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  for (const [image, dockerfile] of Object.entries(images) as [Image, string][]) {
+  for (const [image, target] of Object.entries(images) as [Image, string][]) {
     started = Date.now();
-    await buildah.build(dockerfile, `${prefix}/${image}`, repo);
+    await buildah.build(target, `${prefix}/${image}`, repo);
     timings.push(`${image} ${((Date.now() - started) / 1000).toFixed(0)} s`);
     sizes.set(image, (await buildah.inspect(`${prefix}/${image}`)).size);
   }
