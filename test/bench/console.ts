@@ -16,7 +16,7 @@ import { buildInto } from "./cold-start.ts";
 import { alternate, median, progress, startFramework, type FrameworkServer } from "./measure.ts";
 
 export interface ConsoleBenchOptions {
-  /** Services in the large collection (the figure: 100,000). */
+  /** Services in the large collection (100,000 in the full run). */
   large: number;
   /** Services in the small one (100). */
   small: number;

@@ -120,7 +120,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
       measure(
         [
           ["handler.ratio", { atLeast: 0.8 }, 2],
-          // Not an issue figure: the same ratio for a function that only runs the transaction, i.e. what
+          // No goal of its own: the same ratio for a function that only runs the transaction, i.e. what
           // functions-framework itself leaves of the SDK's throughput on this machine.
           ["handler.frameworkFloorRatio", undefined, 2],
         ],
@@ -292,7 +292,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
         [
           ...(["get", "page"] as const).flatMap((read): Row[] => [
             [`readApi.${read}.ratio`, { atLeast: 0.8 }, 2],
-            // Not an issue figure: the same reads from a function doing nothing else, served the same way.
+            // No goal of its own: the same reads from a function doing nothing else, served the same way.
             [`readApi.${read}.frameworkFloorRatio`, undefined, 2],
             [`readApi.${read}.apiPerSec`, undefined, 0],
             [`readApi.${read}.floorPerSec`, undefined, 0],

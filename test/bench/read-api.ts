@@ -28,7 +28,7 @@ import {
 
 /** One read's throughput and tail: the API, the floor function and the SDK side by side. */
 export interface ReadFigures {
-  /** API ÷ SDK requests/s: the figure. */
+  /** API ÷ SDK requests/s: the figure with the goal (≥ 0.8). */
   ratio: number;
   /** Floor ÷ SDK: what functions-framework and the HTTP hop alone leave of the SDK's throughput. */
   frameworkFloorRatio: number;

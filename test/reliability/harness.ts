@@ -1,5 +1,5 @@
 // The reliability suite's shell: the whole pipeline (@scan-ingest/pipeline) with the real Google clients, the
-// issue's faults, per-subscription accounting of every message, and the comparison with the model.
+// emulators' fault injection, per-subscription accounting of every message, and the comparison with the model.
 // Emulators: FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST when set (e.g. Google's), else embedded ones.
 import { Timestamp, type DocumentData } from "@google-cloud/firestore";
 import { startPipeline, type DeadLetter, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";

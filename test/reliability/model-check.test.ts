@@ -1,7 +1,8 @@
 // Reliability 1: a recorded workload through the push path, with 1 and with 3 function instances,
 // ends in exactly the model's state with every message accounted for on every subscription. Besides the
-// issue's faults, which the Firestore client's retries absorb, the run goes through storage outages longer
-// than the function's store deadline (deliveries fail, are nacked and redelivered) and sends a few messages
+// suite's steady faults (UNAVAILABLE, duplicates, lost replies), which the Firestore client's retries
+// absorb, the run goes through storage outages longer than the function's store deadline (deliveries fail,
+// are nacked and redelivered) and sends a few messages
 // past every attempt into the dead-letter topic, from all subscriptions or only some.
 // Against external emulators (FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST) it runs without faults,
 // outages and dead letters, and without the counters, which all need the embedded emulators.
