@@ -208,6 +208,8 @@ describe.concurrent("npm run scans", () => {
   });
 });
 
+// In its own process, as a user runs it: the Firestore SDK takes FIRESTORE_EMULATOR_HOST from the process's
+// environment over any host it is given, and this process's may name another emulator (npm run test:google).
 test(
   "a Firestore emulator that takes the connection and never answers: exit 1 after the read timeout, naming it",
   async () => {
@@ -215,19 +217,23 @@ test(
     const silent = createServer((socket) => sockets.add(socket)); // holds every connection, says nothing
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const address = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    const output = { stdout: "", stderr: "" };
     try {
       const started = performance.now();
-      const code = await runScans(
-        ["get", "1.1.1.1", "80", "http"],
-        { ...environment(), FIRESTORE_EMULATOR_HOST: address },
-        { stdout: (text) => (output.stdout += text), stderr: (text) => (output.stderr += text) },
-      );
-      expect(code).toBe(1);
-      expect(output.stderr).toContain(
+      const finished = await new Promise<Finished>((resolve) => {
+        const env = { ...environment(), FIRESTORE_EMULATOR_HOST: address };
+        execFile(
+          process.execPath,
+          [SCANS, "get", "1.1.1.1", "80", "http"],
+          { env },
+          (error, stdout, stderr) =>
+            resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
+        );
+      });
+      expect(finished.code, finished.stderr).toBe(1);
+      expect(finished.stderr).toContain(
         `no answer from the Firestore emulator at ${address} within ${READ_TIMEOUT_MS / 1000} s`,
       );
-      expect(performance.now() - started).toBeGreaterThanOrEqual(READ_TIMEOUT_MS - 50);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(READ_TIMEOUT_MS);
     } finally {
       for (const socket of sockets) socket.destroy();
       silent.close();

@@ -22,7 +22,10 @@ export interface EmulatorClientOptions {
  */
 const UNIVERSE_DOMAIN = "googleapis.com";
 
-/** A Firestore client for the emulator at `host`; the caller terminates it. */
+/**
+ * A Firestore client for the emulator at `host`; the caller terminates it. FIRESTORE_EMULATOR_HOST in this
+ * process's environment wins over `host`: that is the SDK's own rule, and a tool run with it set means it.
+ */
 export function emulatorFirestore({ host, projectId }: EmulatorClientOptions): Firestore {
   return new Firestore({
     ...(projectId !== undefined && { projectId }),
