@@ -7,7 +7,7 @@ data "google_project" "this" {}
 
 locals {
   # The function's sizing and names, shared with `npm run deploy` (cli/deploy/plan.ts); README "Deploy" says why.
-  deploy = jsondecode(file("${path.module}/deploy.json"))
+  deploy = jsondecode(file("${path.module}/../functions/deploy.json"))
   apis = [
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
@@ -133,7 +133,7 @@ resource "google_cloudfunctions2_function" "ingest_scan" {
     min_instance_count               = local.deploy.minInstances
     max_instance_count               = local.deploy.maxInstances
     timeout_seconds                  = local.deploy.timeoutSeconds
-    ingress_settings                 = "ALLOW_INTERNAL_ONLY"
+    ingress_settings                 = local.deploy.ingress
     service_account_email            = google_service_account.ingest.email
     environment_variables            = merge({ GOOGLE_CLOUD_PROJECT = var.project_id }, var.function_environment)
   }

@@ -1,5 +1,5 @@
 // One deployment, three spellings: infra/*.tf, README's gcloud block and `npm run deploy -- --dry-run` must
-// agree on every value, all taken from infra/deploy.json, and README must say why each sizing value.
+// agree on every value, all taken from functions/deploy.json, and README must say why each sizing value.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -44,6 +44,7 @@ const SIZING: Array<{
     flag: "--timeout",
     gcloud: (seconds) => `${seconds}s`,
   },
+  { key: "ingress", terraform: "ingress_settings", flag: "--ingress-settings", gcloud: gcloudIngress },
 ];
 
 /** scansApi's sizing values: its key in deploy.json's api block, Terraform's argument, gcloud's flag. */
@@ -52,10 +53,7 @@ const API_SIZING: Array<{
   terraform: string;
   flag: string;
   gcloud: (value: never) => string;
-}> = [
-  ...SIZING.map((entry) => ({ ...entry, key: entry.key as keyof ApiSettings })),
-  { key: "ingress", terraform: "ingress_settings", flag: "--ingress-settings", gcloud: gcloudIngress },
-];
+}> = [...SIZING.map((entry) => ({ ...entry, key: entry.key as keyof ApiSettings }))];
 
 /** The invoker README's dry run names. */
 const INVOKER = "user:analyst@example.com";
@@ -99,7 +97,7 @@ function deployFlags(name = settings.function): Map<string, string> {
 }
 
 describe("the deployment's values", () => {
-  test("Terraform takes every sizing value, the name, runtime and entry point from infra/deploy.json", () => {
+  test("Terraform takes every sizing value, the name, runtime and entry point from functions/deploy.json", () => {
     const fn = first(main.resource.google_cloudfunctions2_function!.ingest_scan);
     const service = first(fn.service_config);
     for (const { key, terraform } of SIZING)

@@ -1,5 +1,5 @@
 // `npm run deploy -- --project P [--invoker MEMBER]... [--dry-run]`: builds functions/dist and deploys
-// ingestScan with gcloud, sized by infra/deploy.json, gives Eventarc's subscription its dead-letter topic and
+// ingestScan with gcloud, sized by functions/deploy.json, gives Eventarc's subscription its dead-letter topic and
 // retention, then deploys the private read API scansApi, invokable only by the --invoker principals.
 // --dry-run prints the same commands as shell lines instead of running them.
 import { execFileSync } from "node:child_process";
@@ -10,7 +10,7 @@ import { deploySteps, loadSettings, PUBLIC_MEMBERS, shellLine, type Capture } fr
 export const usage = `Usage: npm run deploy -- --project PROJECT [--invoker MEMBER]... [--dry-run]
 
 Builds functions/dist and deploys ingestScan and the private read API scansApi with gcloud as
-infra/deploy.json sizes them (README "Deploy").
+functions/deploy.json sizes them (README "Deploy").
 
   --project P       the Google Cloud project to deploy into (required)
   --invoker MEMBER  an IAM member who may call scansApi, e.g. user:ana@example.com (repeatable;

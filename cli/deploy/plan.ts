@@ -1,46 +1,11 @@
-// The deployment as gcloud commands, built from infra/deploy.json (which Terraform reads too), so that
+// The deployment as gcloud commands, built from functions/deploy.json (which Terraform reads too), so that
 // `npm run deploy`, its --dry-run, the README and infra/ cannot drift apart.
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
-/** How a function is sized; both functions have each value in infra/deploy.json. */
-export interface Sizing {
-  cpu: string;
-  memory: string;
-  concurrency: number;
-  minInstances: number;
-  maxInstances: number;
-  timeoutSeconds: number;
-}
+import type { DeploySettings, Sizing } from "@scan-ingest/functions/deploy-settings";
 
-/** infra/deploy.json: the function's sizing (README "Deploy" says why each value) and its names. */
-export interface DeploySettings extends Sizing {
-  function: string;
-  region: string;
-  runtime: string;
-  entryPoint: string;
-  source: string;
-  topic: string;
-  deadLetterTopic: string;
-  maxDeliveryAttempts: number;
-  /** How long Eventarc's subscription keeps an undelivered message (gcloud duration, e.g. 7d). */
-  messageRetention: string;
-  /** scansApi, the private read API deployed from the same source. */
-  api: ApiSettings;
-}
-
-/** infra/deploy.json's `api` block: scansApi's names and sizing, each sizing value with its reason in `why`. */
-export interface ApiSettings extends Sizing {
-  function: string;
-  entryPoint: string;
-  /** The account ID of its own service account (read-only Firestore access). */
-  serviceAccount: string;
-  /** The Secret Manager secret holding PAGE_TOKEN_SECRET. */
-  pageTokenSecret: string;
-  /** Terraform's ingress_settings value: ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB. */
-  ingress: string;
-  /** One line per sizing value saying why it is what it is. */
-  why: Record<string, string>;
-}
+export type { ApiSettings, DeploySettings, Sizing } from "@scan-ingest/functions/deploy-settings";
 
 /** IAM members that would make a function public: neither deployment may ever grant them an invoker role. */
 export const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"] as const;
@@ -53,9 +18,9 @@ export function gcloudIngress(terraformValue: string): string {
     .replaceAll("_", "-");
 }
 
-export const settingsPath = new URL("../../infra/deploy.json", import.meta.url).pathname;
+export const settingsPath = createRequire(import.meta.url).resolve("@scan-ingest/functions/deploy.json");
 
-/** Reads infra/deploy.json. */
+/** Reads functions/deploy.json. */
 export function loadSettings(path = settingsPath): DeploySettings {
   return JSON.parse(readFileSync(path, "utf8")) as DeploySettings;
 }
@@ -93,7 +58,7 @@ function ingestSteps(settings: DeploySettings, project: string): Step[] {
     {
       argv: gcloud(
         ...functionDeploy(s, s.function, s.entryPoint, s, [`--trigger-topic=${s.topic}`, "--retry"]),
-        "--ingress-settings=internal-only",
+        `--ingress-settings=${gcloudIngress(s.ingress)}`,
       ),
     },
     { argv: gcloud("pubsub", "topics", "create", s.deadLetterTopic) },

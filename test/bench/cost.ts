@@ -1,4 +1,4 @@
-// cost.*: dollars per million scans at the chosen deployment (infra/deploy.json), from this run's measured
+// cost.*: dollars per million scans at the chosen deployment (functions/deploy.json), from this run's measured
 // CPU per message and Firestore operations per message and the cited prices (infra/prices.json), against the
 // floor: one invocation, one document read and one write, with no compute at all.
 import { readFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 // The deployment group: ingestScan's CPU per message and latency at each concurrency, its Firestore
-// operations per fresh scan, and from those the cost per million scans at infra/deploy.json's sizing.
+// operations per fresh scan, and from those the cost per million scans at functions/deploy.json's sizing.
 import { rm } from "node:fs/promises";
 import { loadSettings } from "../../cli/deploy/plan.ts";
 import { buildInto } from "./cold-start.ts";

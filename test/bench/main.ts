@@ -253,7 +253,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
       ),
     )),
   );
-  // Beyond the core figures: what sizes the deployment (infra/deploy.json) and its cost per million scans
+  // Beyond the core figures: what sizes the deployment (functions/deploy.json) and its cost per million scans
   // from this run's CPU per message and infra/prices.json (docs/capacity.md).
   const concurrencyRows = CONCURRENCIES.flatMap((c): Row[] => [
     [`deployment.c${c}.cpuMsPerMessage`, undefined, 2],
