@@ -1,6 +1,6 @@
 // Bundles the functions for deployment: `node build.ts [outdir]` writes dist/index.js (a small loader),
 // dist/ingest.js and dist/api.js (the bundles of ingestScan and scansApi), their V8 code caches
-// (*.cache) and dist/package.json.
+// (*.cache) and dist/package.json; and, without outdir, dist-firebase/ (ingestScan for the Firebase CLI).
 // functions-framework stays outside the bundle: the runtime's copy must see the registration.
 import { execFile } from "node:child_process";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -12,7 +12,11 @@ import { build } from "esbuild";
 const here = new URL(".", import.meta.url).pathname;
 /** Where `npm run build` puts the deployable function, and what the local pipeline serves. */
 export const distDirectory = join(here, "dist");
+/** The source directory firebase.json names: ingestScan declared with firebase-functions (src/firebase.ts). */
+export const firebaseDistDirectory = join(here, "dist-firebase");
 const framework = "@google-cloud/functions-framework";
+const firebaseFunctions = "firebase-functions";
+const firebaseAdmin = "firebase-admin";
 const docsPackage = "swagger-ui-dist";
 const scriptKey = "scan-ingest.bundleScripts";
 
@@ -68,6 +72,18 @@ async function writeCodeCache(outdir: string): Promise<void> {
   });
 }
 
+const bundleOptions = {
+  bundle: true,
+  platform: "node",
+  target: "node24",
+  // CommonJS, because the Google client libraries use require and __dirname at runtime.
+  format: "cjs",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "linked",
+  logLevel: "warning",
+} as const;
+
 export interface BuildOptions {
   /** The module that registers the function; default src/index.ts (the benchmarks bundle others alike). */
   entryPoint?: string;
@@ -80,19 +96,8 @@ export async function buildFunction(outdir = distDirectory, options: BuildOption
   const manifest = JSON.parse(await readFile(join(here, "package.json"), "utf8"));
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  const common = {
-    bundle: true,
-    platform: "node",
-    target: "node24",
-    // CommonJS, because the Google client libraries use require and __dirname at runtime.
-    format: "cjs",
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: "linked",
-    logLevel: "warning",
-  } as const;
   await build({
-    ...common,
+    ...bundleOptions,
     entryPoints: [options.entryPoint ?? join(here, "src/index.ts")],
     outfile: join(outdir, "ingest.js"),
     external: [framework],
@@ -100,7 +105,7 @@ export async function buildFunction(outdir = distDirectory, options: BuildOption
   const withApi = options.api ?? options.entryPoint === undefined;
   if (withApi) {
     await build({
-      ...common,
+      ...bundleOptions,
       entryPoints: [join(here, "src/api/index.ts")],
       outfile: join(outdir, "api.js"),
       // swagger-ui-dist is files the docs page serves, not code: installed beside the bundle from package.json.
@@ -128,8 +133,42 @@ export async function buildFunction(outdir = distDirectory, options: BuildOption
   return (await stat(join(outdir, "ingest.js"))).size;
 }
 
+/**
+ * Build the Firebase CLI's source directory: index.js (src/firebase.ts bundled, firebase-functions outside it,
+ * as the CLI's discovery and emulator load their own copy) and a package.json that names firebase-functions.
+ */
+export async function buildFirebaseFunction(outdir = firebaseDistDirectory): Promise<void> {
+  const manifest = JSON.parse(await readFile(join(here, "package.json"), "utf8"));
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  await build({
+    ...bundleOptions,
+    entryPoints: [join(here, "src/firebase.ts")],
+    outfile: join(outdir, "index.js"),
+    external: [firebaseFunctions],
+  });
+  const deployManifest = {
+    name: "ingest-scan-firebase",
+    version: manifest.version,
+    private: true,
+    description: manifest.description,
+    main: "index.js",
+    engines: { node: "24" },
+    dependencies: {
+      [firebaseFunctions]: manifest.dependencies[firebaseFunctions],
+      // The peer firebase-functions needs, and the Functions emulator checks for.
+      [firebaseAdmin]: manifest.dependencies[firebaseAdmin],
+    },
+  };
+  await writeFile(join(outdir, "package.json"), `${JSON.stringify(deployManifest, null, 2)}\n`);
+}
+
 if (import.meta.main) {
   const outdir = process.argv[2] === undefined ? undefined : resolve(process.argv[2]);
   const bytes = await buildFunction(outdir);
   console.log(`built ${outdir ?? distDirectory}/index.js (${(bytes / 1024).toFixed(0)} KiB bundle)`);
+  if (outdir === undefined) {
+    await buildFirebaseFunction();
+    console.log(`built ${firebaseDistDirectory}/index.js (the Firebase CLI's functions source)`);
+  }
 }

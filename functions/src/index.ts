@@ -1,42 +1,6 @@
-// Entry point: registers ingestScan with functions-framework. Configuration is validated at load.
+// Entry point for functions-framework (gcloud functions deploy, Terraform, npm start): registers ingestScan
+// as a CloudEvent function. Configuration is validated at load (instance.ts).
 import functions from "@google-cloud/functions-framework";
-import { loadConfig, type Config } from "./config.ts";
-import { createIngestScan } from "./ingest.ts";
-import { logToStdout } from "./log.ts";
-import { outsideRequestDomain } from "./request-domain.ts";
-import { createFirestore, firestoreStore, type Store } from "./store.ts";
+import { ingestScan } from "./instance.ts";
 
-const config = startupConfig();
-let store: Store | undefined;
-
-function createStore(): Store {
-  const firestore = firestoreStore(createFirestore(config), config);
-  return {
-    applyIfNewer: (key, document) => outsideRequestDomain(() => firestore.applyIfNewer(key, document)),
-    writeReject: (id, document) => outsideRequestDomain(() => firestore.writeReject(id, document)),
-  };
-}
-
-/**
- * The configuration, or one structured ERROR line naming the bad variable before the load fails: on its own,
- * functions-framework reports a throw at load under "Is there a syntax error in your code?", and Cloud
- * Logging would not show it as this function's error.
- */
-function startupConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    const message = `ingestScan cannot start: ${(error as Error).message}`;
-    process.stderr.write(`${JSON.stringify({ severity: "ERROR", message })}\n`);
-    throw error;
-  }
-}
-
-functions.cloudEvent(
-  "ingestScan",
-  createIngestScan({
-    config,
-    store: () => (store ??= createStore()),
-    log: logToStdout,
-  }),
-);
+functions.cloudEvent("ingestScan", ingestScan);
