@@ -147,7 +147,8 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-async function findJava(
+/** The java that JAVA_HOME or PATH names, with its major version; undefined when there is none. */
+export async function findJava(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<{ path: string; major: number } | undefined> {
   const fromHome = env.JAVA_HOME ? join(env.JAVA_HOME, "bin", "java") : undefined;

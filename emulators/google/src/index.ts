@@ -1,4 +1,10 @@
-export { findGoogleEmulators, INSTALL_HINT, type FindResult, type GoogleEmulatorsInstall } from "./find.ts";
+export {
+  findGoogleEmulators,
+  findJava,
+  INSTALL_HINT,
+  type FindResult,
+  type GoogleEmulatorsInstall,
+} from "./find.ts";
 export {
   GoogleEmulatorError,
   startGoogleEmulators,
