@@ -272,7 +272,10 @@ export async function accountWhenSettled(
 }
 
 /** Every way `services` and `rejects` differ from the model; empty when they match exactly. */
-export async function differences(run: Run, expected: ExpectedState): Promise<string[]> {
+export async function differences(
+  run: Pick<Run, "read" | "services" | "rejects">,
+  expected: ExpectedState,
+): Promise<string[]> {
   const problems: string[] = [];
   const services = await run.read(run.services);
   for (const [key, model] of expected.services) {
