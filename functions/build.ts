@@ -93,7 +93,6 @@ export interface BuildOptions {
 
 /** Build into `outdir` (functions/dist by default); returns the bundle's (ingest.js) size in bytes. */
 export async function buildFunction(outdir = distDirectory, options: BuildOptions = {}): Promise<number> {
-  const manifest = JSON.parse(await readFile(join(here, "package.json"), "utf8"));
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   await build({
@@ -116,19 +115,7 @@ export async function buildFunction(outdir = distDirectory, options: BuildOption
     });
   }
   await writeFile(join(outdir, "index.js"), loader);
-  const deployManifest = {
-    name: "ingest-scan",
-    version: manifest.version,
-    private: true,
-    description: manifest.description,
-    main: "index.js",
-    engines: { node: "24" },
-    dependencies: {
-      [framework]: manifest.dependencies[framework],
-      ...(withApi && { [docsPackage]: manifest.dependencies[docsPackage] }),
-    },
-  };
-  await writeFile(join(outdir, "package.json"), `${JSON.stringify(deployManifest, null, 2)}\n`);
+  await writeDeployManifest(outdir, "ingest-scan", [framework, ...(withApi ? [docsPackage] : [])]);
   await writeCodeCache(outdir);
   return (await stat(join(outdir, "ingest.js"))).size;
 }
@@ -138,7 +125,6 @@ export async function buildFunction(outdir = distDirectory, options: BuildOption
  * as the CLI's discovery and emulator load their own copy) and a package.json that names firebase-functions.
  */
 export async function buildFirebaseFunction(outdir = firebaseDistDirectory): Promise<void> {
-  const manifest = JSON.parse(await readFile(join(here, "package.json"), "utf8"));
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   await build({
@@ -147,18 +133,23 @@ export async function buildFirebaseFunction(outdir = firebaseDistDirectory): Pro
     outfile: join(outdir, "index.js"),
     external: [firebaseFunctions],
   });
+  // firebase-admin: the peer firebase-functions needs, and the Functions emulator checks for.
+  await writeDeployManifest(outdir, "ingest-scan-firebase", [firebaseFunctions, firebaseAdmin]);
+}
+
+/** The package.json deployed with a bundle: the packages it leaves outside, at this package's versions. */
+async function writeDeployManifest(outdir: string, name: string, external: string[]): Promise<void> {
+  const manifest = JSON.parse(await readFile(join(here, "package.json"), "utf8"));
   const deployManifest = {
-    name: "ingest-scan-firebase",
+    name,
     version: manifest.version,
     private: true,
     description: manifest.description,
     main: "index.js",
     engines: { node: "24" },
-    dependencies: {
-      [firebaseFunctions]: manifest.dependencies[firebaseFunctions],
-      // The peer firebase-functions needs, and the Functions emulator checks for.
-      [firebaseAdmin]: manifest.dependencies[firebaseAdmin],
-    },
+    dependencies: Object.fromEntries(
+      external.map((dependency) => [dependency, manifest.dependencies[dependency]]),
+    ),
   };
   await writeFile(join(outdir, "package.json"), `${JSON.stringify(deployManifest, null, 2)}\n`);
 }

@@ -5,29 +5,13 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { createWorkload } from "../reliability/workload.ts";
-import { functionLogLines, RUN_LIMIT_MS, runSuite, WORKLOAD } from "./suite.ts";
+import { freshEnv, functionLogLines, RUN_LIMIT_MS, runSuite, WORKLOAD } from "./suite.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const suiteCommand = "cli/firebase-suite/main.ts";
-
-/** The caller's environment without emulator settings, with this Node first on PATH, as a fresh terminal. */
-function freshEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-  };
-  for (const name of [
-    "FIRESTORE_EMULATOR_HOST",
-    "PUBSUB_EMULATOR_HOST",
-    "GOOGLE_CLOUD_PROJECT",
-    "GCLOUD_PROJECT",
-  ])
-    delete env[name];
-  return env;
-}
 
 test("the suite's workload holds late, republished, other-version and broken messages", () => {
   const workload = createWorkload(WORKLOAD);

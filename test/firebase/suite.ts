@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const root = new URL("../../", import.meta.url).pathname;
 /** How long one run may take; the tests allow more, so a stuck run still reports its output. */
@@ -31,6 +31,22 @@ export interface SuiteRun {
   result: WorkloadResult | undefined;
   /** From the command's start to the first `stored` line of the function, as a user waits for it. */
   firstStoredMs: number | undefined;
+}
+
+/** The caller's environment without emulator settings, with this Node first on PATH, as a fresh terminal. */
+export function freshEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+  };
+  for (const name of [
+    "FIRESTORE_EMULATOR_HOST",
+    "PUBSUB_EMULATOR_HOST",
+    "GOOGLE_CLOUD_PROJECT",
+    "GCLOUD_PROJECT",
+  ])
+    delete env[name];
+  return env;
 }
 
 /** Runs the workload under the suite; `env` is the command's whole environment. */

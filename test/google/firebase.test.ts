@@ -4,40 +4,32 @@
 // why); where they are the Firebase CLI's own downloads on Java 21, nothing stands in.
 import { mkdtempSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { expect, test } from "vitest";
 import { findGoogleEmulators } from "@scan-ingest/emulator-google";
 import { createWorkload } from "../reliability/workload.ts";
-import { functionLogLines, RUN_LIMIT_MS, runSuite, WORKLOAD } from "../firebase/suite.ts";
+import { freshEnv, functionLogLines, RUN_LIMIT_MS, runSuite, WORKLOAD } from "../firebase/suite.ts";
 
 const javaWrapper = new URL("../firebase/java", import.meta.url).pathname;
 
 /** A fresh terminal's environment for the Firebase CLI with Google's emulators, or why there is none. */
 async function googleEnv(): Promise<NodeJS.ProcessEnv> {
-  const env = { ...process.env };
   // test:google's own emulators are not the ones under test: the CLI starts its own on firebase.json's ports.
-  for (const name of [
-    "FIRESTORE_EMULATOR_HOST",
-    "PUBSUB_EMULATOR_HOST",
-    "GOOGLE_CLOUD_PROJECT",
-    "GCLOUD_PROJECT",
-  ])
-    delete env[name];
+  const env = freshEnv();
   const result = await findGoogleEmulators(env);
   if ("missing" in result) throw new Error(result.missing);
   const { found } = result;
-  const path = [dirname(process.execPath), env.PATH ?? ""];
   if (found.source === "gcloud") {
     const bin = mkdtempSync(join(tmpdir(), "firebase-java-"));
     symlinkSync(javaWrapper, join(bin, "java"));
-    path.unshift(bin);
     Object.assign(env, {
+      PATH: `${bin}:${env.PATH ?? ""}`,
       REAL_JAVA: found.java,
       FIRESTORE_EMULATOR_BINARY_PATH: found.firestore.jar,
       PUBSUB_EMULATOR_BINARY_PATH: found.pubsub.launcher,
     });
   }
-  return { ...env, PATH: path.join(":") };
+  return env;
 }
 
 test(
