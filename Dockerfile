@@ -46,6 +46,7 @@ CMD ["--host", "0.0.0.0", "--firestore-port", "8080", "--pubsub-port", "8085"]
 # unprivileged.
 FROM deps AS function-build
 COPY functions/ functions/
+COPY emulators/shared/ emulators/shared/
 # `npm run build`'s output (dist/package.json lists functions-framework only), then what the buildpack does
 # with it: a production install. The framework is pinned to the lock file's version, the one tests ran.
 RUN node functions/build.ts /out \
@@ -67,12 +68,12 @@ ENTRYPOINT ["node", "/app/node_modules/@google-cloud/functions-framework/build/s
 # user. The same image holds docker-compose.yml's one-shot `init` (cli/topology-init/main.ts as init.cjs),
 # which needs the same Pub/Sub client.
 FROM deps AS scanner-build
+# The workspaces the two bundles import from, whole (test/compose.test.ts checks they hold every file bundled).
 COPY scanner/ scanner/
-COPY cli/topology-init/main.ts cli/topology-init/
-# What the two bundles import from other workspaces (test/compose.test.ts checks the list).
-COPY pipeline/src/clients.ts pipeline/src/defaults.ts pipeline/src/topology.ts pipeline/src/
-COPY emulators/google/src/ports.ts emulators/google/src/
-COPY emulators/shared/defaults.ts emulators/shared/
+COPY functions/ functions/
+COPY pipeline/ pipeline/
+COPY emulators/shared/ emulators/shared/
+COPY cli/topology-init/ cli/topology-init/
 RUN node scanner/build.ts /out/scanner.js \
  && npx esbuild cli/topology-init/main.ts --bundle --platform=node --target=node24 --format=cjs \
       --minify-whitespace --legal-comments=none --log-level=warning --outfile=/out/init.cjs

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stop as stopEsbuild } from "esbuild";
 import { findJava } from "@scan-ingest/emulator-google";
-import { isPortFree } from "@scan-ingest/emulator-google/ports";
+import { isPortFree } from "@scan-ingest/emulator-shared/ports";
 import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 import { buildFirebaseFunction, firebaseDistDirectory } from "@scan-ingest/functions/build";
 

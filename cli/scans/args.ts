@@ -1,7 +1,7 @@
 // What the user asked `scans` for, parsed and checked before anything touches Firestore.
 import { parseArgs } from "node:util";
 import { canonicalIp, documentKey } from "@scan-ingest/functions/key";
-import { reasons, type Reason } from "@scan-ingest/functions/scan";
+import { reasons, servicePattern, type Reason } from "@scan-ingest/functions/scan";
 
 /** One `scans` request: read one service, list services, or list rejects. */
 export type ScansRequest =
@@ -25,7 +25,6 @@ export class UsageError extends Error {
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 10_000;
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
 
 export const USAGE = `Usage: npm run scans -- <command> [flags]
 
@@ -134,7 +133,7 @@ function portArgument(name: string, text: string): number {
 }
 
 function serviceArgument(name: string, text: string): string {
-  if (!SERVICE.test(text)) throw new UsageError(`${name}: "${text}" is not a service name`);
+  if (!servicePattern.test(text)) throw new UsageError(`${name}: "${text}" is not a service name`);
   return text;
 }
 

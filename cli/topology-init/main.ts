@@ -2,7 +2,7 @@
 // the function, and the dead-letter topic and policy, on the Pub/Sub emulator that PUBSUB_EMULATOR_HOST
 // names, once both emulators listen; then exits 0. Safe to run again. Bundled into the scanner image (the
 // Dockerfile's scanner target) as init.cjs.
-import { parseHostPort, waitForPort } from "@scan-ingest/emulator-google/ports";
+import { parseHostPort, waitForPort } from "@scan-ingest/emulator-shared/ports";
 import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { defaultTopology, ensurePushTopology } from "@scan-ingest/pipeline/topology";

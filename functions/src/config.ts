@@ -1,6 +1,7 @@
 // Configuration (docs/contract.md §6): the only reader of process.env, validated once at start.
 // zod/mini: the same schemas as zod's full API at a twentieth of its size, which every cold start loads.
 import * as z from "zod/mini";
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
 const integerAtLeast = (minimum: 0 | 1, maximum = Number.MAX_SAFE_INTEGER) =>
   z
@@ -48,8 +49,8 @@ export interface Config {
   maxClockSkewSeconds: number;
 }
 
-/** Project id used with an emulator when none is set. */
-export const emulatorProjectId = "demo-scan";
+/** The Firestore collections when SERVICES_COLLECTION and REJECTS_COLLECTION are unset. */
+export const DEFAULT_COLLECTIONS = { services: "services", rejects: "rejects" } as const;
 
 /** Parse the environment; a variable that is set but invalid throws an Error naming it. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -67,11 +68,12 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   const gcloudProject = value("GCLOUD_PROJECT");
   const project = googleCloudProject ?? gcloudProject;
   return {
-    projectId: project ?? (firestoreEmulatorHost ? emulatorProjectId : undefined),
+    // With an emulator and no project, the emulators' own default project.
+    projectId: project ?? (firestoreEmulatorHost ? DEFAULT_PROJECT : undefined),
     firestoreEmulatorHost,
     pubsubEmulatorHost: value("PUBSUB_EMULATOR_HOST"),
-    servicesCollection: value("SERVICES_COLLECTION") ?? "services",
-    rejectsCollection: value("REJECTS_COLLECTION") ?? "rejects",
+    servicesCollection: value("SERVICES_COLLECTION") ?? DEFAULT_COLLECTIONS.services,
+    rejectsCollection: value("REJECTS_COLLECTION") ?? DEFAULT_COLLECTIONS.rejects,
     maxResponseBytes: value("MAX_RESPONSE_BYTES") ?? 262144,
     maxRejectBytes: value("MAX_REJECT_BYTES") ?? 524288,
     maxClockSkewSeconds: value("MAX_CLOCK_SKEW_SECONDS") ?? 3600,

@@ -1,11 +1,12 @@
-// The defaults of the local pipeline and its tools, in one place (as firebase-tools' src/emulator/constants.ts):
-// the project, the ports, and the Pub/Sub and Firestore names of docs/contract.md §5. The project and the
-// emulators' ports are @scan-ingest/emulator-shared/defaults', where `npm run emulators:google` reads them too: it cannot
-// import this package, which depends on its own. That module imports nothing, so any bundle (the scanner's, the
-// compose init's, the emulators' image) can hold both files as they are.
+// The defaults of the local pipeline and its tools, in one place (as firebase-tools' src/emulator/constants.ts).
+// Each is declared by what it belongs to and imported here: the project and the emulators' ports by the
+// emulators (@scan-ingest/emulator-shared/defaults), the topics and delivery attempts by the deployment
+// (functions/deploy.json), the collections by the function's configuration; the rest are the pipeline's own.
 import { DEFAULT_EMULATOR_PORTS, DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
+import { DEFAULT_COLLECTIONS } from "@scan-ingest/functions/config";
+import { deploySettings } from "@scan-ingest/functions/deploy-settings";
 
-export { DEFAULT_PROJECT };
+export { DEFAULT_COLLECTIONS, DEFAULT_PROJECT };
 
 const FUNCTION_PORT = 8090;
 
@@ -21,22 +22,15 @@ export const DEFAULT_PORTS = {
   function: FUNCTION_PORT,
 } as const;
 
-/** The Pub/Sub names of docs/contract.md §5. */
+/** The Pub/Sub names of docs/contract.md §5: the deployment's topics, and local subscriptions to them. */
 export const DEFAULT_NAMES = {
-  topic: "scan-topic",
+  topic: deploySettings.topic,
   /** The push subscription to the function; a second instance's is scan-sub-2, and so on. */
   subscription: "scan-sub",
-  deadLetterTopic: "scan-dead-letter",
-  /** Keeps what is dead-lettered, since a topic without subscriptions drops it. */
-  deadLetterSubscription: "scan-dead-letter-sub",
+  deadLetterTopic: deploySettings.deadLetterTopic,
+  /** Keeps what is dead-lettered, since a topic without subscriptions drops it; named as `npm run deploy` does. */
+  deadLetterSubscription: `${deploySettings.deadLetterTopic}-sub`,
 } as const;
 
 /** Deliveries of a message before it is dead-lettered. */
-export const MAX_DELIVERY_ATTEMPTS = 5;
-
-/**
- * The Firestore collections, when SERVICES_COLLECTION and REJECTS_COLLECTION are unset. The function holds
- * its own copy (functions/src/config.ts: the deployed bundle depends on no tool); pipeline/test/defaults.test.ts
- * keeps the two equal.
- */
-export const DEFAULT_COLLECTIONS = { services: "services", rejects: "rejects" } as const;
+export const MAX_DELIVERY_ATTEMPTS = deploySettings.maxDeliveryAttempts;

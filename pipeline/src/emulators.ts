@@ -1,7 +1,7 @@
 // The emulators of the local pipeline: the ones named (checked to answer), Google's started here, or
 // embedded ones started here.
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
-import { parseHostPort, probePort } from "@scan-ingest/emulator-google/ports";
+import { parseHostPort, probePort } from "@scan-ingest/emulator-shared/ports";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
 import { PipelineStartError } from "./start-error.ts";
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, isPortFree } from "@scan-ingest/emulator-google/ports";
+import { freePort, isPortFree } from "@scan-ingest/emulator-shared/ports";
 import { PipelineStartError } from "./start-error.ts";
 
 // The functions-framework CLI: main.js beside the package's entry point (its exports do not list it).

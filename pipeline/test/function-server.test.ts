@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@scan-ingest/emulator-google/ports";
+import { freePort } from "@scan-ingest/emulator-shared/ports";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startFunctionServer, type FunctionServerOptions } from "../src/function-server.ts";
 import { PipelineStartError } from "../src/start-error.ts";

@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
-import { DEFAULT_NAMES, DEFAULT_PORTS, DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
+import { DEFAULT_EMULATOR_PORTS, DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
+import { deploySettings } from "@scan-ingest/functions/deploy-settings";
+import { servicePattern } from "@scan-ingest/functions/scan";
 import { GO_SCANNER_KEYSPACE, MAX_IPS, type Keyspace } from "./generate.ts";
 
 /** Everything one scanner run needs, already validated. */
@@ -29,51 +31,44 @@ export class OptionsError extends Error {
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 export { DEFAULT_PROJECT };
-export const DEFAULT_TOPIC = DEFAULT_NAMES.topic;
+/** The topic ingestScan is triggered by. */
+export const DEFAULT_TOPIC = deploySettings.topic;
 /** Where `firebase emulators:start` (firebase.json) and npm start serve Pub/Sub. */
-export const DEFAULT_EMULATOR_HOST = `127.0.0.1:${DEFAULT_PORTS.pubsub}`;
+export const DEFAULT_EMULATOR_HOST = `127.0.0.1:${DEFAULT_EMULATOR_PORTS.pubsub}`;
 
-const SERVICE = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
+/** Every flag, once: its value's name and its help line, from which parsing and the usage text come. */
+const FLAGS = {
+  project: ["ID", `project (default: GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, else ${DEFAULT_PROJECT})`],
+  topic: ["NAME", `topic, created if missing (default ${DEFAULT_TOPIC})`],
+  rate: ["N", "messages per second (default 1)"],
+  count: ["N", "stop after N messages"],
+  duration: ["S", "stop after S seconds"],
+  ips: ["N", "addresses drawn from the first N from 1.1.1.0 (default 255: 1.1.1.0..1.1.1.254)"],
+  ports: ["N", "ports drawn from 0..N-1 (default 65535)"],
+  services: ["A,B", "services drawn from this list (default HTTP,SSH,DNS)"],
+  seed: ["TEXT", "same seed, same scans (timestamps are the clock's); printed when not given"],
+  record: ["FILE", 'write {"messageId","scan"} as a JSON line per published message (FILE is replaced)'],
+} as const;
+type Flag = keyof typeof FLAGS;
+
+const flagLines = Object.entries({ ...FLAGS, help: ["", "this text"] }).map(
+  ([flag, [value, help]]) => `  ${`--${flag} ${value}`.padEnd(17)}${help}`,
+);
 
 export const USAGE = `Usage: scanner [flags]    (each flag also from the environment, e.g. --rate = SCANNER_RATE)
 
 Publishes one JSON scan per message to Pub/Sub, like the original Go scanner.
 
-  --project ID     project (default: GOOGLE_CLOUD_PROJECT, GCLOUD_PROJECT, else ${DEFAULT_PROJECT})
-  --topic NAME     topic, created if missing (default ${DEFAULT_TOPIC})
-  --rate N         messages per second (default 1)
-  --count N        stop after N messages
-  --duration S     stop after S seconds
-  --ips N          addresses drawn from the first N from 1.1.1.0 (default 255: 1.1.1.0..1.1.1.254)
-  --ports N        ports drawn from 0..N-1 (default 65535)
-  --services A,B   services drawn from this list (default HTTP,SSH,DNS)
-  --seed TEXT      same seed, same scans (timestamps are the clock's); printed when not given
-  --record FILE    write {"messageId","scan"} as a JSON line per published message (FILE is replaced)
-  --help           this text
+${flagLines.join("\n")}
 
 Pub/Sub: PUBSUB_EMULATOR_HOST when set; for a demo-* project without it, ${DEFAULT_EMULATOR_HOST};
 otherwise Google's Pub/Sub with Application Default Credentials.
 `;
 
-type Flag =
-  "project" | "topic" | "rate" | "count" | "duration" | "ips" | "ports" | "services" | "seed" | "record";
-const FLAGS: readonly Flag[] = [
-  "project",
-  "topic",
-  "rate",
-  "count",
-  "duration",
-  "ips",
-  "ports",
-  "services",
-  "seed",
-  "record",
-];
-
 /** The scanner's flags for node:util parseArgs, --help aside: `npm start` takes them too and passes them on. */
-export const SCANNER_OPTIONS: Readonly<Record<Flag, { type: "string" }>> = Object.fromEntries(
-  FLAGS.map((flag) => [flag, { type: "string" as const }]),
-) as Record<Flag, { type: "string" }>;
+export const SCANNER_OPTIONS = Object.fromEntries(
+  Object.keys(FLAGS).map((flag) => [flag, { type: "string" as const }]),
+) as Readonly<Record<Flag, { type: "string" }>>;
 
 /** Reads flags first, then SCANNER_* variables, then defaults; `help` when --help was asked for. */
 export function parseOptions(argv: readonly string[], env: Environment): ScannerOptions | "help" {
@@ -142,7 +137,7 @@ export function parseOptions(argv: readonly string[], env: Environment): Scanner
 function parseServices(setting: { text: string; source: string } | undefined): string[] | undefined {
   if (setting === undefined) return undefined;
   const services = setting.text.split(",").map((service) => service.trim());
-  const bad = services.find((service) => !SERVICE.test(service));
+  const bad = services.find((service) => !servicePattern.test(service));
   if (bad !== undefined) {
     throw new OptionsError(
       `${setting.source}: "${bad}" is not a service name (letters, digits, _ . + -, up to 64 characters)`,

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 // These tests start their own Google emulators: the ones test:google names must not be used by anything here.
 delete process.env.FIRESTORE_EMULATOR_HOST;
 delete process.env.PUBSUB_EMULATOR_HOST;
-const { findGoogleEmulators, waitForPort } = await import("@scan-ingest/emulator-google");
+const { findGoogleEmulators } = await import("@scan-ingest/emulator-google");
+const { waitForPort } = await import("@scan-ingest/emulator-shared/ports");
 const { startRun, differences } = await import("../reliability/harness.ts");
 const { expectedState } = await import("../reliability/model.ts");
 const { createWorkload } = await import("../reliability/workload.ts");

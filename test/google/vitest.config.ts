@@ -8,7 +8,8 @@ export const GOOGLE_SUITE = [
   "emulators/firestore/test/{documents,queries,transactions,listen,vector}.test.ts",
   "emulators/pubsub/test/{lifecycle,push,pull,snapshots}.test.ts",
   // The function end to end through functions-framework, and its bundle under the CLI.
-  "functions/test/{ingest-http,build}.test.ts",
+  "functions/test/ingest-http.test.ts",
+  "pipeline/test/bundle.test.ts",
   // scansApi through functions-framework: endpoints, pagination, malformed requests.
   "functions/test/api/*.test.ts",
   // The scanner publishing, `scans` reading, `npm start` and the pipeline.

@@ -13,4 +13,3 @@ export {
   type GoogleEmulator,
   type GoogleEmulators,
 } from "./launch.ts";
-export { freePort, isPortFree, parseHostPort, probePort, waitForPort } from "./ports.ts";

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { findGoogleEmulators, type GoogleEmulatorsInstall } from "./find.ts";
-import { freePort, isPortFree, waitForPort } from "./ports.ts";
+import { freePort, isPortFree, waitForPort } from "@scan-ingest/emulator-shared/ports";
 
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;

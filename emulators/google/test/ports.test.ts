@@ -2,7 +2,13 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import { afterEach, expect, test } from "vitest";
-import { freePort, isPortFree, parseHostPort, probePort, waitForPort } from "../src/ports.ts";
+import {
+  freePort,
+  isPortFree,
+  parseHostPort,
+  probePort,
+  waitForPort,
+} from "@scan-ingest/emulator-shared/ports";
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 // Free ports and TCP probes: the one place the launchers, commands, tests and benchmarks ask for a port or
-// wait for something to listen on one. Here because every launcher of a process on a port depends on it.
+// wait for something to listen on one.
 import { readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
