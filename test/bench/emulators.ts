@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { Timestamp, type CollectionReference, type Query } from "@google-cloud/firestore";
-import { freePort, waitForPort } from "@scan-ingest/emulator-google/ports";
+import { freePort, waitForPort } from "@scan-ingest/emulator-shared/ports";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { alternate, median, progress, repositoryRoot } from "./measure.ts";
 

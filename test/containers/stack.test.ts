@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { Firestore, Timestamp } from "@google-cloud/firestore";
-import { freePort } from "@scan-ingest/emulator-google/ports";
+import { freePort } from "@scan-ingest/emulator-shared/ports";
 import { parse } from "yaml";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { expectedState, type PublishedMessage } from "../reliability/model.ts";
