@@ -8,6 +8,11 @@ data "google_project" "this" {}
 locals {
   # The function's sizing and names, shared with `npm run deploy` (cli/deploy/plan.ts); README "Deploy" says why.
   deploy = jsondecode(file("${path.module}/../functions/deploy.json"))
+  # deploy.json's names unless a variable overrides them: that file is their one home.
+  region                = coalesce(var.region, local.deploy.region)
+  topic                 = coalesce(var.topic, local.deploy.topic)
+  dead_letter_topic     = coalesce(var.dead_letter_topic, local.deploy.deadLetterTopic)
+  max_delivery_attempts = coalesce(var.max_delivery_attempts, local.deploy.maxDeliveryAttempts)
   apis = [
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
@@ -37,18 +42,18 @@ resource "google_firestore_database" "default" {
 }
 
 resource "google_pubsub_topic" "scans" {
-  name       = var.topic
+  name       = local.topic
   depends_on = [google_project_service.apis]
 }
 
 resource "google_pubsub_topic" "dead_letter" {
-  name       = var.dead_letter_topic
+  name       = local.dead_letter_topic
   depends_on = [google_project_service.apis]
 }
 
 # A topic without subscriptions drops what it receives: this one keeps dead letters for 7 days.
 resource "google_pubsub_subscription" "dead_letter" {
-  name                       = "${var.dead_letter_topic}-sub"
+  name                       = "${local.dead_letter_topic}-sub"
   topic                      = google_pubsub_topic.dead_letter.id
   message_retention_duration = "604800s"
   ack_deadline_seconds       = 60
@@ -93,7 +98,7 @@ resource "google_project_iam_member" "trigger_receiver" {
 
 resource "google_storage_bucket" "source" {
   name                        = "${var.project_id}-ingest-scan-source"
-  location                    = var.region
+  location                    = local.region
   uniform_bucket_level_access = true
   force_destroy               = true
 }
@@ -113,7 +118,7 @@ resource "google_storage_bucket_object" "source" {
 
 resource "google_cloudfunctions2_function" "ingest_scan" {
   name     = local.deploy.function
-  location = var.region
+  location = local.region
 
   build_config {
     runtime     = local.deploy.runtime
@@ -139,7 +144,7 @@ resource "google_cloudfunctions2_function" "ingest_scan" {
   }
 
   event_trigger {
-    trigger_region        = var.region
+    trigger_region        = local.region
     event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
     pubsub_topic          = google_pubsub_topic.scans.id
     retry_policy          = "RETRY_POLICY_RETRY"
@@ -193,7 +198,7 @@ resource "google_secret_manager_secret_iam_member" "api_page_token" {
 
 resource "google_cloudfunctions2_function" "scans_api" {
   name     = local.deploy.api.function
-  location = var.region
+  location = local.region
 
   build_config {
     runtime     = local.deploy.runtime

@@ -41,7 +41,7 @@ locals {
   # Eventarc creates and names the trigger's push subscription (eventarc-REGION-TRIGGER-sub-N, TRIGGER starting with
   # the function's name); Terraform cannot read it, so it is matched by that name. `terraform output dead_letter_setup`
   # prints the real one.
-  trigger_subscription = "resource.type=\"pubsub_subscription\" AND resource.labels.subscription_id=monitoring.regex.full_match(\"eventarc-${var.region}-${google_cloudfunctions2_function.ingest_scan.name}-.*\")"
+  trigger_subscription = "resource.type=\"pubsub_subscription\" AND resource.labels.subscription_id=monitoring.regex.full_match(\"eventarc-${local.region}-${google_cloudfunctions2_function.ingest_scan.name}-.*\")"
   dead_letter_subscription = "resource.type=\"pubsub_subscription\" AND resource.labels.subscription_id=\"${google_pubsub_subscription.dead_letter.name}\""
 }
 

@@ -18,8 +18,8 @@ output "dead_letter_subscription" {
 # retention (Eventarc's default keeps an undelivered message 24 h, then drops it); run this once after apply.
 output "dead_letter_setup" {
   value = <<-EOT
-    SUB=$(gcloud eventarc triggers describe ${basename(google_cloudfunctions2_function.ingest_scan.event_trigger[0].trigger)} --location=${var.region} --format='value(transport.pubsub.subscription)')
-    gcloud pubsub subscriptions update "$SUB" --dead-letter-topic=${google_pubsub_topic.dead_letter.id} --max-delivery-attempts=${var.max_delivery_attempts} --message-retention-duration=${local.deploy.messageRetention}
+    SUB=$(gcloud eventarc triggers describe ${basename(google_cloudfunctions2_function.ingest_scan.event_trigger[0].trigger)} --location=${local.region} --format='value(transport.pubsub.subscription)')
+    gcloud pubsub subscriptions update "$SUB" --dead-letter-topic=${google_pubsub_topic.dead_letter.id} --max-delivery-attempts=${local.max_delivery_attempts} --message-retention-duration=${local.deploy.messageRetention}
     gcloud pubsub subscriptions add-iam-policy-binding "$SUB" --member=${local.pubsub_agent} --role=roles/pubsub.subscriber
   EOT
 }

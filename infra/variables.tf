@@ -4,9 +4,9 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Region of the function, its trigger and its source bucket."
+  description = "Region of the function, its trigger and its source bucket. Unset: functions/deploy.json's region."
   type        = string
-  default     = "us-central1"
+  default     = null
 }
 
 variable "firestore_location" {
@@ -22,21 +22,21 @@ variable "create_firestore_database" {
 }
 
 variable "topic" {
-  description = "The topic the scanner publishes to."
+  description = "The topic the scanner publishes to. Unset: functions/deploy.json's topic."
   type        = string
-  default     = "scan-topic"
+  default     = null
 }
 
 variable "dead_letter_topic" {
-  description = "Where messages go after max_delivery_attempts failed deliveries."
+  description = "Where messages go after max_delivery_attempts failed deliveries. Unset: functions/deploy.json's deadLetterTopic."
   type        = string
-  default     = "scan-dead-letter"
+  default     = null
 }
 
 variable "max_delivery_attempts" {
-  description = "Deliveries before a message is dead-lettered (Pub/Sub allows 5..100)."
+  description = "Deliveries before a message is dead-lettered (Pub/Sub allows 5..100). Unset: functions/deploy.json's maxDeliveryAttempts."
   type        = number
-  default     = 5
+  default     = null
 }
 
 variable "function_environment" {

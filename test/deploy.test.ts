@@ -58,7 +58,7 @@ const API_SIZING: Array<{
 /** The invoker README's dry run names. */
 const INVOKER = "user:analyst@example.com";
 
-let main: { resource: Record<string, Record<string, Block[]>> };
+let main: { resource: Record<string, Record<string, Block[]>>; locals: Block[] };
 let variables: Record<string, Block[]>;
 let dryRun: string;
 let readmeDeploy: string;
@@ -107,12 +107,17 @@ describe("the deployment's values", () => {
     expect(first(fn.build_config).entry_point).toBe("${local.deploy.entryPoint}");
   });
 
-  test("Terraform's variable defaults are deploy.json's region, topics and delivery attempts", () => {
-    const defaults = (name: string) => first(variables[name]).default;
-    expect(defaults("region")).toBe(settings.region);
-    expect(defaults("topic")).toBe(settings.topic);
-    expect(defaults("dead_letter_topic")).toBe(settings.deadLetterTopic);
-    expect(defaults("max_delivery_attempts")).toBe(settings.maxDeliveryAttempts);
+  test("Terraform's region, topics and delivery attempts are deploy.json's unless a variable is set", () => {
+    const locals = first(main.locals) as Record<string, string>;
+    for (const [variable, key] of [
+      ["region", "region"],
+      ["topic", "topic"],
+      ["dead_letter_topic", "deadLetterTopic"],
+      ["max_delivery_attempts", "maxDeliveryAttempts"],
+    ] as const) {
+      expect(first(variables[variable]).default, variable).toBeNull();
+      expect(locals[variable], variable).toBe(`\${coalesce(var.${variable}, local.deploy.${key})}`);
+    }
   });
 
   test("npm run deploy -- --dry-run passes every value to gcloud functions deploy", () => {
@@ -135,7 +140,7 @@ describe("the deployment's values", () => {
     expect(update).toContain(`--max-delivery-attempts=${settings.maxDeliveryAttempts}`);
     expect(update).toContain(`--message-retention-duration=${settings.messageRetention}`);
     const outputs = readFileSync(join(root, "infra/outputs.tf"), "utf8");
-    expect(outputs).toContain("--max-delivery-attempts=${var.max_delivery_attempts}");
+    expect(outputs).toContain("--max-delivery-attempts=${local.max_delivery_attempts}");
     expect(outputs).toContain("--message-retention-duration=${local.deploy.messageRetention}");
   });
 

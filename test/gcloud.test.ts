@@ -42,9 +42,9 @@ function terraformDeadLetterCommands(): string[][] {
   const settings = loadSettings();
   const values: Record<string, string> = {
     "basename(google_cloudfunctions2_function.ingest_scan.event_trigger[0].trigger)": CAPTURED.TRIGGER!,
-    "var.region": settings.region,
+    "local.region": settings.region,
     "google_pubsub_topic.dead_letter.id": `projects/${PROJECT}/topics/${settings.deadLetterTopic}`,
-    "var.max_delivery_attempts": String(settings.maxDeliveryAttempts),
+    "local.max_delivery_attempts": String(settings.maxDeliveryAttempts),
     "local.deploy.messageRetention": settings.messageRetention,
     "local.pubsub_agent": `serviceAccount:service-${CAPTURED.PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`,
   };

@@ -3,11 +3,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
-import { DEFAULT_TOPIC } from "@scan-ingest/scanner";
 import { beforeAll, describe, expect, test } from "vitest";
 import type { ProviderSchemaFile, SchemaBlock, SchemaType } from "../infra/provider-schema/parse.ts";
 import { loadSettings } from "../cli/deploy/plan.ts";
-import { defaultTopology } from "@scan-ingest/pipeline/topology";
 
 const root = new URL("../", import.meta.url).pathname;
 const infra = join(root, "infra");
@@ -44,7 +42,6 @@ beforeAll(async () => {
 
 const first = (blocks: unknown): Block => (blocks as Block[])[0]!;
 const deploy = loadSettings();
-const variableDefault = (name: string) => first(config.variable[name]).default;
 
 describe("infra/ (Terraform)", () => {
   test("every var., local., resource and data reference resolves to a declaration", () => {
@@ -87,18 +84,13 @@ describe("infra/ (Terraform)", () => {
     expect(trigger.event_type).toBe("google.cloud.pubsub.topic.v1.messagePublished");
     expect(trigger.retry_policy).toBe("RETRY_POLICY_RETRY");
     expect(trigger.pubsub_topic).toBe("${google_pubsub_topic.scans.id}");
-    expect(first(config.resource.google_pubsub_topic!.scans).name).toBe("${var.topic}");
-    expect(variableDefault("topic")).toBe(DEFAULT_TOPIC);
+    expect(first(config.resource.google_pubsub_topic!.scans).name).toBe("${local.topic}");
   });
 
-  test("dead letters go where the local pipeline sends them, after as many attempts", () => {
-    const local = defaultTopology("http://unused");
-    expect(variableDefault("dead_letter_topic")).toBe(local.deadLetterTopic);
-    expect(variableDefault("max_delivery_attempts")).toBe(local.maxDeliveryAttempts);
+  test("dead letters are kept by a subscription named after their topic", () => {
     expect(first(config.resource.google_pubsub_subscription!.dead_letter).name).toBe(
-      "${var.dead_letter_topic}-sub",
+      "${local.dead_letter_topic}-sub",
     );
-    expect(`${local.deadLetterTopic}-sub`).toBe(local.deadLetterSubscription);
   });
 
   test("the function runs as its own account with document access only", () => {

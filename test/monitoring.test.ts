@@ -328,7 +328,7 @@ describe("alerts and dashboard (infra/monitoring.tf)", () => {
     expect(filterOf("dead_letters")).toContain("${local.dead_letter_subscription}");
     expect(localOf("dead_letter_subscription")).toContain('"${google_pubsub_subscription.dead_letter.name}"');
     expect(filterOf("trigger_backlog_age")).toContain("${local.trigger_subscription}");
-    expect(localOf("trigger_subscription")).toContain("eventarc-${var.region}-");
+    expect(localOf("trigger_subscription")).toContain("eventarc-${local.region}-");
     expect(filterOf("trigger_backlog_age")).toContain(
       "pubsub.googleapis.com/subscription/oldest_unacked_message_age",
     );
