@@ -6,7 +6,7 @@
 data "google_project" "this" {}
 
 locals {
-  # The function's sizing and names, shared with `npm run deploy` (cli/deploy/plan.ts); README "Deploy" says why.
+  # The function's sizing and names, shared with `npm run deploy` (cli/deploy/plan.ts); its `why` says why.
   deploy = jsondecode(file("${path.module}/../functions/deploy.json"))
   # deploy.json's names unless a variable overrides them: that file is their one home.
   region                = coalesce(var.region, local.deploy.region)

@@ -1,5 +1,5 @@
 # Metrics, alerts and a dashboard for ingestScan, built on the one JSON line it logs per message
-# (functions/src/log.ts; README "Logs"). test/monitoring.test.ts runs the function, turns its real stdout lines
+# (functions/src/log.ts; docs/configuration.md, "Logs"). test/monitoring.test.ts runs the function, turns its real stdout lines
 # into the LogEntries Cloud Logging makes of them, and evaluates every filter and extractor here against them.
 # Variables live in this file so that monitoring can be read, and removed, as one piece.
 

@@ -1,5 +1,5 @@
-// One deployment, three spellings: infra/*.tf, README's gcloud block and `npm run deploy -- --dry-run` must
-// agree on every value, all taken from functions/deploy.json, and README must say why each sizing value.
+// One deployment, two spellings: infra/*.tf and `npm run deploy -- --dry-run` must agree on every value, all
+// taken from functions/deploy.json, and deploy.json must say why each sizing value is what it is.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -55,13 +55,12 @@ const API_SIZING: Array<{
   gcloud: (value: never) => string;
 }> = [...SIZING.map((entry) => ({ ...entry, key: entry.key as keyof ApiSettings }))];
 
-/** The invoker README's dry run names. */
+/** The invoker the dry run names. */
 const INVOKER = "user:analyst@example.com";
 
 let main: { resource: Record<string, Record<string, Block[]>>; locals: Block[] };
 let variables: Record<string, Block[]>;
 let dryRun: string;
-let readmeDeploy: string;
 
 beforeAll(async () => {
   const read = (name: string) => readFileSync(join(root, "infra", name), "utf8");
@@ -75,11 +74,6 @@ beforeAll(async () => {
       cwd: root,
       encoding: "utf8",
     },
-  );
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  readmeDeploy = readme.slice(
-    readme.indexOf("\n## Deploy"),
-    readme.indexOf("\n## ", readme.indexOf("\n## Deploy") + 1),
   );
 });
 
@@ -143,25 +137,6 @@ describe("the deployment's values", () => {
     expect(outputs).toContain("--max-delivery-attempts=${local.max_delivery_attempts}");
     expect(outputs).toContain("--message-retention-duration=${local.deploy.messageRetention}");
   });
-
-  test("README's Deploy section shows exactly the dry run's commands", () => {
-    const indented = dryRun
-      .trimEnd()
-      .split("\n")
-      .map((line) => `    ${line}`)
-      .join("\n");
-    expect(readmeDeploy).toContain(indented);
-  });
-
-  test("README gives a reason for every sizing value, next to the value itself", () => {
-    for (const { key, flag, gcloud } of SIZING) {
-      const row = readmeDeploy
-        .split("\n")
-        .find((line) => line.startsWith(`| \`${flag}=${gcloud(settings[key] as never)}\``));
-      expect(row, `README's Deploy table has no row for ${flag}=${String(settings[key])}`).toBeDefined();
-      expect(row!.split("|")[2]!.trim().length, `${flag}'s reason`).toBeGreaterThan(40);
-    }
-  });
 });
 
 describe("scansApi's deployment", () => {
@@ -223,15 +198,13 @@ describe("scansApi's deployment", () => {
     expect(dryRun).toContain(`openssl rand -base64 32 | gcloud secrets create ${api.pageTokenSecret} `);
   });
 
-  test("deploy.json and README give a reason for every sizing value of the API", () => {
-    for (const { key, flag, gcloud } of API_SIZING) {
-      expect(api.why[key]?.length ?? 0, `deploy.json api.why.${key}`).toBeGreaterThan(40);
-      const row = readmeDeploy
-        .split("\n")
-        .find((line) => line.startsWith(`| scansApi \`${flag}=${gcloud(api[key] as never)}\``));
-      expect(row, `README's Deploy table has no scansApi row for ${flag}`).toBeDefined();
-      expect(row!.split("|")[2]!.trim().length, `${flag}'s reason`).toBeGreaterThan(40);
-    }
+  test("deploy.json's why gives a reason for every sizing value of both functions", () => {
+    for (const [name, why] of [
+      [settings.function, settings.why],
+      [api.function, api.why],
+    ] as const)
+      for (const { key } of SIZING)
+        expect(why[key]?.trim() ?? "", `deploy.json's why for ${name}'s ${key}`).not.toBe("");
   });
 });
 
@@ -259,7 +232,7 @@ describe("no public invoker", () => {
       if (argv.includes("--trigger-http")) expect(argv).toContain("--no-allow-unauthenticated");
     }
     expect(steps.some(({ argv }) => argv.includes("--trigger-http"))).toBe(true);
-    expect(readmeDeploy).not.toContain("--allow-unauthenticated");
+    expect(dryRun).not.toContain("--allow-unauthenticated");
   });
 
   test("npm run deploy refuses allUsers and allAuthenticatedUsers as invokers", () => {

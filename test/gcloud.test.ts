@@ -1,8 +1,8 @@
-// Every gcloud command the project runs or documents — `npm run deploy`, scansApi's steps included (so README's Deploy block, which
-// test/deploy.test.ts holds equal to it) and Terraform's dead_letter_setup output — goes through the
-// installed Google Cloud CLI with a placeholder project and no credentials. gcloud parses a command's
-// arguments before it asks for an account, so each must stop only at "no active account": an unknown flag,
-// a bad value or a missing argument would stop it earlier with its own error.
+// Every gcloud command the project runs or documents — `npm run deploy`, scansApi's steps included, and
+// Terraform's dead_letter_setup output — goes through the installed Google Cloud CLI with a placeholder
+// project and no credentials. gcloud parses a command's arguments before it asks for an account, so each must
+// stop only at "no active account": an unknown flag, a bad value or a missing argument would stop it earlier
+// with its own error.
 import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

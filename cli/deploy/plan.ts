@@ -1,5 +1,5 @@
 // The deployment as gcloud commands, built from functions/deploy.json (which Terraform reads too), so that
-// `npm run deploy`, its --dry-run, the README and infra/ cannot drift apart.
+// `npm run deploy`, its --dry-run and infra/ cannot drift apart.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -239,7 +239,7 @@ function shellWord(argument: string): string {
   return `'${argument.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The step as one shell line, as --dry-run prints it and README shows it. */
+/** The step as one shell line, as --dry-run prints it. */
 export function shellLine(step: Step): string {
   const command = `${step.stdin === "random" ? "openssl rand -base64 32 | " : ""}${step.argv.map(shellWord).join(" ")}`;
   if (step.capture === "TRIGGER") return `TRIGGER=$(basename "$(${command})")`;

@@ -17,7 +17,7 @@ const onePassMaxLength = 64;
 /** Bytes of standard, padded base64 (RFC 4648 section 4, as Go encodes []byte), or undefined. */
 export function decodeStandardBase64(text: string): Buffer | undefined {
   // Unpadded, URL-safe and whitespace-carrying text is refused either way. Measured against each other:
-  // the one pass 1.6x as fast on the scanner's 28-character text, the pattern about 2x at 300 bytes.
+  // the one pass wins on the scanner's short text, the pattern on long text.
   if (text.length > onePassMaxLength)
     return text.length % 4 === 0 && base64Pattern.test(text) ? Buffer.from(text, "base64") : undefined;
   const length = text.length;

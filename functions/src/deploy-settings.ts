@@ -14,7 +14,7 @@ export interface Sizing {
   ingress: "ALLOW_ALL" | "ALLOW_INTERNAL_ONLY" | "ALLOW_INTERNAL_AND_GCLB";
 }
 
-/** functions/deploy.json: the function's sizing (README "Deploy" says why each value) and its names. */
+/** functions/deploy.json: the function's sizing, each value with its reason in `why`, and its names. */
 export interface DeploySettings extends Sizing {
   function: string;
   region: string;
@@ -26,6 +26,8 @@ export interface DeploySettings extends Sizing {
   maxDeliveryAttempts: number;
   /** How long Eventarc's subscription keeps an undelivered message (gcloud duration, e.g. 7d). */
   messageRetention: string;
+  /** One line per sizing value saying why it is what it is (docs/deploy.md points here). */
+  why: Record<string, string>;
   /** scansApi, the private read API deployed from the same source. */
   api: ApiSettings;
 }

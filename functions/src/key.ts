@@ -2,7 +2,7 @@
 import { isIP } from "node:net";
 
 // node:net and the URL host serializer (RFC 5952), not a hand-written parser: the same on every case of
-// functions/test/key.test.ts and 1.8x as fast (1e6 addresses, 80% IPv4: 174 ns each, the parser 318 ns).
+// functions/test/key.test.ts and faster than the hand-written parser it replaced, measured on a million addresses.
 
 /** The canonical form of an IP address (IPv4-mapped IPv6 becomes IPv4), or undefined when invalid. */
 export function canonicalIp(ip: string): string | undefined {

@@ -12,9 +12,9 @@ import { PipelineStartError } from "./start-error.ts";
 // The functions-framework CLI: main.js beside the package's entry point (its exports do not list it).
 const frameworkCli = new URL("./main.js", import.meta.resolve("@google-cloud/functions-framework")).pathname;
 // Preloaded into every server. It says through the IPC channel when a server in it listens: Node's own
-// trace of listen(), so no banner is needed, and no polling of the port, which cost a starting server
-// 15-40 ms on a busy 2-core machine. And it exits when this process goes away, even by SIGKILL, as the channel
-// then closes. A data: URL, as a .ts file would first load Node's TypeScript stripper (~120 ms a start).
+// trace of listen(), so no banner is needed, and no polling of the port, which slowed every start on a
+// busy machine. And it exits when this process goes away, even by SIGKILL, as the channel
+// then closes. A data: URL, as a .ts file would first load Node's TypeScript stripper on every start.
 const PRELOAD = `data:text/javascript,${encodeURIComponent(`
   import { subscribe } from "node:diagnostics_channel";
   process.on("disconnect", () => process.exit(0));

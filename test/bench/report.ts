@@ -3,7 +3,7 @@
 export type Goal = { atLeast: number } | { atMost: number } | { below: number } | { equals: number };
 
 export interface Figure {
-  /** Dotted name, as the README's Performance table names it. */
+  /** Dotted name, as docs/performance.md names it. */
   name: string;
   /** Undefined when the measurement failed or was not made. */
   value: number | undefined;

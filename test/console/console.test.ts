@@ -2,7 +2,7 @@
 // ingestScan, scansApi behind the console server, the page bundled by esbuild. Load, filter, page forward and
 // back, open a service, non-UTF-8 bytes as hex, rejects, the live totals moving while the scanner publishes,
 // a dead letter appearing, bad input in the URL and the filters, keyboard use, axe's accessibility rules, a
-// narrow window. Screenshots of each view go to docs/console/ with SCREENSHOTS=update (the README shows them).
+// narrow window. Screenshots of each view go to docs/console/ with SCREENSHOTS=update (docs/console.md shows them).
 // Emulators: FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST when set (npm run test:google), else embedded.
 import { mkdir } from "node:fs/promises";
 import { PubSub } from "@google-cloud/pubsub";

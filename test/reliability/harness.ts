@@ -345,7 +345,7 @@ export function processedMessages(
   return published.filter((message) => accounting.processed.has(message.messageId));
 }
 
-/** A one-line summary of a run for the log and the README. */
+/** A one-line summary of a run for the log and docs/performance.md. */
 export function figures(fields: Record<string, string | number>): string {
   return Object.entries(fields)
     .map(([name, value]) => `${name} ${value}`)

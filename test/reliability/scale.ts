@@ -51,8 +51,8 @@ const chosen: Scale = full
     };
 
 // Google's Pub/Sub emulator slows its pushes down after failed ones (push backoff): after the crash run's
-// SIGKILL it delivered ~3 messages a second, and the small crash run took 69 s of the 90 s drain limit on an
-// idle machine. Against it (PUBSUB_EMULATOR_HOST set) every limit is doubled.
+// SIGKILL it delivered only a few messages a second, and the small crash run used most of the 90 s drain limit
+// on an idle machine. Against it (PUBSUB_EMULATOR_HOST set) every limit is doubled.
 const slowPush = Boolean(process.env.PUBSUB_EMULATOR_HOST);
 
 export const scale: Scale = slowPush

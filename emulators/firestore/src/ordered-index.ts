@@ -97,7 +97,7 @@ export class OrderedIndex {
   }
 }
 
-// An index of 100,000 documents holds about 15 MB; a console uses a handful of orders (and == fields).
+// An index's memory grows with its collection; a console uses a handful of orders (and == fields).
 const MAX_INDEXES = 8;
 
 /** The ordered indexes of one store, built on first use and dropped least recently used beyond a cap. */

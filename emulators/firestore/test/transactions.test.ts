@@ -120,7 +120,7 @@ describe("contention", () => {
     async () => {
       // Parity row "contention": Google's emulator locks documents a transaction reads, so concurrent
       // read-modify-writes deadlock at commit until its lock timeout aborts them; the SDK's backoff then
-      // serialises them slowly (30 take about 12 s, 50 about 110 s, 100 many minutes). Same invariants, fewer.
+      // serialises them slowly, and the time grows steeply with their number. Same invariants, fewer.
       const count = target.kind === "embedded" ? 100 : 20;
       const { committed, final, outcomes } = await concurrentIncrements(count, 100);
       expect(outcomes.filter((outcome) => outcome.status === "rejected")).toEqual([]);

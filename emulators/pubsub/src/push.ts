@@ -6,7 +6,7 @@ import type { PubSubFaults } from "./faults.ts";
 import { PUSH_ACK_STATUSES, pushEnvelope } from "./push-envelope.ts";
 
 // Not `import http from "node:http"`: an ES import of node:http reads every export, and one of them
-// loads undici (about 30 ms of each emulator start) although push delivery never uses it.
+// loads undici (a visible part of `emulators.readyMs`, docs/performance.md) although push delivery never uses it.
 const http = process.getBuiltinModule("node:http");
 const https = process.getBuiltinModule("node:https");
 

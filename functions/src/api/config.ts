@@ -10,7 +10,7 @@ export interface ApiConfig {
 /**
  * PAGE_TOKEN_SECRET (at least 16 characters) when set. Unset, a key derived from the project and the
  * collections: every instance agrees and a token of another deployment is still refused, but anyone who
- * knows those names could sign a cursor; README "Read API" says when that matters.
+ * knows those names could sign a cursor; docs/read-api.md says when that matters.
  */
 export function loadApiConfig(env: Record<string, string | undefined>, config: Config): ApiConfig {
   const secret = env.PAGE_TOKEN_SECRET;

@@ -43,7 +43,7 @@ export function createScansApi(dependencies: ApiDependencies) {
 
   /**
    * The path's segments, percent-decoded; a malformed escape is a 400 naming path. Under functions-framework
-   * its router refuses such a path first, with its own HTML 400 (README, Read API).
+   * its router refuses such a path first, with its own HTML 400 (docs/read-api.md).
    */
   function segments(path: string): string[] {
     try {

@@ -1,6 +1,6 @@
 // The API's Firestore reads: one document, pages of a listing at one snapshot, and count aggregations.
 // Every query here has its index in firestore.indexes.json; none needs a single-field index on scannedAt
-// or rejectedAt (README "Read API" says why and what that costs).
+// or rejectedAt (docs/read-api.md says why and what that costs).
 import {
   FieldPath,
   Timestamp,

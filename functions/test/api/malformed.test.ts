@@ -145,7 +145,7 @@ const post = (contentType: string, body: string, headers: Record<string, string>
 // functions-framework answers these itself, before any function runs: Express 5's router percent-decodes the
 // path for its own routes, body-parser reads every body, and two paths are ignored by default. No supported
 // hook reaches them (functions-framework registers a function, never middleware or an error handler), so
-// they are the documented exceptions to "every error is a problem" (README, Read API), pinned here as they
+// they are the documented exceptions to "every error is a problem" (docs/read-api.md), pinned here as they
 // are: [what, path, request, status, Content-Type, what Express logs to stderr (undefined: nothing)].
 const beforeTheFunction: Array<[string, string, RequestInit, number, string | null, string | undefined]> = [
   ["a truncated escape", "/v1/services/1.1.1.1/80/%E0%A4%A", {}, 400, html, "URIError"],
