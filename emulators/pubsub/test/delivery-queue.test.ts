@@ -83,6 +83,22 @@ describe("DeliveryQueue", () => {
     expect(waits).toEqual([1000, 2000, 4000, 4000]);
   });
 
+  test("a push subscription without a retry policy waits 100 ms, then 200 ms (push backoff)", () => {
+    const { queue } = setup({ pushEndpoint: "http://x/", retryPolicy: undefined });
+    queue.enqueue(message("1"));
+    const waits: number[] = [];
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      queue.modifyDeadline(queue.take(10)?.ackId ?? "", 0);
+      let waited = 0;
+      while (!queue.hasReady()) {
+        vi.advanceTimersByTime(10);
+        waited += 10;
+      }
+      waits.push(waited);
+    }
+    expect(waits).toEqual([100, 200]);
+  });
+
   test("extends a lease with modifyDeadline, but only through the current ack id", () => {
     const { queue } = setup();
     queue.enqueue(message("1"));
