@@ -194,25 +194,4 @@ describe.concurrent("snapshots, Seek and schemas", () => {
       details: expect.stringContaining("DetachSubscription"),
     });
   });
-
-  test("CreateSchema: Google's emulator stores the schema, the embedded one answers UNIMPLEMENTED naming it", async () => {
-    const created = refusal(
-      target.schemas.createSchema({
-        parent: `projects/${target.projectId}`,
-        schemaId: unique("schema"),
-        schema: {
-          type: "AVRO",
-          definition: JSON.stringify({ type: "record", name: "A", fields: [{ name: "f", type: "string" }] }),
-        },
-      }),
-    );
-    // docs/parity.md, Pub/Sub: "schemas" — the embedded emulator keeps none.
-    if (target.kind === "google") expect(await created).toBeUndefined();
-    else {
-      expect(await created).toMatchObject({
-        code: status.UNIMPLEMENTED,
-        details: expect.stringContaining("CreateSchema"),
-      });
-    }
-  });
 });
