@@ -3,6 +3,7 @@ import type { PubSubCounters } from "./counters.ts";
 import { DeliveryQueue } from "./delivery-queue.ts";
 import type { StoredMessage } from "./message.ts";
 import { DELETED_TOPIC, parseName } from "./names.ts";
+import { DELETED_SCHEMA, SchemaStore } from "./schema-store.ts";
 import { SnapshotStore } from "./snapshots.ts";
 import type { DeliveryConfig } from "./subscription-config.ts";
 import type { Subscription, Topic } from "./wire.ts";
@@ -30,6 +31,7 @@ export class Broker {
   readonly topics = new Map<string, { resource: Topic; subscriptions: Set<string> }>();
   readonly subscriptions = new Map<string, SubscriptionState>();
   readonly snapshots = new SnapshotStore();
+  readonly schemas = new SchemaStore();
   readonly counters: PubSubCounters;
   private nextMessageId = 1;
 
@@ -96,6 +98,16 @@ export class Broker {
     close(state);
   }
 
+  /** Deletes a schema; the topics that named it keep "_deleted-schema_" and refuse publishes (SchemaSettings.schema). */
+  deleteSchema(name: string): void {
+    this.schemas.delete(name);
+    for (const { resource } of this.topics.values()) {
+      if (resource.schemaSettings?.schema === name) {
+        resource.schemaSettings = { ...resource.schemaSettings, schema: DELETED_SCHEMA };
+      }
+    }
+  }
+
   /** Stores the messages and fans them out to the topic's current subscriptions; returns their ids. */
   publish(topicName: string, messages: NewMessage[]): string[] {
     const ids = this.fanOut(topicName, messages);
@@ -135,6 +147,7 @@ export class Broker {
     this.subscriptions.clear();
     this.topics.clear();
     this.snapshots.clear();
+    this.schemas.clear();
   }
 
   private deadLetter(project: string, id: string, message: StoredMessage, attempts: number): boolean {

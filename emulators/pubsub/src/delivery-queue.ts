@@ -9,6 +9,19 @@ export interface Holder {
   release(message: StoredMessage): void;
 }
 
+/**
+ * One response being filled (a Pull, one write of a streaming pull): the messages of an ordering key that
+ * follow one leased into it may join it, in order, so a key is delivered a response at a time.
+ */
+export interface Batch {
+  readonly following: Entry[];
+}
+
+/** An empty response to fill. */
+export function newBatch(): Batch {
+  return { following: [] };
+}
+
 /** One delivery handed to a subscriber. */
 export interface Delivery {
   ackId: string;
@@ -27,7 +40,7 @@ export interface QueueHooks {
   now(): number;
 }
 
-// "held": an ordered message waiting for an earlier message of its ordering key to be delivered.
+// "held": an ordered message waiting for the earlier messages of its ordering key to be acknowledged.
 type State = "ready" | "leased" | "backoff" | "held" | "gone";
 
 interface Entry {
@@ -95,15 +108,15 @@ export class DeliveryQueue {
     }
   }
 
-  /** Leases the next ready message for `deadlineSeconds` (after `delayMs` of injected delay). */
-  take(deadlineSeconds: number, holder?: Holder, delayMs = 0): Delivery | undefined {
+  /**
+   * Leases the next ready message for `deadlineSeconds` (after `delayMs` of injected delay). Within `batch`,
+   * the next messages of an ordering key follow the one just leased; without one, a key goes one at a time.
+   */
+  take(deadlineSeconds: number, holder?: Holder, delayMs = 0, batch?: Batch): Delivery | undefined {
     const { retentionMs } = this.hooks.config();
     for (;;) {
-      this.skipGone();
-      const entry = this.ready[this.readyHead];
+      const entry = this.nextToTake(batch);
       if (!entry) return undefined;
-      this.readyHead++;
-      entry.queued = false;
       if (this.hooks.now() - entry.message.publishTimeMs > retentionMs) {
         this.remove(entry); // past the subscription's retention: Google drops it unacknowledged
         continue;
@@ -116,7 +129,8 @@ export class DeliveryQueue {
       entry.currentAckId = ackId;
       this.setDeadline(entry, delayMs + deadlineSeconds * 1000);
       this.hooks.counters.delivered++;
-      if (entry.ordered) this.advance(entry.message.orderingKey);
+      const following = entry.ordered ? this.keys.following(entry) : undefined;
+      if (batch && following?.state === "held") batch.following.push(following);
       return { ackId, message: entry.message, attempt: entry.attempts };
     }
   }
@@ -197,6 +211,19 @@ export class DeliveryQueue {
     this.readyHead = 0;
   }
 
+  /** The held message that follows one already in the batch, else the head of the ready list. */
+  private nextToTake(batch: Batch | undefined): Entry | undefined {
+    for (let entry = batch?.following.shift(); entry; entry = batch?.following.shift()) {
+      if (entry.state === "held") return entry;
+    }
+    this.skipGone();
+    const entry = this.ready[this.readyHead];
+    if (!entry) return undefined;
+    this.readyHead++;
+    entry.queued = false;
+    return entry;
+  }
+
   private newAckId(entry: Entry): string {
     const ackId = `${this.prefix}-${++this.nextAckId}`;
     entry.ackIds.push(ackId);
@@ -224,6 +251,10 @@ export class DeliveryQueue {
         return;
       }
     }
+    if (entry.ordered && this.keys.first(entry.message.orderingKey) !== entry) {
+      entry.state = "held"; // an earlier message of its key is still out: it follows that one
+      return;
+    }
     const policy = config.retryPolicy ?? (config.pushEndpoint ? PUSH_BACKOFF : undefined);
     const delay = backoffMs(policy, entry.attempts);
     entry.state = "backoff";
@@ -241,16 +272,16 @@ export class DeliveryQueue {
     this.hooks.onReady();
   }
 
-  /** Makes the next message of an ordering key deliverable once the messages before it are out. */
+  /** Makes the first message of an ordering key deliverable once every earlier one is acknowledged. */
   private advance(key: string): void {
-    const next = this.keys.next(key, Boolean(this.hooks.config().pushEndpoint));
-    if (next) this.makeReady(next);
+    const first = this.keys.first(key);
+    if (first?.state === "held") this.makeReady(first);
   }
 
   /** A nacked or expired ordered message: the later messages of its key wait until it is delivered again. */
   private holdBackLater(entry: Entry): void {
     for (const later of this.keys.after(entry)) {
-      if (later.state !== "leased" && later.state !== "ready") continue;
+      if (later.state === "held" || later.state === "gone") continue;
       clearTimeout(later.timer);
       later.timer = undefined;
       this.releaseHolder(later);

@@ -53,7 +53,7 @@ export async function start(options: PubSubEmulatorOptions = {}): Promise<PubSub
   );
   server.addService(
     schemaService,
-    withRefusals("google.pubsub.v1.SchemaService", schemaService, schemaImplementation()),
+    withRefusals("google.pubsub.v1.SchemaService", schemaService, schemaImplementation(broker)),
   );
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(

@@ -7,7 +7,7 @@ export interface ResourceName {
   id: string;
 }
 
-export type ResourceKind = "topics" | "subscriptions" | "snapshots";
+export type ResourceKind = "topics" | "subscriptions" | "snapshots" | "schemas";
 
 /** The topic value Google shows on a subscription whose topic was deleted. */
 export const DELETED_TOPIC = "_deleted-topic_";
@@ -15,7 +15,7 @@ export const DELETED_TOPIC = "_deleted-topic_";
 // Google's rule for topic and subscription ids: a letter first, 3..255 characters, no "goog" prefix.
 const ID = /^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/;
 
-/** Parses and validates a topic, subscription or snapshot name, or throws INVALID_ARGUMENT naming the field. */
+/** Parses and validates a topic, subscription, snapshot or schema name, or throws INVALID_ARGUMENT naming the field. */
 export function parseName(kind: ResourceKind, name: string, field: string): ResourceName {
   const parts = name.split("/");
   const [prefix, project, collection, id] = parts;

@@ -6,9 +6,10 @@ export interface KeyedEntry {
 
 /**
  * The unacknowledged messages of each ordering key of a subscription with message ordering, in publish order.
- * A message of a key may be delivered only once every earlier message of that key is out on lease, so a key
- * is delivered in publish order; a nacked or expired message sends the later messages of its key back to
- * "held" until it has been delivered again (https://cloud.google.com/pubsub/docs/ordering).
+ * A message of a key is delivered only once every earlier message of that key is acknowledged, or in the same
+ * response as them, and a nacked or expired message sends the later messages of its key back to "held" until it
+ * has been delivered again (https://cloud.google.com/pubsub/docs/ordering): so no stream, nack or expiry can let
+ * a later message of a key reach the subscriber before an earlier one.
  */
 export class OrderingKeys<Entry extends KeyedEntry> {
   private readonly keys = new Map<string, Entry[]>();
@@ -31,16 +32,16 @@ export class OrderingKeys<Entry extends KeyedEntry> {
     if (list.length === 0) this.keys.delete(key);
   }
 
-  /**
-   * The held message of the key that may be delivered now, if any: the first one not on lease, when every
-   * earlier one is on lease. `serial` (push) allows only one message of a key on lease at a time.
-   */
-  next(key: string, serial: boolean): Entry | undefined {
-    for (const entry of this.keys.get(key) ?? []) {
-      if (entry.state === "leased" && !serial) continue;
-      return entry.state === "held" ? entry : undefined;
-    }
-    return undefined;
+  /** The earliest unacknowledged message of the key. */
+  first(key: string): Entry | undefined {
+    return this.keys.get(key)?.[0];
+  }
+
+  /** The message of the entry's key published right after it, if any. */
+  following(entry: Entry): Entry | undefined {
+    const list = this.keys.get(entry.message.orderingKey) ?? [];
+    const index = list.indexOf(entry);
+    return index < 0 ? undefined : list[index + 1];
   }
 
   /** The messages of the entry's key published after it, which a nack or an expiry sends back. */

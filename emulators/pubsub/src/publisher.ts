@@ -1,8 +1,9 @@
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
-import { invalidArgument, unary, unimplemented } from "@scan-ingest/emulator-shared/status";
+import { invalidArgument, notFound, unary, unimplemented } from "@scan-ingest/emulator-shared/status";
 import type { Broker, NewMessage } from "./broker.ts";
 import { parseName, parseProject } from "./names.ts";
 import { page } from "./page.ts";
+import { checkMessage, DELETED_SCHEMA } from "./schema-store.ts";
 import {
   durationMs,
   maskPaths,
@@ -24,13 +25,13 @@ import {
 
 const MAX_MESSAGES = 1000;
 const MAX_REQUEST_BYTES = 10_000_000;
-const UPDATABLE_TOPIC_FIELDS = new Set(["labels", "message_retention_duration"]);
+const UPDATABLE_TOPIC_FIELDS = new Set(["labels", "message_retention_duration", "schema_settings"]);
 
 /** The google.pubsub.v1.Publisher service over the broker. */
 export function publisherImplementation(broker: Broker): UntypedServiceImplementation {
   return {
     CreateTopic: unary((request: Topic): Topic => {
-      const resource = validateTopic(request);
+      const resource = validateTopic(broker, request);
       broker.addTopic(resource);
       return resource;
     }),
@@ -50,9 +51,10 @@ export function publisherImplementation(broker: Broker): UntypedServiceImplement
           throw unimplemented(`The embedded Pub/Sub emulator cannot update topic field ${path}.`);
         }
         if (path === "labels") next.labels = request.topic?.labels ?? {};
+        else if (path === "schema_settings") next.schemaSettings = request.topic?.schemaSettings ?? null;
         else next.messageRetentionDuration = request.topic?.messageRetentionDuration ?? null;
       }
-      topic.resource = validateTopic(next);
+      topic.resource = validateTopic(broker, next);
       return topic.resource;
     }),
     ListTopics: unary((request: ListTopicsRequest): ListTopicsResponse => {
@@ -85,23 +87,55 @@ export function publisherImplementation(broker: Broker): UntypedServiceImplement
     }),
     Publish: unary((request: PublishRequest): PublishResponse => {
       parseName("topics", request.topic ?? "", "topic");
-      broker.topic(request.topic ?? "");
-      const messageIds = broker.publish(request.topic ?? "", validateMessages(request.messages ?? []));
+      const topic = broker.topic(request.topic ?? "");
+      const messages = validateMessages(request.messages ?? []);
+      checkSchema(broker, topic.resource, messages);
+      const messageIds = broker.publish(request.topic ?? "", messages);
       return { messageIds };
     }),
   };
 }
 
-function validateTopic(input: Topic): Topic {
+/** Refuses the request unless every message's data matches the topic's schema, if it names one. */
+function checkSchema(broker: Broker, topic: Topic, messages: NewMessage[]): void {
+  const settings = topic.schemaSettings;
+  if (!settings?.schema) return;
+  if (settings.schema === DELETED_SCHEMA) throw notFound("Schema associated with topic deleted.");
+  const { type } = broker.schemas.get(settings.schema);
+  messages.forEach((message, index) => {
+    try {
+      checkMessage(type, message.data, settings.encoding);
+    } catch (error) {
+      throw invalidArgument(
+        `Could not parse message ${index} with ${settings.schema}: ${(error as Error).message}`,
+      );
+    }
+  });
+}
+
+function validateTopic(broker: Broker, input: Topic): Topic {
   parseName("topics", input.name ?? "", "name");
   const retentionMs = durationMs(input.messageRetentionDuration);
   if (retentionMs !== undefined && (retentionMs < 600_000 || retentionMs > 31 * 86_400_000)) {
     throw invalidArgument("Invalid message_retention_duration: it must be between 10 minutes and 31 days.");
   }
+  const schemaSettings = input.schemaSettings?.schema ? input.schemaSettings : null;
+  if (schemaSettings) {
+    parseName("schemas", schemaSettings.schema ?? "", "schema_settings.schema");
+    if (!broker.schemas.has(schemaSettings.schema ?? "")) {
+      throw notFound(`Schema could not be found: ${schemaSettings.schema ?? ""}`);
+    }
+    if (schemaSettings.encoding !== "JSON" && schemaSettings.encoding !== "BINARY") {
+      throw invalidArgument(
+        "Invalid schema encoding provided: schema_settings.encoding must be JSON or BINARY.",
+      );
+    }
+  }
   return {
     name: input.name ?? "",
     labels: input.labels ?? {},
     messageRetentionDuration: input.messageRetentionDuration ?? null,
+    schemaSettings,
     state: "ACTIVE",
   };
 }

@@ -12,7 +12,7 @@ import {
   unary,
 } from "@scan-ingest/emulator-shared/status";
 import type { Broker, SubscriptionState } from "./broker.ts";
-import type { Delivery, Holder } from "./delivery-queue.ts";
+import { newBatch, type Delivery, type Holder } from "./delivery-queue.ts";
 import type { PubSubFaults } from "./faults.ts";
 import { messageBytes, toPubsubMessage, type StoredMessage } from "./message.ts";
 import { parseName } from "./names.ts";
@@ -80,8 +80,9 @@ async function pull(
   if (!request.returnImmediately && !state.queue.hasReady()) await waitForReady(state, call);
   if (faults.maxDelayMs > 0) await sleep(Math.random() * faults.maxDelayMs);
   const received: ReceivedMessage[] = [];
+  const batch = newBatch();
   while (received.length < maxMessages) {
-    const delivery = state.queue.take(state.config.ackDeadlineSeconds);
+    const delivery = state.queue.take(state.config.ackDeadlineSeconds, undefined, 0, batch);
     if (!delivery) break;
     received.push(receivedMessage(state, delivery));
     const copy = maybeDuplicate(state, delivery, faults);
@@ -121,12 +122,18 @@ function streamingPull(
     scheduled = false;
     if (!state || ended) return;
     const now: ReceivedMessage[] = [];
+    const batch = newBatch();
+    // Injected delays reorder messages, but those of one ordering key share one, so they keep their order.
+    const keyDelays = new Map<string, number>();
     while (hasRoom()) {
-      const delayMs = Math.random() * faults.maxDelayMs;
-      const delivery = state.queue.take(deadlineSeconds, holder, delayMs);
+      const drawn = Math.random() * faults.maxDelayMs;
+      const delivery = state.queue.take(deadlineSeconds, holder, drawn, batch);
       if (!delivery) break;
       outstanding++;
       outstandingBytes += messageBytes(delivery.message);
+      const key = state.config.ordered ? delivery.message.orderingKey : "";
+      const delayMs = key === "" ? drawn : (keyDelays.get(key) ?? drawn);
+      if (key !== "") keyDelays.set(key, delayMs);
       const copies = [delivery, maybeDuplicate(state, delivery, faults)].filter((copy) => copy !== undefined);
       for (const copy of copies) {
         const message = receivedMessage(state, copy);

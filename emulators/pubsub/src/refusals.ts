@@ -6,7 +6,8 @@ import { asServiceError, unimplemented } from "@scan-ingest/emulator-shared/stat
 const TOPIC = [
   "messageStoragePolicy",
   "kmsKeyName",
-  "schemaSettings",
+  "schemaSettings.firstRevisionId",
+  "schemaSettings.lastRevisionId",
   "ingestionDataSourceSettings",
   "messageTransforms",
   "tags",

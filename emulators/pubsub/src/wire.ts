@@ -41,8 +41,15 @@ export type SeekRequest = google.pubsub.v1.ISeekRequest;
 export type SeekResponse = google.pubsub.v1.ISeekResponse;
 export type ListTopicSnapshotsRequest = google.pubsub.v1.IListTopicSnapshotsRequest;
 export type ListTopicSnapshotsResponse = google.pubsub.v1.IListTopicSnapshotsResponse;
+export type Schema = google.pubsub.v1.ISchema;
+export type SchemaSettings = google.pubsub.v1.ISchemaSettings;
+export type CreateSchemaRequest = google.pubsub.v1.ICreateSchemaRequest;
+export type GetSchemaRequest = google.pubsub.v1.IGetSchemaRequest;
 export type ListSchemasRequest = google.pubsub.v1.IListSchemasRequest;
 export type ListSchemasResponse = google.pubsub.v1.IListSchemasResponse;
+export type DeleteSchemaRequest = google.pubsub.v1.IDeleteSchemaRequest;
+export type ValidateSchemaRequest = google.pubsub.v1.IValidateSchemaRequest;
+export type ValidateMessageRequest = google.pubsub.v1.IValidateMessageRequest;
 
 /** Milliseconds in a protobuf Duration (absent: undefined). */
 export function durationMs(duration: Duration | null | undefined): number | undefined {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createCounters } from "../src/counters.ts";
-import { DeliveryQueue } from "../src/delivery-queue.ts";
+import { DeliveryQueue, newBatch } from "../src/delivery-queue.ts";
 import type { StoredMessage } from "../src/message.ts";
 import type { DeliveryConfig } from "../src/subscription-config.ts";
 
@@ -83,6 +83,22 @@ describe("DeliveryQueue", () => {
     expect(waits).toEqual([1000, 2000, 4000, 4000]);
   });
 
+  test("a push subscription without a retry policy waits 100 ms, then 200 ms (push backoff)", () => {
+    const { queue } = setup({ pushEndpoint: "http://x/", retryPolicy: undefined });
+    queue.enqueue(message("1"));
+    const waits: number[] = [];
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      queue.modifyDeadline(queue.take(10)?.ackId ?? "", 0);
+      let waited = 0;
+      while (!queue.hasReady()) {
+        vi.advanceTimersByTime(10);
+        waited += 10;
+      }
+      waits.push(waited);
+    }
+    expect(waits).toEqual([100, 200]);
+  });
+
   test("extends a lease with modifyDeadline, but only through the current ack id", () => {
     const { queue } = setup();
     queue.enqueue(message("1"));
@@ -129,9 +145,12 @@ describe("DeliveryQueue", () => {
   });
 
   describe("with message ordering", () => {
+    // One response's worth, as a Pull or one streaming-pull write takes them.
     const takeAll = (queue: DeliveryQueue) => {
       const taken = [];
-      for (let delivery = queue.take(10); delivery; delivery = queue.take(10)) taken.push(delivery);
+      const batch = newBatch();
+      const take = () => queue.take(10, undefined, 0, batch);
+      for (let delivery = take(); delivery; delivery = take()) taken.push(delivery);
       return taken;
     };
     const ids = (deliveries: { message: StoredMessage }[]) => deliveries.map((d) => d.message.messageId);
@@ -162,12 +181,32 @@ describe("DeliveryQueue", () => {
       expect(ids(takeAll(queue))).toEqual(["1", "2", "3"]);
     });
 
+    test("a later message of a key waits for the earlier ones to be acknowledged", () => {
+      const { queue } = setup({ ordered: true });
+      queue.enqueue(message("1", "k"));
+      const [first] = takeAll(queue);
+      queue.enqueue(message("2", "k"));
+      expect(takeAll(queue)).toEqual([]);
+      queue.acknowledge(first?.ackId ?? "");
+      expect(ids(takeAll(queue))).toEqual(["2"]);
+    });
+
+    test("a message nacked while an earlier one of its key is out waits for that one, without backoff", () => {
+      const { queue } = setup({ ordered: true });
+      for (const id of ["1", "2"]) queue.enqueue(message(id, "k"));
+      const [first, second] = takeAll(queue);
+      queue.modifyDeadline(second?.ackId ?? "", 0);
+      vi.advanceTimersByTime(5_000); // past the 1 s minimum backoff, within the lease of "1"
+      expect(takeAll(queue)).toEqual([]);
+      queue.acknowledge(first?.ackId ?? "");
+      expect(ids(takeAll(queue))).toEqual(["2"]);
+    });
+
     test("an expired lease holds back its key until the message is delivered again", () => {
       const { queue } = setup({ ordered: true, retryPolicy: undefined });
       queue.enqueue(message("1", "k"));
-      const first = queue.take(10);
       queue.enqueue(message("2", "k"));
-      expect(ids(takeAll(queue))).toEqual(["2"]);
+      const [first] = takeAll(queue);
       vi.advanceTimersByTime(10_000);
       vi.advanceTimersByTime(1); // the redelivery, at once without a retry policy (fake timers need 1 ms)
       const again = takeAll(queue);
@@ -178,10 +217,10 @@ describe("DeliveryQueue", () => {
     test("push delivers one message of a key at a time, the next after the ack", () => {
       const { queue } = setup({ ordered: true, pushEndpoint: "http://x/" });
       for (const id of ["1", "2"]) queue.enqueue(message(id, "k"));
-      const [first, ...rest] = takeAll(queue);
-      expect(rest).toEqual([]);
+      const first = queue.take(10); // push takes one at a time, outside any batch
+      expect(queue.take(10)).toBeUndefined();
       queue.acknowledge(first?.ackId ?? "");
-      expect(ids(takeAll(queue))).toEqual(["2"]);
+      expect(queue.take(10)?.message.messageId).toBe("2");
     });
 
     test("a dead-lettered message lets the rest of its key through", () => {

@@ -62,11 +62,16 @@ describe.concurrent("push delivery", () => {
     await topic.createSubscription(unique("push-backoff"), { pushConfig: { pushEndpoint: endpoint.url } });
     await topic.publishMessage({ data: Buffer.from("back off") });
     await endpoint.next(3);
-    const [first, second] = endpoint.received.map((r) => r.at) as [number, number, number];
-    // The embedded emulator's push backoff starts at 100 ms and doubles; Google's emulator retries after ~1 s
-    // (its timers run up to ~12 % short, hence 700).
-    if (target.kind === "google") expect(second - first).toBeGreaterThanOrEqual(700);
-    else expect(second - first).toBeLessThan(900);
+    const [first, second, third] = endpoint.received.map((r) => r.at) as [number, number, number];
+    // Lower bounds only, which load cannot break: the embedded emulator's push backoff waits 100 ms, then
+    // 200 ms (the exact waits are pinned with fake timers in delivery-queue.test.ts); Google's emulator
+    // waits ~1 s (its timers run up to ~12 % short, hence 700).
+    if (target.kind === "google") {
+      expect(second - first).toBeGreaterThanOrEqual(700);
+    } else {
+      expect(second - first).toBeGreaterThanOrEqual(90);
+      expect(third - second).toBeGreaterThanOrEqual(190);
+    }
     await endpoint.close();
   });
 
@@ -92,9 +97,9 @@ describe.concurrent("push delivery", () => {
     );
     const span = (endpoint.received.at(-1)?.at ?? 0) - (endpoint.received[0]?.at ?? 0);
     // Production honours the retry policy (no backoff here); Google's emulator waits ~1 s, then ~3 s, between
-    // pushes, so seconds over the four waits, never the zero the policy asks for.
+    // pushes, so seconds over the four waits, never the zero the policy asks for. The embedded one's zero
+    // waits are pinned with fake timers in delivery-queue.test.ts, not by machine speed.
     if (target.kind === "google") expect(span).toBeGreaterThanOrEqual(6000);
-    else expect(span).toBeLessThan(2000);
     const dead = received.receivedMessages?.[0]?.message;
     expect(dead?.data?.toString()).toBe("poison");
     expect(dead?.attributes).toMatchObject({
