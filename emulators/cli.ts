@@ -15,7 +15,7 @@ import {
 
 const usage = `Usage: npm run emulators:embedded -- [flags]
 
-Starts the embedded Firestore and Pub/Sub emulators (development tools; see the README for what they
+Starts the embedded Firestore and Pub/Sub emulators (development tools; see docs/parity.md for what they
 do not implement) and prints the environment variables that point clients at them.
 
   --firestore-port N              Firestore port (default ${DEFAULT_PORTS.firestore}; 0 picks a free one)

@@ -10,7 +10,7 @@ import { deploySteps, loadSettings, PUBLIC_MEMBERS, shellLine, type Capture } fr
 export const usage = `Usage: npm run deploy -- --project PROJECT [--invoker MEMBER]... [--dry-run]
 
 Builds functions/dist and deploys ingestScan and the private read API scansApi with gcloud as
-functions/deploy.json sizes them (README "Deploy").
+functions/deploy.json sizes them, with the reason for each value (docs/deploy.md).
 
   --project P       the Google Cloud project to deploy into (required)
   --invoker MEMBER  an IAM member who may call scansApi, e.g. user:ana@example.com (repeatable;

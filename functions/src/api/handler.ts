@@ -113,7 +113,7 @@ export function createScansApi(dependencies: ApiDependencies) {
       )
         throw badParameter(
           "since",
-          "given with ip, port or service (across all services the listing is by key: see README, Read API)",
+          "given with ip, port or service (across all services the listing is by key: see docs/read-api.md)",
         );
       const listing = JSON.stringify([
         "services",
