@@ -35,6 +35,7 @@ const rules = {
     `a positive integer of at most ${MAX_REJECT_BYTES_LIMIT} (with 100 attributes it must fit Firestore's 1 MiB document)`,
   ],
   MAX_CLOCK_SKEW_SECONDS: [integerAtLeast(0), "a non-negative integer"],
+  STORE_DEADLINE_MS: [integerAtLeast(1, 3_600_000), "a whole number of milliseconds from 1 to 3600000"],
 } as const;
 
 export interface Config {
@@ -47,6 +48,8 @@ export interface Config {
   maxResponseBytes: number;
   maxRejectBytes: number;
   maxClockSkewSeconds: number;
+  /** How long one store call may take before the message is left to Pub/Sub's redelivery. */
+  storeDeadlineMs: number;
 }
 
 /** The Firestore collections when SERVICES_COLLECTION and REJECTS_COLLECTION are unset. */
@@ -77,6 +80,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxResponseBytes: value("MAX_RESPONSE_BYTES") ?? 262144,
     maxRejectBytes: value("MAX_REJECT_BYTES") ?? 524288,
     maxClockSkewSeconds: value("MAX_CLOCK_SKEW_SECONDS") ?? 3600,
+    // Below the 60 s timeout of deploy.json: the SDK alone retries UNAVAILABLE for minutes.
+    storeDeadlineMs: value("STORE_DEADLINE_MS") ?? 50_000,
   };
 }
 

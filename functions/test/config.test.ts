@@ -12,6 +12,7 @@ describe("parseConfig", () => {
       maxResponseBytes: 262144,
       maxRejectBytes: 524288,
       maxClockSkewSeconds: 3600,
+      storeDeadlineMs: 50000,
     });
   });
 
@@ -38,6 +39,7 @@ describe("parseConfig", () => {
       { MAX_RESPONSE_BYTES: "10", MAX_REJECT_BYTES: "20", MAX_CLOCK_SKEW_SECONDS: "0" },
       { maxResponseBytes: 10, maxRejectBytes: 20, maxClockSkewSeconds: 0 },
     ],
+    ["reads the store deadline", { STORE_DEADLINE_MS: "2500" }, { storeDeadlineMs: 2500 }],
     ["treats an empty value as unset", { MAX_RESPONSE_BYTES: "" }, { maxResponseBytes: 262144 }],
     [
       "accepts the largest limits that still fit a document",
@@ -49,6 +51,10 @@ describe("parseConfig", () => {
   });
 
   test.each([
+    [
+      { STORE_DEADLINE_MS: "0" },
+      'STORE_DEADLINE_MS must be a whole number of milliseconds from 1 to 3600000, got "0"',
+    ],
     [
       { MAX_RESPONSE_BYTES: "abc" },
       'MAX_RESPONSE_BYTES must be a positive integer of at most 491520 (two copies must fit Firestore\'s 1 MiB document), got "abc"',

@@ -20,11 +20,12 @@ export const underFaults = faultsAvailable
 export const FAULTS = { duplicateRate: 0.3, maxDelayMs: 200, unavailableRate: 0.2, lostReplyRate: 0.1 };
 
 /**
- * The function gives up on a store call after 50 s (defaultStoreDeadlineMs in functions/src/ingest.ts, not
- * configurable), while the Firestore client retries UNAVAILABLE for minutes: only an outage longer than that
- * makes a delivery fail. A few seconds more, so deliveries started just after the outage began fail too.
+ * The function servers' store deadline (STORE_DEADLINE_MS, docs/contract.md §6): the Firestore client retries
+ * UNAVAILABLE for minutes, so only an outage longer than this makes a delivery fail.
  */
-export const OUTAGE_MS = 56_000;
+export const STORE_DEADLINE_MS = 3_000;
+/** Longer than the deadline by enough that deliveries started just after the outage began fail too. */
+export const OUTAGE_MS = STORE_DEADLINE_MS * 2;
 
 /** Each message's position in the workload: dead letters get new ids, their attributes say which they were. */
 export const INDEX_ATTRIBUTE = "reliability-index";
@@ -90,7 +91,11 @@ async function startRunNow(name: string, options: RunOptions): Promise<Run> {
     ...(firestoreHost && { firestoreHost }),
     ...(pubsubHost && { pubsubHost }),
     ...(pubsubHost && { topic: `scan-topic-${suffix}` }),
-    functionEnv: { SERVICES_COLLECTION: services, REJECTS_COLLECTION: rejects },
+    functionEnv: {
+      SERVICES_COLLECTION: services,
+      REJECTS_COLLECTION: rejects,
+      STORE_DEADLINE_MS: String(STORE_DEADLINE_MS),
+    },
     retryBackoffSeconds: options.retryBackoffSeconds ?? { minimum: 0.2, maximum: 2 },
     onOutcome: (event) => outcomes.push(event),
     onOutput: (line) => {
