@@ -1,5 +1,5 @@
 // The three reads `scans` makes, each one simple Firestore query (firestore.indexes.json serves them).
-import { setTimeout as delay } from "node:timers/promises";
+import { withDeadline } from "@scan-ingest/functions/deadline";
 import { Firestore, Timestamp, type Query } from "@google-cloud/firestore";
 import type { Config } from "@scan-ingest/functions/config";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
@@ -57,19 +57,14 @@ async function documents(query: Query, config: Config): Promise<StoredDocument[]
   return snapshot.docs.map((document) => ({ id: document.id, data: document.data() }));
 }
 
-async function withTimeout<T>(read: Promise<T>, config: Config): Promise<T> {
+function withTimeout<T>(read: Promise<T>, config: Config): Promise<T> {
   const where =
     config.firestoreEmulatorHost === undefined
       ? `Firestore (project ${config.projectId ?? "from Application Default Credentials"})`
       : `the Firestore emulator at ${config.firestoreEmulatorHost}`;
-  const answered = new AbortController();
-  const late = delay(READ_TIMEOUT_MS, undefined, { signal: answered.signal }).then(() => {
-    throw new Error(`no answer from ${where} within ${READ_TIMEOUT_MS / 1000} s`);
-  });
-  try {
-    // The race handles the read's late failure once timed out (the client is closed by then).
-    return await Promise.race([read, late]);
-  } finally {
-    answered.abort();
-  }
+  return withDeadline(
+    read,
+    READ_TIMEOUT_MS,
+    () => new Error(`no answer from ${where} within ${READ_TIMEOUT_MS / 1000} s`),
+  );
 }

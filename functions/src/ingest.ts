@@ -1,15 +1,12 @@
 // The ingest path: envelope -> scan -> store, with one log line per message.
-import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "./config.ts";
+import { withDeadline } from "./deadline.ts";
 import { rejectDocumentId, toRejectDocument, toServiceDocument } from "./documents.ts";
 import { readEnvelope, type DeliveredEvent, type Instant } from "./envelope.ts";
 import { documentKey } from "./key.ts";
 import type { Logger, MessageLog, Outcome } from "./log.ts";
 import { decodeScan, type Reason } from "./scan.ts";
 import { StoreError, type Store } from "./store.ts";
-
-/** Below the 60 s default timeout of an event function: the SDK alone retries UNAVAILABLE for minutes. */
-export const defaultStoreDeadlineMs = 50_000;
 
 export interface IngestDependencies {
   config: Config;
@@ -18,7 +15,7 @@ export interface IngestDependencies {
   log: Logger;
   /** Milliseconds since the epoch; tests pin it. */
   now?: () => number;
-  /** How long one store call may take before the message is left to Pub/Sub's redelivery. */
+  /** Overrides config.storeDeadlineMs (STORE_DEADLINE_MS). */
   storeDeadlineMs?: number;
 }
 
@@ -41,7 +38,7 @@ interface Rejected {
 export function createIngestScan(dependencies: IngestDependencies): (event: DeliveredEvent) => Promise<void> {
   const { config, log } = dependencies;
   const now = dependencies.now ?? Date.now;
-  const deadlineMs = dependencies.storeDeadlineMs ?? defaultStoreDeadlineMs;
+  const deadlineMs = dependencies.storeDeadlineMs ?? config.storeDeadlineMs;
 
   return async function ingestScan(event) {
     const started = performance.now();
@@ -60,7 +57,7 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
     const reject = async (rejected: Rejected, data: Uint8Array, attributes: Record<string, string>) => {
       const document = toRejectDocument(rejected, data, attributes, config.maxRejectBytes);
       const id = rejectDocumentId(rejected.messageId);
-      await withDeadline(dependencies.store().writeReject(id, document), deadlineMs, `writing reject ${id}`);
+      await storeDeadline(dependencies.store().writeReject(id, document), deadlineMs, `writing reject ${id}`);
       const { messageId, reason, detail } = rejected;
       line("rejected", `rejected ${reason}: ${detail}`, { messageId, reason });
     };
@@ -85,7 +82,7 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
       key = documentKey(decoded.scan);
       const document = toServiceDocument(decoded.scan, message, config.maxResponseBytes);
       const applied = dependencies.store().applyIfNewer(key, document);
-      const outcome = await withDeadline(applied, deadlineMs, `the transaction on ${key}`);
+      const outcome = await storeDeadline(applied, deadlineMs, `the transaction on ${key}`);
       line(outcome, `${outcome} ${key}`, { key, messageId });
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
@@ -112,20 +109,12 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
 }
 
 /**
- * Fail with a transient StoreError when the store takes longer than `ms`. The abandoned call may still
- * commit; that is safe, because the redelivered message then finds a duplicate or an existing reject.
+ * A transient StoreError when the store takes longer than `ms`. The abandoned call may still commit; that is
+ * safe, because the redelivered message then finds a duplicate or an existing reject.
  */
-async function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  const settled = new AbortController();
-  const late = delay(ms, undefined, { signal: settled.signal }).then(() => {
-    throw new StoreError(what, new Error(`no answer within ${ms} ms`), { permanent: false, code: undefined });
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    // Stops the timer; the race has already handled `late`'s AbortError.
-    settled.abort();
-  }
+function storeDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  const late = new Error(`no answer within ${ms} ms`);
+  return withDeadline(work, ms, () => new StoreError(what, late, { permanent: false, code: undefined }));
 }
 
 /** Milliseconds from publishTime to `nowMs`, whole; negative only when the clocks disagree. */

@@ -3,7 +3,7 @@
 // on scan-topic with dead-letter topic scan-dead-letter after 5 attempts. `npm start`, the reliability suite
 // and the benchmarks build on it. Like firebase-tools' emulator registry, every part that starts is
 // registered in one stack and stopped in reverse order from there: on a failed start, or by stop().
-import { setTimeout as delay } from "node:timers/promises";
+import { withDeadline } from "@scan-ingest/functions/deadline";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
@@ -159,7 +159,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       subscription: instance.subscription,
       ...(options.retryBackoffSeconds && { retryBackoffSeconds: options.retryBackoffSeconds }),
     };
-    const warnings = await withTimeout(
+    const warnings = await withDeadline(
       ensurePushTopology(client, topology),
       TOPOLOGY_TIMEOUT_MS,
       () =>
@@ -244,21 +244,9 @@ async function settleAll<T>(promises: Array<Promise<T>>): Promise<T[]> {
   return results.map((result) => (result as PromiseFulfilledResult<T>).value);
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  const settled = new AbortController();
-  const late = delay(ms, undefined, { signal: settled.signal }).then(() => {
-    throw error();
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    settled.abort();
-  }
-}
-
 /** Turns the push subscriptions into pull ones, best effort, so an external emulator keeps their messages. */
 async function detachPush(client: PubSub, instances: FunctionInstance[]): Promise<void> {
-  await withTimeout(
+  await withDeadline(
     Promise.all(instances.map((instance) => client.subscription(instance.subscription).modifyPushConfig({}))),
     3_000,
     () => new Error("modifyPushConfig timed out"),
