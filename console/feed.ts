@@ -1,16 +1,17 @@
 // The console's view of the running pipeline, built only from what the pipeline itself counts: totals every
 // second, rates over the last minutes, publish → stored latency, and per subscription what is still to deliver.
 // No emulator internals: the same feed works on the embedded emulators and on Google's.
+import type { Outcome } from "@scan-ingest/functions/outcomes";
 import {
   COUNT_NAMES,
   type DeadLetterView,
   type PipelineSnapshot,
   type RatePoint,
   type SubscriptionView,
-  type Totals,
+  type Counts,
 } from "./snapshot.ts";
 
-export type { DeadLetterView, PipelineSnapshot, RatePoint, SubscriptionView, Totals } from "./snapshot.ts";
+export type { DeadLetterView, PipelineSnapshot, RatePoint, SubscriptionView, Counts } from "./snapshot.ts";
 
 /** What the feed reads from the pipeline. */
 export interface PipelineSource {
@@ -22,7 +23,7 @@ export interface PipelineSource {
   /** The push subscriptions of the topic, each feeding one function server. */
   subscriptions: ReadonlyArray<{ name: string; endpoint: string }>;
   /** Everything counted so far; `published` by this process's scanner. */
-  totals(): Totals;
+  totals(): Counts;
   /** What the dead-letter subscription holds, left there. */
   deadLetters(): Promise<Array<{ messageId: string; data: Buffer; attributes: Record<string, string> }>>;
 }
@@ -30,7 +31,7 @@ export interface PipelineSource {
 /** One acknowledged or failed delivery, as the function server logged it. */
 export interface DeliveryEvent {
   subscription: string;
-  outcome: "stored" | "stale" | "duplicate" | "rejected" | "failed";
+  outcome: Outcome;
   /** Publish → processed, from the function's log line; absent when the message had no publish time. */
   lagMs?: number;
 }
@@ -68,7 +69,7 @@ export function createPipelineFeed(source: PipelineSource, options: FeedOptions 
   const startedAt = now();
   const acknowledged = new Map(source.subscriptions.map(({ name }) => [name, 0]));
   const lags: Array<{ at: number; ms: number }> = [];
-  let samples: Array<{ at: number; totals: Totals }> = [{ at: startedAt, totals: source.totals() }];
+  let samples: Array<{ at: number; totals: Counts }> = [{ at: startedAt, totals: source.totals() }];
   let history: RatePoint[] = [];
   let deadLetters: DeadLetterView[] = [];
   let deadLetteredFrom = new Map<string, number>();
@@ -181,9 +182,9 @@ export function createPipelineFeed(source: PipelineSource, options: FeedOptions 
   return feed;
 }
 
-function ratesBetween(from: { at: number; totals: Totals }, to: { at: number; totals: Totals }): Totals {
+function ratesBetween(from: { at: number; totals: Counts }, to: { at: number; totals: Counts }): Counts {
   const seconds = Math.max((to.at - from.at) / 1_000, 1e-3);
-  const rates = {} as Totals;
+  const rates = {} as Counts;
   for (const name of COUNT_NAMES)
     rates[name] = Math.round(((to.totals[name] - from.totals[name]) / seconds) * 10) / 10;
   return rates;

@@ -9,7 +9,7 @@ import { extname, join, normalize } from "node:path";
 import type { PipelineFeed } from "./feed.ts";
 
 export { createPipelineFeed } from "./feed.ts";
-export type { DeliveryEvent, PipelineFeed, PipelineSnapshot, PipelineSource, Totals } from "./feed.ts";
+export type { DeliveryEvent, PipelineFeed, PipelineSnapshot, PipelineSource, Counts } from "./feed.ts";
 export { buildConsole, consoleDist } from "./build.ts";
 
 export interface ConsoleOptions {

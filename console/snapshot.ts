@@ -4,8 +4,7 @@
 import type { Counts } from "@scan-ingest/pipeline/outcomes";
 
 export { COUNT_NAMES } from "@scan-ingest/pipeline/outcomes";
-/** The pipeline's one vocabulary (docs/contract.md §7): published, each outcome, dead-lettered. */
-export type Totals = Counts;
+export type { Counts };
 
 /** A dead-lettered message as the dead-letter subscription holds it. */
 export interface DeadLetterView {
@@ -33,16 +32,16 @@ export interface RatePoint {
   /** Milliseconds since the epoch. */
   at: number;
   /** Per second over the sample interval ending at `at`. */
-  rates: Totals;
+  rates: Counts;
 }
 
 export interface PipelineSnapshot {
   at: number;
   startedAt: number;
   emulators: string;
-  totals: Totals;
+  totals: Counts;
   /** Per second over the last few seconds. */
-  rates: Totals;
+  rates: Counts;
   /** Publish → stored over the last `windowSeconds`; null when nothing was stored then. */
   latency: { p50: number; p99: number; count: number; windowSeconds: number } | null;
   topics: Array<{ name: string; subscriptions: SubscriptionView[] }>;

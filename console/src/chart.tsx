@@ -1,9 +1,9 @@
 // Rates over the last minutes with uPlot (a canvas, so a table-free summary stands beside it for screen readers).
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
-import type { RatePoint, Totals } from "../snapshot.ts";
+import type { RatePoint, Counts } from "../snapshot.ts";
 
-const SERIES: Array<{ name: keyof Totals; label: string; stroke: string; dash?: number[] }> = [
+const SERIES: Array<{ name: keyof Counts; label: string; stroke: string; dash?: number[] }> = [
   { name: "published", label: "published/s", stroke: "#1f5fa8" },
   { name: "stored", label: "stored/s", stroke: "#1d7a3a" },
   { name: "rejected", label: "rejected/s", stroke: "#b3261e", dash: [6, 4] },

@@ -2,9 +2,9 @@
 // the publish → stored latency window, dead letters by source subscription, and the history bound.
 import { ZERO_COUNTS as zero } from "@scan-ingest/pipeline/outcomes";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { createPipelineFeed, percentiles, type PipelineSource, type Totals } from "../feed.ts";
+import { createPipelineFeed, percentiles, type PipelineSource, type Counts } from "../feed.ts";
 
-let totals: Totals;
+let totals: Counts;
 let clock: number;
 let letters: Array<{ messageId: string; data: Buffer; attributes: Record<string, string> }>;
 

@@ -4,7 +4,8 @@ import { withDeadline } from "./deadline.ts";
 import { rejectDocumentId, toRejectDocument, toServiceDocument } from "./documents.ts";
 import { readEnvelope, type DeliveredEvent, type Instant } from "./envelope.ts";
 import { documentKey } from "./key.ts";
-import type { Logger, MessageLog, Outcome } from "./log.ts";
+import type { Logger, MessageLog } from "./log.ts";
+import type { Outcome } from "./outcomes.ts";
 import { decodeScan, type Reason } from "./scan.ts";
 import { StoreError, type Store } from "./store.ts";
 

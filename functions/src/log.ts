@@ -1,9 +1,8 @@
 // Logging (docs/contract.md §7): one JSON line per message on stdout, with Cloud Logging's severity.
 
-export type Severity = "INFO" | "WARNING" | "ERROR";
+import type { Outcome } from "./outcomes.ts";
 
-/** What happened to one message; `failed` means it was not acknowledged and will be redelivered. */
-export type Outcome = "stored" | "stale" | "duplicate" | "rejected" | "failed";
+export type Severity = "INFO" | "WARNING" | "ERROR";
 
 export interface MessageLog {
   severity: Severity;

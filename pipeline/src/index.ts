@@ -12,11 +12,9 @@ export type { FunctionInstance, OutputLine } from "./instances.ts";
 export {
   acknowledged,
   COUNT_NAMES,
-  OUTCOMES,
   processed,
   ZERO_COUNTS,
   type Counts,
-  type Outcome,
   type OutcomeEvent,
 } from "./outcomes.ts";
 export type { DeadLetter } from "./dead-letters.ts";

@@ -1,11 +1,8 @@
 // What the function servers report: one JSON log line per delivery (docs/contract.md §7), read back here,
 // and the one vocabulary every count uses — the log, npm start's status line and summary, the console, the
 // tests and the benchmarks: the contract's outcome words, plus what was published and what was dead-lettered.
-// No imports, so the console's page can take the types as they are.
-
-/** The outcomes of contract §7: four acknowledge the message; `failed` does not, and Pub/Sub redelivers it. */
-export const OUTCOMES = ["stored", "stale", "duplicate", "rejected", "failed"] as const;
-export type Outcome = (typeof OUTCOMES)[number];
+// The outcome words are the function's own (functions/src/outcomes.ts).
+import { OUTCOMES, type Outcome } from "@scan-ingest/functions/outcomes";
 
 /** Deliveries so far, by outcome, and the messages the dead-letter topic received. */
 export type Totals = Record<Outcome | "deadLettered", number>;

@@ -1,12 +1,12 @@
 // Pipeline: live totals and rates, publish → stored latency, the topics and subscriptions with their backlog,
 // the dead letters, and a chart of rates over the last minutes, pushed by the console server every second.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import type { PipelineSnapshot, RatePoint, Totals } from "../../snapshot.ts";
+import type { PipelineSnapshot, RatePoint, Counts } from "../../snapshot.ts";
 import { formatSize, fromBase64, hexDump, preview } from "../bytes.ts";
 import { RateChart } from "../chart.tsx";
 import { Time } from "../ui.tsx";
 
-const LABELS: Array<[keyof Totals, string]> = [
+const LABELS: Array<[keyof Counts, string]> = [
   ["published", "Published"],
   ["stored", "Stored"],
   ["stale", "Stale"],
