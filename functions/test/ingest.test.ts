@@ -4,7 +4,7 @@ import { parseConfig } from "../src/config.ts";
 import { createIngestScan } from "../src/ingest.ts";
 import type { MessageLog } from "../src/log.ts";
 import { createFirestore, firestoreStore, StoreError, type Store } from "../src/store.ts";
-import { startFirestore, type FirestoreTarget } from "./harness.ts";
+import { startFirestore, uniqueCollections, type FirestoreTarget } from "./harness.ts";
 
 const now = 1_732_262_400;
 
@@ -46,10 +46,11 @@ async function documents(collection: string): Promise<Map<string, Record<string,
 
 function setup(failing: false | Error = false, storeDeadlineMs?: number) {
   run++;
+  const collections = uniqueCollections(`ingest-${run}`);
   const config = parseConfig({
     FIRESTORE_EMULATOR_HOST: target.host,
-    SERVICES_COLLECTION: `services-${process.pid}-${run}`,
-    REJECTS_COLLECTION: `rejects-${process.pid}-${run}`,
+    SERVICES_COLLECTION: collections.services,
+    REJECTS_COLLECTION: collections.rejects,
   });
   const store = failing ? failingStore(failing) : firestoreStore(firestore, config);
   const logs: MessageLog[] = [];
