@@ -23,6 +23,7 @@ describe("canonicalIp", () => {
     ["turns an IPv4-mapped address in hex into IPv4", "::FFFF:0102:0304", "1.2.3.4"],
     ["turns a fully written IPv4-mapped address into IPv4", "0:0:0:0:0:ffff:10.0.0.1", "10.0.0.1"],
     ["keeps a NAT64 address that is not mapped", "::fffe:1.2.3.4", "::fffe:102:304"],
+    ["keeps ::ffff: followed by three groups as IPv6", "::ffff:1:2:3", "::ffff:1:2:3"],
   ])("%s (%s)", (_name, input, expected) => {
     expect(canonicalIp(input)).toBe(expected);
   });
@@ -151,6 +152,12 @@ describe("documentKey", () => {
     ["keys a mapped address as IPv4", { ip: "::ffff:1.1.1.7", port: 0, service: "http" }, "1.1.1.7:0:HTTP"],
   ])("%s", (_name, scan, expected) => {
     expect(documentKey(scan)).toBe(expected);
+  });
+
+  test("refuses to key an invalid address, quoting it", () => {
+    expect(() => documentKey({ ip: "1.1.1.07", port: 1, service: "x" })).toThrow(
+      'not an IP address: "1.1.1.07"',
+    );
   });
 
   test("refuses an invalid ip", () => {

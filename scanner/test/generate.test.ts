@@ -7,6 +7,7 @@ import {
   generateScan,
   ipAt,
   responseOf,
+  unixSeconds,
   type Keyspace,
   type GeneratedScan,
 } from "../src/generate.ts";
@@ -83,6 +84,18 @@ describe("generateScan", () => {
       }),
     );
   });
+});
+
+describe("unixSeconds", () => {
+  test("rounds milliseconds down to whole seconds, as Go's Unix()", () => {
+    expect(unixSeconds(1_732_262_400_999)).toBe(1_732_262_400);
+    expect(unixSeconds(1_732_262_401_000)).toBe(1_732_262_401);
+  });
+});
+
+test("a keyspace without services draws HTTP", () => {
+  const keyspace = { ips: 1, ports: 1, services: [] };
+  expect(generateScan(createRandom("none"), keyspace, 1).service).toBe("HTTP");
 });
 
 describe("ipAt", () => {
