@@ -170,18 +170,19 @@ function markTopLevelNonIntegers(text: string, object: Record<string, unknown>):
   // Stryker disable next-line EqualityOperator: text[text.length] is undefined and matches no branch
   for (let index = 0; index < text.length; index++) {
     const character = text[index];
+    // Only the top level's keys, colons, commas and closing brace count: a nested value is one member's value.
+    const top = depth === 1;
     if (character === '"') {
       const end = endOfString(text, index);
-      if (depth === 1 && key === undefined) key = JSON.parse(text.slice(index, end + 1)) as string;
+      if (top && key === undefined) key = JSON.parse(text.slice(index, end + 1)) as string;
       index = end;
     } else if (character === "{" || character === "[") depth++;
     else if (character === "}" || character === "]") {
-      if (depth === 1) member(index);
+      // Stryker disable next-line ConditionalExpression: a nested value's member is its container, never a number
+      if (top) member(index);
       depth--;
-      // Stryker disable next-line ConditionalExpression: inside a nested value the pending member is that container, not a number
-    } else if (depth === 1 && character === ":") valueStart = index + 1;
-    // Stryker disable next-line ConditionalExpression: inside a nested value the pending member is that container, not a number
-    else if (depth === 1 && character === ",") member(index);
+    } else if (top && character === ":") valueStart = index + 1;
+    else if (top && character === ",") member(index);
   }
 }
 

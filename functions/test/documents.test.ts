@@ -195,6 +195,8 @@ describe("rejectDocumentId", () => {
     ["hashes the empty id", "", `sha256-${sha256(utf8(""))}`],
     ["hashes a longer reserved id", "__name__", `sha256-${sha256(utf8("__name__"))}`],
     ["keeps an id with underscores at one end only", "__x", "__x"],
+    ["keeps an id with a reserved-looking part after its start", "a__x__", "a__x__"],
+    ["keeps an id with a reserved-looking part before its end", "__x__a", "__x__a"],
     ["keeps an id of 1,500 bytes", "é".repeat(750), "é".repeat(750)],
     [
       "hashes an id of 1,502 bytes in 751 characters",

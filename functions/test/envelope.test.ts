@@ -208,6 +208,8 @@ describe("parseInstant", () => {
     ["refuses a number", 1_732_262_400, undefined],
     ["refuses an array holding a time", ["2024-11-22T08:00:00Z"], undefined],
     ["refuses a month 13", "2024-13-01T00:00:00Z", undefined],
+    ["refuses text before the time", "x2024-11-22T08:00:00Z", undefined],
+    ["refuses text after the time", "2024-11-22T08:00:00Zx", undefined],
   ])("%s", (_name, text, expected) => {
     expect(parseInstant(text)).toEqual(expected);
   });

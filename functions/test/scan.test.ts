@@ -255,9 +255,16 @@ describe("decodeScan's detail says what was wrong", () => {
 });
 
 describe("decodeScan reads every number as written", () => {
-  test("refuses a port written 1.0 when every other number has a fraction or exponent too", () => {
-    const text =
-      '{"ip":"1.1.1.7","port":1.0,"service":"HTTP","timestamp":1e0,"data_version":2.0,"data":{"response_str":""}}';
+  test.each([
+    [
+      "",
+      '{"ip":"::","port":1.0,"service":"HTTP","timestamp":1e0,"data_version":2.0,"data":{"response_str":""}}',
+    ],
+    [
+      " with spaces",
+      '{"ip": "::", "port": 1.0, "service": "HTTP", "timestamp": 1e0, "data_version": 2.0, "data": {}}',
+    ],
+  ])("refuses a port written 1.0 when every other number has a fraction or exponent too%s", (_name, text) => {
     expect(decodeScan(bytes(text), limits)).toMatchObject({ ok: false, reason: "invalid_port" });
   });
 
@@ -304,6 +311,11 @@ describe("decodeScan reads every number as written", () => {
     [
       "a nested member named port",
       deep(`"x":{"port":1.5},"deep":${deeplyNested("2.5")},${fields("443")}`),
+      "ok",
+    ],
+    [
+      "a nested member named port after a nested value",
+      deep(`"x":{"a":{},"port":1.5},"deep":${deeplyNested("2.5")},${fields("443")}`),
       "ok",
     ],
   ])("%s", (_name, data, expected) => {

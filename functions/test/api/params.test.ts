@@ -65,6 +65,13 @@ describe("parseParameters", () => {
     });
   });
 
+  test("says a parameter that no table describes must be valid", () => {
+    expect(problemOf(() => parseParameters(z.object({ other: z.string() }), {}))).toMatchObject({
+      detail: "other must be valid",
+      parameter: "other",
+    });
+  });
+
   test("names an unknown parameter and lists the ones the path knows", () => {
     expect(problemOf(() => parseParameters(rejectsQuery, { ip: "1.1.1.7" }))).toMatchObject({
       status: 400,
