@@ -25,14 +25,15 @@ const draw = (
 
 describe("generateScan", () => {
   test("draws from the Go scanner's ranges by default", () => {
-    for (const scan of draw("ranges", 3000)) {
-      expect(scan.ip).toMatch(/^1\.1\.1\.(\d+)$/);
-      expect(Number(scan.ip.split(".")[3])).toBeLessThanOrEqual(254);
-      expect(scan.port).toBeGreaterThanOrEqual(0);
-      expect(scan.port).toBeLessThanOrEqual(65534);
-      expect(["HTTP", "SSH", "DNS"]).toContain(scan.service);
-      expect(responseOf(scan)).toMatch(/^service response: (\d|[1-9]\d)$/);
-    }
+    // One assertion over every scan that breaks a range: 18,000 expect calls made mutation testing slow.
+    const outside = draw("ranges", 3000).filter(
+      (scan) =>
+        !/^1\.1\.1\.(\d|[1-9]\d|1\d\d|2[0-4]\d|25[0-4])$/.test(scan.ip) ||
+        !(Number.isInteger(scan.port) && scan.port >= 0 && scan.port <= 65534) ||
+        !["HTTP", "SSH", "DNS"].includes(scan.service) ||
+        !/^service response: (\d|[1-9]\d)$/.test(responseOf(scan)),
+    );
+    expect(outside).toEqual([]);
   });
 
   test("uses every service, both data versions and the whole response range", () => {
