@@ -17,6 +17,19 @@ import {
 
 const root = new URL("../", import.meta.url).pathname;
 const settings = loadSettings();
+/** functions/deploy.json as written, read apart from loadSettings(): what the dry run's flags must carry. */
+const written = JSON.parse(readFileSync(join(root, "functions/deploy.json"), "utf8")) as Record<
+  string,
+  unknown
+> & {
+  api: Record<string, unknown>;
+};
+/** gcloud's spelling of each Terraform ingress setting, as its reference lists them. */
+const GCLOUD_INGRESS: Record<string, string> = {
+  ALLOW_ALL: "all",
+  ALLOW_INTERNAL_ONLY: "internal-only",
+  ALLOW_INTERNAL_AND_GCLB: "internal-and-gclb",
+};
 
 type Block = Record<string, unknown>;
 const first = (blocks: unknown): Block => (blocks as Block[])[0]!;
@@ -117,11 +130,11 @@ describe("the deployment's values", () => {
   test("npm run deploy -- --dry-run passes every value to gcloud functions deploy", () => {
     const flags = deployFlags();
     for (const { key, flag, gcloud } of SIZING)
-      expect(flags.get(flag), flag).toBe(gcloud(settings[key] as never));
-    expect(flags.get("--region")).toBe(settings.region);
-    expect(flags.get("--runtime")).toBe(settings.runtime);
-    expect(flags.get("--entry-point")).toBe(settings.entryPoint);
-    expect(flags.get("--trigger-topic")).toBe(settings.topic);
+      expect(flags.get(flag), flag).toBe(gcloud(written[key] as never));
+    expect(flags.get("--region")).toBe(written.region);
+    expect(flags.get("--runtime")).toBe(written.runtime);
+    expect(flags.get("--entry-point")).toBe(written.entryPoint);
+    expect(flags.get("--trigger-topic")).toBe(written.topic);
     expect(flags.has("--retry")).toBe(true);
     expect(dryRun.split("\n")[0]).toBe("npm run build");
   });
@@ -156,10 +169,11 @@ describe("scansApi's deployment", () => {
 
   test("the dry run deploys it over HTTP with every sizing value, refusing unauthenticated calls", () => {
     const flags = deployFlags(api.function);
-    for (const { key, flag, gcloud } of API_SIZING)
-      expect(flags.get(flag), flag).toBe(gcloud(api[key] as never));
-    expect(flags.get("--entry-point")).toBe(api.entryPoint);
-    expect(flags.get("--source")).toBe(settings.source);
+    for (const { key, flag, gcloud } of SIZING)
+      expect(flags.get(flag), flag).toBe(gcloud(written.api[key] as never));
+    expect(flags.get("--ingress-settings")).toBe(GCLOUD_INGRESS[String(written.api.ingress)]);
+    expect(flags.get("--entry-point")).toBe(written.api.entryPoint);
+    expect(flags.get("--source")).toBe(written.source);
     expect(flags.has("--trigger-http")).toBe(true);
     expect(flags.has("--no-allow-unauthenticated")).toBe(true);
   });

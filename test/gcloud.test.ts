@@ -127,9 +127,6 @@ if (gcloudInstalled()) {
     });
   });
 } else {
-  console.log("gcloud is not installed here: the offline flag checks of test/gcloud.test.ts did not run");
-  test("gcloud is not installed here: the offline flag checks did not run", () => {
-    // Verifies the absence rather than passing in its place.
-    expect(gcloudInstalled()).toBe(false);
-  });
+  // Skipped, not passed: the summary line counts it apart, and vitest prints the reason as its title.
+  test.skip("gcloud is not installed here: the offline flag checks of test/gcloud.test.ts did not run", () => {});
 }

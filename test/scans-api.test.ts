@@ -1,37 +1,26 @@
-// `scans --api URL`: the flag's parsing, and the requests readThroughApi sends to scansApi and what it makes of
-// the answers, against a local HTTP server that records each request and answers as the API would.
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+// `scans --api URL`: the flag's parsing, and what readThroughApi asks of the real scansApi (under
+// functions-framework's server, on the embedded Firestore emulator) and makes of its answers, against what
+// the test seeded.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startApi, seeder, type ApiServer } from "../functions/test/api/harness.ts";
+import { startFirestore, type FirestoreTarget } from "../functions/test/harness.ts";
 import { extractApiFlag, readThroughApi } from "../cli/scans/api.ts";
 
-/** What the fake API answers to a path (with its query): status and JSON body. */
-type Answer = (url: URL) => { status: number; body: unknown };
-
-let server: Server;
-let base: string;
-let answer: Answer;
-let requested: URL[];
+let firestore: FirestoreTarget;
+let api: ApiServer;
+let seed: ReturnType<typeof seeder>;
+const base = 1_700_000_000;
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const url = new URL(request.url!, "http://api.test");
-    requested.push(url);
-    const { status, body } = answer(url);
-    response.writeHead(status, {
-      "content-type": status < 400 ? "application/json" : "application/problem+json",
-    });
-    response.end(JSON.stringify(body));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  firestore = await startFirestore();
+  seed = seeder(firestore.host, "scans-api");
+  api = await startApi(seed.env);
 });
 
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-beforeEach(() => {
-  requested = [];
-  answer = () => ({ status: 500, body: { detail: "no answer set" } });
+afterAll(async () => {
+  await api?.close();
+  await seed?.client.terminate();
+  await firestore?.stop();
 });
 
 describe("extractApiFlag", () => {
@@ -60,77 +49,77 @@ describe("extractApiFlag", () => {
 });
 
 describe("readThroughApi", () => {
-  test("gets one service by its key's parts, an IPv6 ip without brackets, and keeps the key as the id", async () => {
-    answer = () => ({ status: 200, body: { key: "[2001:db8::1]:22:SSH", ip: "2001:db8::1", port: 22 } });
-    const found = await readThroughApi(base, { command: "get", key: "[2001:db8::1]:22:SSH", json: false });
-    expect(requested[0]!.pathname).toBe("/v1/services/2001%3Adb8%3A%3A1/22/SSH");
-    expect(found).toEqual([{ id: "[2001:db8::1]:22:SSH", data: { ip: "2001:db8::1", port: 22 } }]);
+  test("gets one service by its key, an IPv6 one included, and keeps the key as the id", async () => {
+    const key = await seed.scan("2001:db8::1", 22, "SSH", base, "SSH-2.0-OpenSSH");
+    expect(key).toBe("[2001:db8::1]:22:SSH");
+    const found = await readThroughApi(api.url, { command: "get", key, json: false });
+    expect(found).toHaveLength(1);
+    expect(found[0]!.id).toBe(key);
+    expect(found[0]!.data).toMatchObject({
+      ip: "2001:db8::1",
+      port: 22,
+      service: "SSH",
+      response: "SSH-2.0-OpenSSH",
+    });
+    expect(found[0]!.data).not.toHaveProperty("key");
   });
 
   test("answers nothing for a service the API does not know (404)", async () => {
-    answer = () => ({ status: 404, body: { status: 404, detail: "no such service" } });
-    expect(await readThroughApi(base, { command: "get", key: "1.1.1.7:443:HTTP", json: false })).toEqual([]);
+    expect(await readThroughApi(api.url, { command: "get", key: "10.99.0.1:443:HTTP", json: false })).toEqual(
+      [],
+    );
   });
 
-  test("passes list's filters as query parameters and follows page tokens until the limit", async () => {
-    const since = new Date("2026-01-01T00:00:00Z");
-    answer = (url) => {
-      const token = url.searchParams.get("pageToken");
-      const start = token === null ? 0 : Number(token);
-      const limit = Number(url.searchParams.get("limit"));
-      const items = Array.from({ length: limit }, (_, index) => ({ key: `k${start + index}`, port: 443 }));
-      return { status: 200, body: { items, nextPageToken: String(start + limit) } };
-    };
-    const found = await readThroughApi(base, {
+  test("applies list's filters and follows the API's page tokens past one page, each service once", async () => {
+    // 1,005 services that match (past the API's 1,000 a page), and some that each filter leaves out.
+    const matching = Array.from({ length: 1005 }, (_, index) => ({
+      port: index,
+      timestamp: base + 100 + (index % 7),
+    }));
+    for (let start = 0; start < matching.length; start += 100)
+      await Promise.all(
+        matching
+          .slice(start, start + 100)
+          .map(({ port, timestamp }) => seed.scan("10.1.0.1", port, "HTTP", timestamp)),
+      );
+    await seed.scan("10.1.0.2", 1, "HTTP", base + 100); // another ip
+    await seed.scan("10.1.0.1", 1, "SSH", base + 100); // another service
+    await seed.scan("10.1.0.1", 2000, "HTTP", base); // scanned before since
+    const request = {
       command: "list",
-      ip: "1.1.1.7",
-      port: 443,
+      ip: "10.1.0.1",
       service: "HTTP",
-      since,
-      limit: 1500,
+      since: new Date((base + 100) * 1000),
       json: false,
-    });
-    expect(found).toHaveLength(1500);
-    expect(found[1499]).toEqual({ id: "k1499", data: { port: 443 } });
-    expect(requested.map((url) => url.pathname)).toEqual(["/v1/services", "/v1/services"]);
-    const [first, second] = requested.map((url) => Object.fromEntries(url.searchParams));
-    expect(first).toEqual({
-      ip: "1.1.1.7",
-      port: "443",
-      service: "HTTP",
-      since: since.toISOString(),
-      limit: "1000",
-    });
-    expect(second).toMatchObject({ limit: "500", pageToken: "1000" });
+    } as const;
+    const expected = matching.map(({ port }) => `10.1.0.1:${port}:HTTP`).sort();
+
+    const all = await readThroughApi(api.url, { ...request, limit: 2000 });
+    expect(all.map((found) => found.id).sort()).toEqual(expected);
+
+    const some = await readThroughApi(api.url, { ...request, limit: 1003 });
+    expect(some).toHaveLength(1003);
+    expect(new Set(some.map((found) => found.id)).size).toBe(1003);
+    expect(some.every((found) => expected.includes(found.id))).toBe(true);
   });
 
-  test("stops at the last page when the API gives no next page token", async () => {
-    answer = () => ({ status: 200, body: { items: [{ key: "only" }] } });
-    const found = await readThroughApi(base, { command: "list", limit: 20, json: false });
-    expect(found).toEqual([{ id: "only", data: {} }]);
-    expect(requested).toHaveLength(1);
-  });
-
-  test("reads rejects by reason from /v1/rejects, their id as the id", async () => {
-    answer = () => ({ status: 200, body: { items: [{ id: "m1", reason: "invalid_json" }] } });
-    const found = await readThroughApi(base, {
+  test("reads rejects by reason, their message id as the id", async () => {
+    const first = await seed.reject("invalid_json", "{not json");
+    const second = await seed.reject("invalid_json", "[]");
+    await seed.reject("invalid_port");
+    const found = await readThroughApi(api.url, {
       command: "rejects",
       reason: "invalid_json",
       limit: 5,
       json: false,
     });
-    expect(requested[0]!.pathname).toBe("/v1/rejects");
-    expect(Object.fromEntries(requested[0]!.searchParams)).toEqual({ reason: "invalid_json", limit: "5" });
-    expect(found).toEqual([{ id: "m1", data: { reason: "invalid_json" } }]);
+    expect(found.map((reject) => reject.id).sort()).toEqual([first, second].sort());
+    expect(found.every((reject) => reject.data.reason === "invalid_json")).toBe(true);
   });
 
   test("throws the status and the problem's detail when the API refuses a request", async () => {
-    answer = () => ({
-      status: 400,
-      body: { status: 400, detail: "limit must be 1..1000", parameter: "limit" },
-    });
-    await expect(readThroughApi(base, { command: "list", limit: 5, json: false })).rejects.toThrow(
-      /answered 400: limit must be 1\.\.1000/,
-    );
+    await expect(
+      readThroughApi(api.url, { command: "list", ip: "1.1.1.07", limit: 5, json: false }),
+    ).rejects.toThrow(/answered 400: ip must be an IPv4 or IPv6 address, got "1\.1\.1\.07"/);
   });
 });

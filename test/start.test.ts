@@ -193,17 +193,17 @@ test("Ctrl-C mid-run stops the scanner, prints a summary, exits 0 and leaves no 
     if (run.child.exitCode !== null) throw new Error(run.output());
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
   // The console it printed serves the page and the live counts while it runs.
   const consoleUrl = /console on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())?.[1];
   expect(consoleUrl, run.output()).toBeDefined();
   expect((await fetch(`${consoleUrl}/services`)).headers.get("content-type")).toBe(
     "text/html; charset=utf-8",
   );
-  const live = (await (await fetch(`${consoleUrl}/pipeline.json`)).json()) as {
-    totals: { published: number };
-  };
-  expect(live.totals.published).toBeGreaterThan(0);
+  // The scanner publishes from its start on: wait for the first count rather than for a fixed time.
+  const published = async () =>
+    ((await (await fetch(`${consoleUrl}/pipeline.json`)).json()) as { totals: { published: number } }).totals
+      .published;
+  await expect.poll(published, { timeout: 30_000 }).toBeGreaterThan(0);
   const children = execFileSync("ps", ["-o", "pid=", "--ppid", String(run.child.pid)], { encoding: "utf8" })
     .split("\n")
     .map((line) => Number(line.trim()))

@@ -1,5 +1,5 @@
 // What both emulators' proto-walk tests share: every field path of a request type, and the text of the
-// test files whose titles the walk maps honoured fields to.
+// titles of the tests the walk maps honoured fields to.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type * as Protobuf from "protobufjs";
@@ -30,10 +30,38 @@ export function fieldPaths(
   });
 }
 
-/** The text of every `*.test.ts` in `directory`, to check that a named test title exists. */
-export function testSources(directory: string): string {
+/** A test declaration's title: `test(`, `it(` or `describe(`, any modifiers, then a string literal. */
+const declaredTitle =
+  /\b(?:test|it|describe)(?:\.\w+)*\(\s*(?:"((?:\\.|[^"\\])*)"|'((?:\\.|[^'\\])*)'|`([^`$]*)`)/g;
+/** A test declared with a constant as its title: `test(PAGES, ...`. */
+const declaredConstant = /\b(?:test|it|describe)(?:\.\w+)*\(\s*([A-Z_][A-Z0-9_]*)\s*,/g;
+/** A string constant: `const PAGES = "...";`. */
+const stringConstant = /\bconst ([A-Z_][A-Z0-9_]*) =\s*"((?:\\.|[^"\\])*)";/g;
+/** A row of a `.each` table that opens with its title, as `%s` titles take it: `["title", ...`. */
+const tableTitle = /^\s*\[\s*"((?:\\.|[^"\\])*)"/gm;
+
+/**
+ * The titles that the `*.test.ts` files of `directory` declare, table-driven ones included. Titles, not
+ * file text: the ledger that names them lives in one of these files, and would find every title it names.
+ */
+export function testTitles(directory: string): string[] {
   return readdirSync(directory)
     .filter((file) => file.endsWith(".test.ts"))
     .map((file) => readFileSync(path.join(directory, file), "utf8"))
-    .join("\n");
+    .flatMap((text) => {
+      const constants = new Map([...text.matchAll(stringConstant)].map((m) => [m[1]!, m[2]!] as const));
+      const named = [...text.matchAll(declaredConstant)].flatMap((m) => constants.get(m[1]!) ?? []);
+      return [
+        ...named.map((title) => JSON.parse(`"${title}"`) as string),
+        ...[...text.matchAll(declaredTitle)].map((match) =>
+          match[1] !== undefined ? (JSON.parse(`"${match[1]}"`) as string) : (match[2] ?? match[3]!),
+        ),
+        ...(text.includes(".each")
+          ? [...text.matchAll(tableTitle)].map((m) => JSON.parse(`"${m[1]}"`) as string)
+          : []),
+      ];
+    });
 }
+
+// emulators/pubsub/test/proto-walk.test.ts still imports the old name; its owner renames it there.
+export const testSources = testTitles;

@@ -18,11 +18,13 @@ const onePassMaxLength = 64;
 export function decodeStandardBase64(text: string): Buffer | undefined {
   // Unpadded, URL-safe and whitespace-carrying text is refused either way. Measured against each other:
   // the one pass wins on the scanner's short text, the pattern on long text.
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: both ways decode alike; this picks the faster
   if (text.length > onePassMaxLength)
     return text.length % 4 === 0 && base64Pattern.test(text) ? Buffer.from(text, "base64") : undefined;
   const length = text.length;
   if (length % 4 !== 0) return undefined;
   const padding =
+    // Stryker disable next-line ConditionalExpression: at length 0, charCodeAt(-1) is NaN, never "=": no padding
     length === 0 || text.charCodeAt(length - 1) !== paddingCode
       ? 0
       : text.charCodeAt(length - 2) === paddingCode
@@ -73,6 +75,7 @@ function sequenceLength(lead: number): number {
  */
 export function cutAtCharacterBoundary(bytes: Uint8Array, limit: number): Uint8Array {
   if (bytes.length <= limit) return bytes;
+  // Stryker disable next-line MethodExpression: a sequence is at most 4 bytes, so a lead further back never crosses
   for (let start = limit - 1; start >= Math.max(0, limit - 3); start--) {
     const byte = bytes[start]!;
     if ((byte & 0xc0) === 0x80) continue;

@@ -42,7 +42,7 @@ function keep(bytes: Uint8Array, limit: number): { text: string; bytes?: Uint8Ar
   const kept = cutAtCharacterBoundary(bytes, limit);
   const truncated = kept.length < bytes.length;
   if (isValidUtf8(bytes)) return { text: decodeLossy(kept), truncated };
-  const lossy = Buffer.from(decodeLossy(kept), "utf8");
+  const lossy = Buffer.from(decodeLossy(kept));
   return { text: decodeLossy(cutAtCharacterBoundary(lossy, limit)), bytes: Uint8Array.from(kept), truncated };
 }
 
@@ -101,5 +101,5 @@ export function rejectDocumentId(messageId: string): string {
     !messageId.includes("/") &&
     !reservedId.test(messageId) &&
     Buffer.byteLength(messageId) <= 1500;
-  return usable ? messageId : `sha256-${sha256Hex(Buffer.from(messageId, "utf8"))}`;
+  return usable ? messageId : `sha256-${sha256Hex(Buffer.from(messageId))}`;
 }

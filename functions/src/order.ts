@@ -11,7 +11,9 @@ export type ApplyOutcome = "stored" | "stale" | "duplicate";
 
 /** Negative when a is older than b, 0 when they are the same observation, positive when a is newer. */
 export function compareVersions(a: Version, b: Version): number {
+  // Stryker disable next-line EqualityOperator: the two differ here, so < and <= agree
   if (a.timestamp !== b.timestamp) return a.timestamp < b.timestamp ? -1 : 1;
+  // Stryker disable next-line EqualityOperator: the two differ here, so < and <= agree
   if (a.responseSha256 !== b.responseSha256) return a.responseSha256 < b.responseSha256 ? -1 : 1;
   return 0;
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { cutAtCharacterBoundary, decodeStandardBase64 } from "../src/bytes.ts";
+import { cutAtCharacterBoundary, decodeLossy, decodeStandardBase64 } from "../src/bytes.ts";
 
 describe("decodeStandardBase64", () => {
   test.each([
@@ -95,5 +95,48 @@ describe("cutAtCharacterBoundary", () => {
         expect(kept).toBe(expected);
       }),
     );
+  });
+});
+
+describe("the boundaries of each rule", () => {
+  test.each([
+    ["U+0080, the first character of two bytes (lead C2)", "\u0080"],
+    ["U+07FF, the last of two bytes (lead DF)", "\u07ff"],
+    ["U+0800, the first of three bytes (lead E0)", "\u0800"],
+    ["U+FFFF, the last of three bytes (lead EF)", "\uffff"],
+    ["U+10000, the first of four bytes (lead F0)", "\u{10000}"],
+    ["U+10FFFF, the last of four bytes (lead F4)", "\u{10ffff}"],
+  ])("a cut inside %s drops the whole character, a cut after it keeps it", (_name, character) => {
+    const bytes = Buffer.from(`a${character}`);
+    for (let limit = 1; limit < bytes.length; limit++)
+      expect(Buffer.from(cutAtCharacterBoundary(bytes, limit)).toString()).toBe("a");
+    expect(Buffer.from(cutAtCharacterBoundary(bytes, bytes.length)).toString()).toBe(`a${character}`);
+  });
+
+  test("bytes that fit the limit are kept whole, even when they end in half a character", () => {
+    const bytes = Uint8Array.from([0x61, 0xe0]);
+    expect([...cutAtCharacterBoundary(bytes, 2)]).toEqual([0x61, 0xe0]);
+    expect([...cutAtCharacterBoundary(bytes, 3)]).toEqual([0x61, 0xe0]);
+  });
+
+  test.each([
+    ["U+0080", "aGk\u0080"],
+    ["é", "aGk\u00e9"],
+    ["a snowman", "aGk\u2603"],
+  ])("base64 with %s in it is refused", (_name, text) => {
+    expect(decodeStandardBase64(text)).toBeUndefined();
+  });
+
+  test("base64 of 64 and of 68 characters decodes alike on either side of the length that picks the method", () => {
+    for (const size of [48, 51]) {
+      const bytes = Buffer.from(Array.from({ length: size }, (_, index) => (index * 37) % 256));
+      const text = bytes.toString("base64");
+      expect(decodeStandardBase64(text)).toEqual(bytes);
+      expect(decodeStandardBase64(`${text.slice(0, -4)}-${text.slice(-3)}`)).toBeUndefined();
+    }
+  });
+
+  test("lossy decoding keeps a byte order mark as text", () => {
+    expect(decodeLossy(Uint8Array.from([0xef, 0xbb, 0xbf, 0xff]))).toBe("\ufeff\ufffd");
   });
 });

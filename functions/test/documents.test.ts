@@ -170,6 +170,14 @@ describe("toRejectDocument", () => {
     expect(document).not.toHaveProperty("data");
   });
 
+  test("keeps the message's publish time, and has none without one", () => {
+    const publishTime = { seconds: 1_732_262_400, nanoseconds: 5 };
+    expect(toRejectDocument({ ...rejected, publishTime }, utf8("x"), {}, 100).publishTime).toEqual(
+      publishTime,
+    );
+    expect(toRejectDocument(rejected, utf8("x"), {}, 100)).not.toHaveProperty("publishTime");
+  });
+
   test("truncates data past the limit at a character boundary and says so", () => {
     const document = toRejectDocument(rejected, utf8("aé"), {}, 2);
     expect(document).toMatchObject({ data: "a", dataTruncated: true, dataSize: 3 });
@@ -182,6 +190,19 @@ describe("rejectDocumentId", () => {
     ["hashes an id with a slash", "a/b", `sha256-${sha256(utf8("a/b"))}`],
     ["hashes a reserved id", "__x__", `sha256-${sha256(utf8("__x__"))}`],
     ["hashes a dot", ".", `sha256-${sha256(utf8("."))}`],
+    ["hashes two dots", "..", `sha256-${sha256(utf8(".."))}`],
+    ["keeps three dots", "...", "..."],
+    ["hashes the empty id", "", `sha256-${sha256(utf8(""))}`],
+    ["hashes a longer reserved id", "__name__", `sha256-${sha256(utf8("__name__"))}`],
+    ["keeps an id with underscores at one end only", "__x", "__x"],
+    ["keeps an id with a reserved-looking part after its start", "a__x__", "a__x__"],
+    ["keeps an id with a reserved-looking part before its end", "__x__a", "__x__a"],
+    ["keeps an id of 1,500 bytes", "é".repeat(750), "é".repeat(750)],
+    [
+      "hashes an id of 1,502 bytes in 751 characters",
+      "é".repeat(751),
+      `sha256-${sha256(utf8("é".repeat(751)))}`,
+    ],
   ])("%s", (_name, id, expected) => {
     expect(rejectDocumentId(id)).toBe(expected);
   });

@@ -1,7 +1,7 @@
 // Against the embedded emulator only: reads and writes per message from its counters, and injected faults.
 import type { Firestore } from "@google-cloud/firestore";
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import {
   greatest,
   deliver,
@@ -90,18 +90,6 @@ describe("cost per message", () => {
   });
 });
 
-/**
- * Resolves once the emulator has answered no RPC for 4 s: longer than the SDK's longest wait between the
- * attempts of one transaction here (1 s, then 1.5 s, then 2.25 s, each ± 50 % jitter; 5 attempts at most).
- */
-async function quiet(): Promise<void> {
-  const total = () => Object.values(emulator.counters.rpcs).reduce((sum, count) => sum + count, 0);
-  for (let last = -1; last !== total();) {
-    last = total();
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-  }
-}
-
 const service = (key: string) => client.collection(collections.services).doc(key).get();
 
 describe("injected storage failures", () => {
@@ -132,10 +120,18 @@ describe("injected storage failures", () => {
     const data = scanJson({ port: 3, timestamp: now, response: "applied once" });
     emulator.faults.lostReplyRate = 1;
     expect((await costOf(data, "lost-1")).status).toBeGreaterThanOrEqual(500);
+    const commitsWithLostReplies = emulator.counters.rpcs.Commit ?? 0;
     emulator.faults.lostReplyRate = 0;
-    // The first delivery's transaction, abandoned at the deadline, is still being retried by the SDK: let it
-    // finish (it finds its own write, a duplicate) so that it is not counted as the redelivery's cost.
-    await quiet();
+    // The first delivery's transaction, abandoned at the deadline, is still being retried by the SDK: wait
+    // for its first commit that is answered, which ends it (it finds its own write, a duplicate), so that
+    // it is not counted as the redelivery's cost.
+    await vi.waitFor(
+      () => expect(emulator.counters.rpcs.Commit ?? 0).toBeGreaterThan(commitsWithLostReplies),
+      {
+        timeout: 30_000,
+        interval: 20,
+      },
+    );
     const stored = await service("1.1.1.7:3:HTTP");
     expect(stored.get("messageId")).toBe("lost-1");
     const redelivered = await costOf(data, "lost-1");

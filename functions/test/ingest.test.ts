@@ -1,53 +1,69 @@
-import { describe, expect, test } from "vitest";
+import type { Firestore } from "@google-cloud/firestore";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseConfig } from "../src/config.ts";
-import type { RejectDocument, ServiceDocument } from "../src/documents.ts";
 import { createIngestScan } from "../src/ingest.ts";
 import type { MessageLog } from "../src/log.ts";
-import { decideOutcome } from "../src/order.ts";
-import { StoreError, type Store } from "../src/store.ts";
+import { createFirestore, firestoreStore, StoreError, type Store } from "../src/store.ts";
+import { startFirestore, uniqueCollections, type FirestoreTarget } from "./harness.ts";
 
 const now = 1_732_262_400;
 
 /** A gRPC error as the Firestore client throws it. */
 const grpcError = (code: number, text: string) => Object.assign(new Error(`${code} ${text}`), { code });
 
-/** A Store in memory that follows the same rule as Firestore's, or fails like an unavailable one. */
-function memoryStore(failing: false | Error = false) {
-  const services = new Map<string, ServiceDocument>();
-  const rejects = new Map<string, RejectDocument>();
-  const store: Store = {
-    async applyIfNewer(key, document) {
-      if (failing) throw new StoreError(`the transaction on services/${key}`, failing);
-      const stored = services.get(key);
-      const version = (d: ServiceDocument) => ({
-        timestamp: d.scannedAt.seconds,
-        responseSha256: d.responseSha256,
-      });
-      const outcome = decideOutcome(version(document), stored && version(stored));
-      if (outcome === "stored") services.set(key, document);
-      return outcome;
+/** A Store that fails like an unavailable Firestore: these tests are about the reaction to that failure. */
+function failingStore(failure: Error): Store {
+  return {
+    applyIfNewer: async (key) => {
+      throw new StoreError(`the transaction on services/${key}`, failure);
     },
-    async writeReject(id, document) {
-      if (failing) throw new StoreError(`writing rejects/${id}`, failing);
-      if (!rejects.has(id)) rejects.set(id, document);
+    writeReject: async (id) => {
+      throw new StoreError(`writing rejects/${id}`, failure);
     },
   };
-  return { store, services, rejects };
 }
 
 const unavailable = grpcError(14, "UNAVAILABLE: no connection");
 
+// The stores that succeed are the real Firestore store on an emulator, each test in its own collections.
+let target: FirestoreTarget;
+let firestore: Firestore;
+let run = 0;
+beforeAll(async () => {
+  target = await startFirestore();
+  firestore = createFirestore(parseConfig({ FIRESTORE_EMULATOR_HOST: target.host }));
+});
+afterAll(async () => {
+  await firestore?.terminate();
+  await target?.stop();
+});
+
+/** The documents of one collection by id. */
+async function documents(collection: string): Promise<Map<string, Record<string, unknown>>> {
+  const snapshot = await firestore.collection(collection).get();
+  return new Map(snapshot.docs.map((document) => [document.id, document.data()]));
+}
+
 function setup(failing: false | Error = false, storeDeadlineMs?: number) {
-  const memory = memoryStore(failing);
+  run++;
+  const collections = uniqueCollections(`ingest-${run}`);
+  const config = parseConfig({
+    FIRESTORE_EMULATOR_HOST: target.host,
+    SERVICES_COLLECTION: collections.services,
+    REJECTS_COLLECTION: collections.rejects,
+  });
+  const store = failing ? failingStore(failing) : firestoreStore(firestore, config);
   const logs: MessageLog[] = [];
   const ingest = createIngestScan({
-    config: parseConfig({}),
-    store: () => memory.store,
+    config,
+    store: () => store,
     log: (entry) => logs.push(entry),
     now: () => now * 1000,
     storeDeadlineMs,
   });
-  return { ...memory, logs, ingest };
+  const services = () => documents(config.servicesCollection);
+  const rejects = () => documents(config.rejectsCollection);
+  return { store, services, rejects, logs, ingest };
 }
 
 function event(id: string, scan: unknown) {
@@ -77,7 +93,7 @@ describe("ingestScan", () => {
     await ingest(event("1", scan(now, "new")));
     await ingest(event("2", scan(now - 10, "old")));
     await ingest(event("1", scan(now, "new")));
-    expect(services.get("1.1.1.7:443:HTTP")).toMatchObject({ response: "new", messageId: "1" });
+    expect((await services()).get("1.1.1.7:443:HTTP")).toMatchObject({ response: "new", messageId: "1" });
     expect(logs.map((entry) => [entry.outcome, entry.key, entry.messageId, entry.severity])).toEqual([
       ["stored", "1.1.1.7:443:HTTP", "1", "INFO"],
       ["stale", "1.1.1.7:443:HTTP", "2", "INFO"],
@@ -90,8 +106,9 @@ describe("ingestScan", () => {
     const { ingest, rejects, logs } = setup();
     await ingest(event("9", { ...scan(now, "x"), port: 70000 }));
     await ingest(event("9", { ...scan(now, "x"), port: 70000 }));
-    expect([...rejects.keys()]).toEqual(["9"]);
-    expect(rejects.get("9")).toMatchObject({
+    const kept = await rejects();
+    expect([...kept.keys()]).toEqual(["9"]);
+    expect(kept.get("9")).toMatchObject({
       reason: "invalid_port",
       messageId: "9",
       dataSize: expect.any(Number),
@@ -108,7 +125,10 @@ describe("ingestScan", () => {
   test("rejects a delivery without a message as invalid_envelope under the CloudEvent id", async () => {
     const { ingest, rejects, logs } = setup();
     await ingest({ id: "ce-1", data: { subscription: "s" } });
-    expect(rejects.get("ce-1")).toMatchObject({ reason: "invalid_envelope", data: '{"subscription":"s"}' });
+    expect((await rejects()).get("ce-1")).toMatchObject({
+      reason: "invalid_envelope",
+      data: '{"subscription":"s"}',
+    });
     expect(logs[0]).toMatchObject({ outcome: "rejected", reason: "invalid_envelope", messageId: "ce-1" });
   });
 

@@ -23,6 +23,7 @@ describe("canonicalIp", () => {
     ["turns an IPv4-mapped address in hex into IPv4", "::FFFF:0102:0304", "1.2.3.4"],
     ["turns a fully written IPv4-mapped address into IPv4", "0:0:0:0:0:ffff:10.0.0.1", "10.0.0.1"],
     ["keeps a NAT64 address that is not mapped", "::fffe:1.2.3.4", "::fffe:102:304"],
+    ["keeps ::ffff: followed by three groups as IPv6", "::ffff:1:2:3", "::ffff:1:2:3"],
   ])("%s (%s)", (_name, input, expected) => {
     expect(canonicalIp(input)).toBe(expected);
   });
@@ -102,16 +103,40 @@ describe("canonicalIp", () => {
     );
   });
 
-  test("is idempotent and accepts exactly what node:net accepts as IPv6 (without zones)", () => {
-    const candidate = fc.stringMatching(/^[0-9a-fA-F:.]{0,45}$/);
+  test("is idempotent on every valid address, in any spelling", () => {
+    // fast-check's addresses: IPv4, and IPv6 in every form (compressed, padded, with a dotted tail).
+    const address = fc.tuple(fc.oneof(fc.ipV4(), fc.ipV6()), fc.boolean());
     fc.assert(
-      fc.property(candidate, (text) => {
-        const canonical = canonicalIp(text);
-        if (canonical !== undefined) expect(canonicalIp(canonical)).toBe(canonical);
-        if (!text.includes(".")) expect(canonical !== undefined).toBe(isIPv6(text));
+      fc.property(address, ([text, upper]) => {
+        const canonical = canonicalIp(upper ? text.toUpperCase() : text);
+        expect(canonical).toBeDefined();
+        expect(canonicalIp(canonical!)).toBe(canonical);
       }),
       { numRuns: 2000 },
     );
+  });
+
+  test("accepts exactly what node:net accepts as IPv6 (without zones)", () => {
+    // Near misses of valid addresses as well as random text, so that both answers are common.
+    const nearMiss = fc
+      .tuple(fc.ipV6(), fc.nat(), fc.constantFrom("", ":", "::", "0", "g", "12345", ":1"))
+      .map(
+        ([text, at, insert]) =>
+          text.slice(0, at % (text.length + 1)) + insert + text.slice(at % (text.length + 1)),
+      );
+    const candidate = fc.oneof(nearMiss, fc.stringMatching(/^[0-9a-fA-F:]{0,45}$/));
+    let accepted = 0;
+    fc.assert(
+      fc.property(candidate, (text) => {
+        const canonical = canonicalIp(text);
+        expect(canonical !== undefined).toBe(isIPv6(text));
+        if (canonical !== undefined) accepted++;
+      }),
+      { numRuns: 2000 },
+    );
+    // Both answers were asked for: at least a tenth of each.
+    expect(accepted).toBeGreaterThan(200);
+    expect(accepted).toBeLessThan(1800);
   });
 });
 
@@ -127,6 +152,12 @@ describe("documentKey", () => {
     ["keys a mapped address as IPv4", { ip: "::ffff:1.1.1.7", port: 0, service: "http" }, "1.1.1.7:0:HTTP"],
   ])("%s", (_name, scan, expected) => {
     expect(documentKey(scan)).toBe(expected);
+  });
+
+  test("refuses to key an invalid address, quoting it", () => {
+    expect(() => documentKey({ ip: "1.1.1.07", port: 1, service: "x" })).toThrow(
+      'not an IP address: "1.1.1.07"',
+    );
   });
 
   test("refuses an invalid ip", () => {

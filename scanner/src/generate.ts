@@ -56,8 +56,9 @@ export function generateScan(random: Random, keyspace: Keyspace, timestamp: numb
   const port = random.int(keyspace.ports);
   const service = keyspace.services[random.int(keyspace.services.length)] ?? "HTTP";
   const response = `service response: ${random.int(100)}`;
+  // Stryker disable next-line EqualityOperator: which half of the draw means version 1 is arbitrary; both stay as likely
   if (random.int(2) === 0) {
-    const data = { response_bytes_utf8: Buffer.from(response, "utf8").toString("base64") };
+    const data = { response_bytes_utf8: Buffer.from(response).toString("base64") };
     return { ip, port, service, timestamp, data_version: 1, data };
   }
   return { ip, port, service, timestamp, data_version: 2, data: { response_str: response } };

@@ -58,16 +58,15 @@ describe("embedded emulator only: refusals", () => {
     const collection = db.collection(unique("refused"));
     await collection.doc("a").set({ n: 1 });
     emulator.counters.reset();
-    const began = Date.now();
     for (const explain of [() => collection.explain({ analyze: true }), () => collection.count().explain()]) {
       await expect(explain()).rejects.toMatchObject({
         code: 12,
         details: expect.stringContaining("explain_options"),
       });
     }
-    // google-gax used to resend a trailers-only refusal twice (2 s, then 4 s): three attempts each.
+    // google-gax used to resend a trailers-only refusal twice (2 s, then 4 s): three attempts each, all
+    // before the rejection, so one attempt counted when it arrives is the whole proof.
     expect(emulator.counters.rpcs).toMatchObject({ RunQuery: 1, RunAggregationQuery: 1 });
-    expect(Date.now() - began).toBeLessThan(3000); // generous; the resends took many seconds
   });
 });
 

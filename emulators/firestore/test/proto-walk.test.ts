@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fieldPaths, testSources } from "@scan-ingest/emulator-shared/proto-walk";
+import { fieldPaths, testTitles } from "@scan-ingest/emulator-shared/proto-walk";
 import { protoRoot } from "@scan-ingest/emulator-shared/service-definitions";
 import { start, type FirestoreEmulator } from "../src/index.ts";
 import { REFUSED_FIELDS } from "../src/refusals.ts";
@@ -116,7 +116,7 @@ const HONOURED: Record<string, string> = {
 // A Value is one field to the walk: its kinds are the conformance suites' subject.
 const OPAQUE = [".google.firestore.v1.Value"];
 
-const allTitles = testSources(import.meta.dirname);
+const allTitles = testTitles(import.meta.dirname);
 
 describe("proto walk", () => {
   test("every field of every implemented request is honoured by a named test or refused by name", () => {

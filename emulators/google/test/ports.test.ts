@@ -52,12 +52,11 @@ test("waiting for a port resolves false at the deadline, and at once when its si
   const began = performance.now();
   expect(await waitForPort("127.0.0.1", port, 100, { everyMs: 10 })).toBe(false);
   expect(performance.now() - began).toBeGreaterThanOrEqual(100);
+  // A deadline beyond the test's own timeout: only the abort can end this wait in time.
   const aborted = new AbortController();
-  const waiting = waitForPort("127.0.0.1", port, 60_000, { everyMs: 10, signal: aborted.signal });
-  const abortedAt = performance.now();
+  const waiting = waitForPort("127.0.0.1", port, 600_000, { everyMs: 10, signal: aborted.signal });
   aborted.abort();
   expect(await waiting).toBe(false);
-  expect(performance.now() - abortedAt).toBeLessThan(1_000);
 });
 
 test.each([
