@@ -1,7 +1,8 @@
 // What the user asked `scans` for, parsed and checked before anything touches Firestore.
 import { parseArgs } from "node:util";
 import { canonicalIp, documentKey } from "@scan-ingest/functions/key";
-import { reasons, servicePattern, type Reason } from "@scan-ingest/functions/scan";
+import { reasons, type Reason } from "@scan-ingest/functions/reasons";
+import { servicePattern } from "@scan-ingest/functions/scan";
 
 /** One `scans` request: read one service, list services, or list rejects. */
 export type ScansRequest =

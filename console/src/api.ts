@@ -1,51 +1,20 @@
 // The read API as the page sees it: same origin (the console server forwards /v1/* to scansApi), every error
-// an RFC 9457 problem whose detail the page shows as it is.
+// an RFC 9457 problem whose detail the page shows as it is. Its types are the API's own schemas', inferred.
+import type * as z from "zod";
+import type { rejectSchema, serviceSchema, statsSchema } from "@scan-ingest/functions/api/responses";
 
 /** `services/{key}` as the read API returns it (docs/contract.md §3). */
-export interface Service {
-  key: string;
-  ip: string;
-  port: number;
-  service: string;
-  response: string;
-  /** Base64 of the exact bytes, only when a version 1 response is not valid UTF-8. */
-  responseBytes?: string;
-  responseSize: number;
-  responseSha256: string;
-  responseTruncated: boolean;
-  scannedAt: string;
-  dataVersion: 1 | 2;
-  messageId: string;
-  publishTime?: string;
-  updatedAt?: string;
-}
+export type Service = z.infer<typeof serviceSchema>;
 
 /** `rejects/{id}` as the read API returns it (docs/contract.md §4). */
-export interface Reject {
-  id: string;
-  reason: string;
-  detail: string;
-  data?: string;
-  dataBytes?: string;
-  dataTruncated?: true;
-  dataSize: number;
-  dataSha256: string;
-  attributes: Record<string, string>;
-  messageId: string;
-  publishTime?: string;
-  rejectedAt?: string;
-}
+export type Reject = z.infer<typeof rejectSchema>;
 
 export interface Page<T> {
   items: T[];
   nextPageToken?: string;
 }
 
-export interface Stats {
-  services: number;
-  rejects: number;
-  rejectsByReason: Record<string, number>;
-}
+export type Stats = z.infer<typeof statsSchema>;
 
 /** An error the page shows: the API's problem, or what went wrong reaching it. */
 export class Problem extends Error {

@@ -1,7 +1,8 @@
 // The documents we write (docs/contract.md §3 and §4), as plain values; the store adds server times.
 import { cutAtCharacterBoundary, decodeLossy, isValidUtf8, sha256Hex } from "./bytes.ts";
 import type { Instant, PubsubMessage } from "./envelope.ts";
-import type { Reason, Scan } from "./scan.ts";
+import type { Reason } from "./reasons.ts";
+import type { Scan } from "./scan.ts";
 
 /** `services/{key}` without `updatedAt`. */
 export interface ServiceDocument {

@@ -6,7 +6,8 @@ import { readEnvelope, type DeliveredEvent, type Instant } from "./envelope.ts";
 import { documentKey } from "./key.ts";
 import type { Logger, MessageLog } from "./log.ts";
 import type { Outcome } from "./outcomes.ts";
-import { decodeScan, type Reason } from "./scan.ts";
+import type { Reason } from "./reasons.ts";
+import { decodeScan } from "./scan.ts";
 import { StoreError, type Store } from "./store.ts";
 
 export interface IngestDependencies {

@@ -2,19 +2,7 @@
 import * as z from "zod/mini";
 import { decodeStandardBase64 } from "./bytes.ts";
 import { canonicalIp } from "./key.ts";
-
-/** Reason codes of docs/contract.md §1, in the table's order after the two envelope-level ones. */
-export const reasons = [
-  "invalid_envelope",
-  "invalid_json",
-  "invalid_ip",
-  "invalid_port",
-  "invalid_service",
-  "invalid_timestamp",
-  "unsupported_data_version",
-  "invalid_data",
-] as const;
-export type Reason = (typeof reasons)[number];
+import type { Reason } from "./reasons.ts";
 
 /** One validated, canonical observation; `response` holds the full response bytes. */
 export interface Scan {

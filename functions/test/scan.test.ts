@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { decodeScan, type Reason } from "../src/scan.ts";
+import type { Reason } from "../src/reasons.ts";
+import { decodeScan } from "../src/scan.ts";
 
 const now = 1_732_262_400;
 const limits = { nowSeconds: now, maxClockSkewSeconds: 3600 };

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { reasons } from "@scan-ingest/functions/scan";
+import { reasons } from "@scan-ingest/functions/reasons";
 import { corpus, type CorpusEntry } from "./corpus.ts";
 import { startRun, type Run } from "./harness.ts";
 import { full } from "./scale.ts";

@@ -1,7 +1,7 @@
 // The bad-input corpus: every reason code and boundary of docs/contract.md §1, with the reason the contract
 // gives each entry (worked out from the contract, not from running the code), and valid look-alikes that
 // must be stored. Entries marked `valid` are interleaved with the broken ones.
-import type { Reason } from "@scan-ingest/functions/scan";
+import type { Reason } from "@scan-ingest/functions/reasons";
 
 export interface CorpusEntry {
   name: string;

@@ -2,7 +2,7 @@
 // in any order. Written from docs/contract.md §2 and §3, independently of functions/src.
 import { createHash } from "node:crypto";
 import type { GeneratedScan } from "@scan-ingest/scanner";
-import type { Reason } from "@scan-ingest/functions/scan";
+import type { Reason } from "@scan-ingest/functions/reasons";
 
 /** One published message as the model sees it: valid (`scan`) or broken (`reason`). */
 export interface PublishedMessage {

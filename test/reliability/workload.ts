@@ -4,7 +4,7 @@
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createRandom, generateScan, type Keyspace, type GeneratedScan } from "@scan-ingest/scanner";
-import type { Reason } from "@scan-ingest/functions/scan";
+import type { Reason } from "@scan-ingest/functions/reasons";
 
 export interface WorkloadMessage {
   /** Position in publish order. */

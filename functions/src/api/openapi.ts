@@ -5,13 +5,11 @@ import { createDocument, type ZodOpenApiResponsesObject } from "zod-openapi";
 import {
   problemSchema,
   rejectPageSchema,
-  rejectsQuery,
   servicePageSchema,
-  servicePath,
   serviceSchema,
-  servicesQuery,
   statsSchema,
-} from "./schemas.ts";
+} from "./responses.ts";
+import { rejectsQuery, servicePath, servicesQuery } from "./schemas.ts";
 
 const problem = (description: string) => ({
   description,

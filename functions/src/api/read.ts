@@ -9,7 +9,7 @@ import {
   type QueryDocumentSnapshot,
 } from "@google-cloud/firestore";
 import type { Config } from "../config.ts";
-import { reasons, type Reason } from "../scan.ts";
+import { reasons, type Reason } from "../reasons.ts";
 import type { Cursor } from "./token.ts";
 
 /** A document read: its id and stored fields. */

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { reasons } from "../../src/scan.ts";
+import { reasons } from "../../src/reasons.ts";
 import { startFirestore, type FirestoreTarget } from "../harness.ts";
 import { checkAgainstOpenApi, seeder, startApi, type ApiServer } from "./harness.ts";
 

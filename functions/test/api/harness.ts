@@ -8,7 +8,7 @@ import addFormats from "ajv-formats";
 import { toRejectDocument, toServiceDocument } from "../../src/documents.ts";
 import { parseConfig } from "../../src/config.ts";
 import { firestoreStore } from "../../src/store.ts";
-import type { Reason } from "../../src/scan.ts";
+import type { Reason } from "../../src/reasons.ts";
 import { projectId, uniqueCollections } from "../harness.ts";
 
 /** One response as the client saw it. */

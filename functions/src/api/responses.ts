@@ -1,0 +1,79 @@
+// The read API's responses as zod schemas: the OpenAPI document describes them (openapi.ts) and the console's
+// page infers its types from them. No Node imports, so the page's type check can read this file.
+import * as z from "zod";
+import { reasons } from "../reasons.ts";
+
+/** An RFC 3339 date-time with an offset, as the API reads and writes times. */
+export const rfc3339 = z.iso.datetime({ offset: true });
+const timestamp = rfc3339.meta({ description: "RFC 3339, UTC" });
+const base64 = z.base64().meta({ description: "standard base64" });
+
+/** `services/{key}` as JSON. */
+export const serviceSchema = z
+  .object({
+    key: z.string().meta({ example: "1.1.1.7:443:HTTP" }),
+    ip: z.string(),
+    port: z.int().min(0).max(65535),
+    service: z.string(),
+    response: z.string(),
+    responseBytes: base64.optional(),
+    responseSize: z.int().min(0),
+    responseSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    responseTruncated: z.boolean(),
+    scannedAt: timestamp,
+    dataVersion: z.union([z.literal(1), z.literal(2)]),
+    messageId: z.string(),
+    publishTime: timestamp.optional(),
+    updatedAt: timestamp.optional(),
+  })
+  .meta({ id: "Service", description: "The newest observation of one ip:port:service" });
+
+/** `rejects/{id}` as JSON. */
+export const rejectSchema = z
+  .object({
+    id: z.string(),
+    reason: z.enum(reasons),
+    detail: z.string(),
+    data: z.string().optional(),
+    dataBytes: base64.optional(),
+    dataTruncated: z.literal(true).optional(),
+    dataSize: z.int().min(0),
+    dataSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    attributes: z.record(z.string(), z.string()),
+    messageId: z.string(),
+    publishTime: timestamp.optional(),
+    rejectedAt: timestamp.optional(),
+  })
+  .meta({ id: "Reject", description: "A message that can never be stored" });
+
+const nextPageToken = z.string().optional().meta({ description: "absent on the last page" });
+
+/** One page of services. */
+export const servicePageSchema = z
+  .object({ items: z.array(serviceSchema), nextPageToken })
+  .meta({ id: "ServicePage" });
+
+/** One page of rejects. */
+export const rejectPageSchema = z
+  .object({ items: z.array(rejectSchema), nextPageToken })
+  .meta({ id: "RejectPage" });
+
+/** Document counts, from Firestore count aggregations. */
+export const statsSchema = z
+  .object({
+    services: z.int().min(0),
+    rejects: z.int().min(0),
+    rejectsByReason: z.object(Object.fromEntries(reasons.map((reason) => [reason, z.int().min(0)]))),
+  })
+  .meta({ id: "Stats" });
+
+/** RFC 9457 problem details. */
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string(),
+    parameter: z.string().optional().meta({ description: "the request parameter at fault" }),
+  })
+  .meta({ id: "Problem" });
