@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { describe, expect, test } from "vitest";
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
 const root = new URL("../", import.meta.url);
 const readJson = (path: string): unknown => JSON.parse(readFileSync(new URL(path, root), "utf8"));
@@ -53,10 +54,10 @@ describe("firebase.json", () => {
 });
 
 describe(".firebaserc", () => {
-  test("names demo-scan as the default project, by firebase-tools' schema", () => {
+  test("names the emulators' default project, by firebase-tools' schema", () => {
     const firebaserc = readJson(".firebaserc");
     expect(validFirebaserc(firebaserc), ajv.errorsText(validFirebaserc.errors)).toBe(true);
-    expect(firebaserc).toMatchObject({ projects: { default: "demo-scan" } });
+    expect(firebaserc).toMatchObject({ projects: { default: DEFAULT_PROJECT } });
   });
 });
 

@@ -5,14 +5,15 @@ import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startPipeline, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
 import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
 const outcomes: OutcomeEvent[] = [];
 let firestore: Awaited<ReturnType<typeof startFirestore>>;
 let pipeline: Pipeline;
 
 beforeAll(async () => {
-  // The emulator takes only demo-scan; the function is told to use another project.
-  firestore = await startFirestore({ port: 0, projectId: "demo-scan" });
+  // The emulator takes only the default project; the function is told to use another.
+  firestore = await startFirestore({ port: 0, projectId: DEFAULT_PROJECT });
   pipeline = await startPipeline({
     firestoreHost: firestore.host,
     functionEnv: { GOOGLE_CLOUD_PROJECT: "refused-project" },

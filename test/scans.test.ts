@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { READ_TIMEOUT_MS } from "../cli/scans/read.ts";
 import { runScans } from "../cli/scans/run.ts";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
 const SCANS = new URL("../cli/scans/main.ts", import.meta.url).pathname;
-const project = "demo-scan";
+const project = DEFAULT_PROJECT;
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
 const collections = { services: `services-scans-${suffix}`, rejects: `rejects-scans-${suffix}` };
 

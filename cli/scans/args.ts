@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { canonicalIp, documentKey } from "@scan-ingest/functions/key";
 import { reasons, type Reason } from "@scan-ingest/functions/reasons";
 import { servicePattern } from "@scan-ingest/functions/scan";
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
 /** One `scans` request: read one service, list services, or list rejects. */
 export type ScansRequest =
@@ -38,7 +39,7 @@ export const USAGE = `Usage: npm run scans -- <command> [flags]
 
 A table by default; --json prints one JSON object per line. --api URL reads through the read API
 (scansApi, e.g. http://127.0.0.1:8089 under npm start) instead of the Firestore SDK. Nothing found: exit status 1.
-Reads the Firestore that FIRESTORE_EMULATOR_HOST names (project GOOGLE_CLOUD_PROJECT, else demo-scan),
+Reads the Firestore that FIRESTORE_EMULATOR_HOST names (project GOOGLE_CLOUD_PROJECT, else ${DEFAULT_PROJECT}),
 or the real one through Application Default Credentials; collections from SERVICES_COLLECTION and
 REJECTS_COLLECTION (services, rejects).
 `;

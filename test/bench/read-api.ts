@@ -25,6 +25,7 @@ import {
   repositoryRoot,
   startFramework,
 } from "./measure.ts";
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
 /** One read's throughput and tail: the API, the floor function and the SDK side by side. */
 export interface ReadFigures {
@@ -55,7 +56,7 @@ export interface ReadApiFigures {
   page: ReadFigures;
 }
 
-const PROJECT = "demo-scan";
+const PROJECT = DEFAULT_PROJECT;
 const COLLECTION = "bench-read-api";
 const PAGE = 50;
 

@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { expectedState, type PublishedMessage } from "../reliability/model.ts";
 import { Buildah, ensureTools, type Running } from "./buildah.ts";
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
 const repo = new URL("../..", import.meta.url).pathname;
 const prefix = `localhost/scan-ingest-test-${process.pid}`;
@@ -193,7 +194,7 @@ test("the stack wired as in docker-compose.yml ends with exactly the newest reco
     const expected = expectedState(published);
 
     const firestore = new Firestore({
-      projectId: "demo-scan",
+      projectId: DEFAULT_PROJECT,
       host: `127.0.0.1:${ports.firestore}`,
       ssl: false,
     });
