@@ -51,12 +51,12 @@ resource "google_pubsub_topic" "dead_letter" {
   depends_on = [google_project_service.apis]
 }
 
-# A topic without subscriptions drops what it receives: this one keeps dead letters for 7 days.
+# A topic without subscriptions drops what it receives: this one keeps dead letters (deploy.json says how long).
 resource "google_pubsub_subscription" "dead_letter" {
   name                       = "${local.dead_letter_topic}-sub"
   topic                      = google_pubsub_topic.dead_letter.id
-  message_retention_duration = "604800s"
-  ack_deadline_seconds       = 60
+  message_retention_duration = "${local.deploy.deadLetterRetentionSeconds}s"
+  ack_deadline_seconds       = local.deploy.deadLetterAckDeadlineSeconds
 }
 
 # Pub/Sub's own agent forwards dead letters: it must publish to the dead-letter topic.

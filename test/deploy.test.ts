@@ -150,6 +150,17 @@ describe("the deployment's values", () => {
     expect(outputs).toContain("--max-delivery-attempts=${local.max_delivery_attempts}");
     expect(outputs).toContain("--message-retention-duration=${local.deploy.messageRetention}");
   });
+
+  test("the dry run and Terraform keep dead letters as long as deploy.json says, with its ack deadline", () => {
+    const create = dryRun
+      .split("\n")
+      .find((line) => line.startsWith(`gcloud pubsub subscriptions create ${written.deadLetterTopic}-sub `));
+    expect(create).toContain(`--message-retention-duration=${written.deadLetterRetentionSeconds}s`);
+    expect(create).toContain(`--ack-deadline=${written.deadLetterAckDeadlineSeconds}`);
+    const subscription = first(main.resource.google_pubsub_subscription!.dead_letter);
+    expect(subscription.message_retention_duration).toBe("${local.deploy.deadLetterRetentionSeconds}s");
+    expect(subscription.ack_deadline_seconds).toBe("${local.deploy.deadLetterAckDeadlineSeconds}");
+  });
 });
 
 describe("scansApi's deployment", () => {

@@ -69,8 +69,8 @@ function ingestSteps(settings: DeploySettings, project: string): Step[] {
         "create",
         `${s.deadLetterTopic}-sub`,
         `--topic=${s.deadLetterTopic}`,
-        "--message-retention-duration=7d",
-        "--ack-deadline=60",
+        `--message-retention-duration=${s.deadLetterRetentionSeconds}s`,
+        `--ack-deadline=${s.deadLetterAckDeadlineSeconds}`,
       ),
     },
     // Eventarc creates and owns the push subscription: find it through the function's trigger.

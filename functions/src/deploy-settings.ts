@@ -26,6 +26,9 @@ export interface DeploySettings extends Sizing {
   maxDeliveryAttempts: number;
   /** How long Eventarc's subscription keeps an undelivered message (gcloud duration, e.g. 7d). */
   messageRetention: string;
+  /** How long the dead-letter subscription keeps what it holds, and its ack deadline, in seconds. */
+  deadLetterRetentionSeconds: number;
+  deadLetterAckDeadlineSeconds: number;
   /** One line per sizing value saying why it is what it is (docs/deploy.md points here). */
   why: Record<string, string>;
   /** scansApi, the private read API deployed from the same source. */
