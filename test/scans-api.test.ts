@@ -2,8 +2,8 @@
 // functions-framework's server, on the embedded Firestore emulator) and makes of its answers, against what
 // the test seeded.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startApi, seeder, type ApiServer } from "../functions/test/api/harness.ts";
-import { startFirestore, type FirestoreTarget } from "../functions/test/harness.ts";
+import { startApi, seeder, type ApiServer } from "@scan-ingest/functions/testing/api";
+import { startFirestore, type FirestoreTarget } from "@scan-ingest/functions/testing";
 import { extractApiFlag, readThroughApi } from "../cli/scans/api.ts";
 
 let firestore: FirestoreTarget;
