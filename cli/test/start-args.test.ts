@@ -3,7 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { DEFAULT_NAMES, DEFAULT_PORTS } from "@scan-ingest/pipeline/defaults";
 import { parseOptions, USAGE as SCANNER_USAGE } from "@scan-ingest/scanner";
-import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "../cli/start/args.ts";
+import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "../start/args.ts";
 
 type Env = Record<string, string | undefined>;
 

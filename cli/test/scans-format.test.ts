@@ -8,7 +8,7 @@ import {
   servicesTable,
   table,
   toJsonDocument,
-} from "../cli/scans/format.ts";
+} from "../scans/format.ts";
 
 const service = {
   id: "1.1.1.7:443:HTTP",

@@ -1,7 +1,7 @@
 // The benchmark's command line and its report; the measurements themselves are not tests (no timing here).
 import { describe, expect, test } from "vitest";
-import { parseBenchArgs, UsageError } from "./bench/args.ts";
-import { formatTable, meets, nestFigures, type Figure } from "./bench/report.ts";
+import { parseBenchArgs, UsageError } from "./args.ts";
+import { formatTable, meets, nestFigures, type Figure } from "./report.ts";
 
 describe("parseBenchArgs", () => {
   test.each<[string, string[], unknown]>([

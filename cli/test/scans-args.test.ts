@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { DEFAULT_LIMIT, parseScansArgs, UsageError, type ScansRequest } from "../cli/scans/args.ts";
+import { DEFAULT_LIMIT, parseScansArgs, UsageError, type ScansRequest } from "../scans/args.ts";
 
 describe("parseScansArgs", () => {
   test.each<[string, string[], ScansRequest]>([
