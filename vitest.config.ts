@@ -2,7 +2,10 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["{functions,scanner,console,pipeline,cli,emulators/*,test}/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: [
+      "{functions,scanner,console,pipeline,cli,emulators/*,test}/test/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
     // test/google/ needs Google's emulators: `npm run test:google` runs it (test/google/vitest.config.ts).
     exclude: ["**/node_modules/**", "**/dist/**", "test/google/**", "test/containers/**"],
     // Integration tests start real gRPC and HTTP servers; a cold start on a 2-core machine can be slow.
