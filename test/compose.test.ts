@@ -199,8 +199,6 @@ describe("docker-compose.yml matches the code", () => {
     expect(service("init").build).toEqual(service("scanner").build);
     expect(service("init").depends_on).toEqual({ function: { condition: "service_healthy" } });
     expect(service("scanner").depends_on).toEqual({ init: { condition: "service_completed_successfully" } });
-    const init = await read("cli/topology-init/main.ts");
-    expect(init).toContain("defaultTopology(");
     expect(instructions(service("init").build!.target!)).toContain("--outfile=/out/init.cjs");
     expect(repositoryModules("cli/topology-init/main.ts")).toEqual(
       expect.arrayContaining(["pipeline/src/clients.ts", "pipeline/src/topology.ts"]),

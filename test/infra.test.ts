@@ -3,7 +3,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "@cdktf/hcl2json";
+import { getFunction } from "@google-cloud/functions-framework/testing";
 import { beforeAll, describe, expect, test } from "vitest";
+import { distDirectory } from "@scan-ingest/functions/build";
 import type { ProviderSchemaFile, SchemaBlock, SchemaType } from "../infra/provider-schema/parse.ts";
 import { loadSettings } from "../cli/deploy/plan.ts";
 
@@ -66,17 +68,22 @@ describe("infra/ (Terraform)", () => {
     }
   });
 
-  test("deploys the built bundle with the registered entry point on the Node major the project targets", () => {
+  test("deploys the built bundle with the registered entry point on the Node major the project targets", async () => {
     const fn = first(config.resource.google_cloudfunctions2_function!.ingest_scan);
     const build = first(fn.build_config);
     const nodeMajor = readFileSync(join(root, ".nvmrc"), "utf8").trim();
     expect(build.runtime).toBe("${local.deploy.runtime}");
     expect(build.entry_point).toBe("${local.deploy.entryPoint}");
     expect(deploy.runtime).toBe(`nodejs${nodeMajor}`);
-    expect(readFileSync(join(root, "functions/src/index.ts"), "utf8")).toContain(`"${deploy.entryPoint}"`);
+    // What functions-framework would find under the entry point once the function's entry has registered it.
+    await import("@scan-ingest/functions");
+    expect(
+      getFunction(deploy.entryPoint),
+      `functions/src/index.ts registers ${deploy.entryPoint}`,
+    ).toBeTypeOf("function");
     const archive = first(config.data.archive_file!.source);
     expect(archive.source_dir).toBe("${path.module}/../functions/dist");
-    expect(readFileSync(join(root, "functions/build.ts"), "utf8")).toContain("dist");
+    expect(join(root, "functions/dist/")).toBe(`${distDirectory}/`);
   });
 
   test("is triggered by Pub/Sub messages on the scanner's topic, and failed deliveries are retried", () => {

@@ -1,9 +1,9 @@
 // `npm start`'s command line (cli/start/args.ts): its own flags, the scanner's passed on, and the exact message of
 // every refusal (main.ts prints it after "npm start: " and exits 2). test/start.test.ts runs the whole command.
 import { describe, expect, test } from "vitest";
-import { DEFAULT_NAMES, DEFAULT_PORTS } from "@scan-ingest/pipeline/defaults";
+import { DEFAULT_PORTS } from "@scan-ingest/pipeline/defaults";
 import { parseOptions, USAGE as SCANNER_USAGE } from "@scan-ingest/scanner";
-import { parseStartArgs, StartUsageError, USAGE, type StartOptions } from "../start/args.ts";
+import { parseStartArgs, StartUsageError, type StartOptions } from "../start/args.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -183,15 +183,4 @@ describe("parseStartArgs refuses, with the message npm start prints", () => {
       );
     },
   );
-});
-
-test("the usage lists npm start's flags with their defaults, then the scanner's, then --help", () => {
-  for (const flag of ["--emulators E", "--instances N", "--function-port N", "--console-port N"])
-    expect(USAGE).toContain(`  ${flag}`);
-  expect(USAGE).toContain(`(default ${DEFAULT_PORTS.firestore}; 0: a free one)`);
-  expect(USAGE).toContain(`(default ${DEFAULT_PORTS.pubsub}; 0: a free one)`);
-  expect(USAGE).toContain(`(${DEFAULT_NAMES.subscription}, ${DEFAULT_NAMES.subscription}-2, ...)`);
-  for (const line of SCANNER_USAGE.split("\n").filter((line) => /^ {2}--(?!help)/.test(line)))
-    expect(USAGE).toContain(`\n${line}\n`);
-  expect(USAGE).toMatch(/\n {2}--help +this text\n$/);
 });
