@@ -20,12 +20,14 @@ export const underFaults = faultsAvailable
 export const FAULTS = { duplicateRate: 0.3, maxDelayMs: 200, unavailableRate: 0.2, lostReplyRate: 0.1 };
 
 /**
- * The function servers' store deadline (STORE_DEADLINE_MS, docs/contract.md §6): the Firestore client retries
- * UNAVAILABLE for minutes, so only an outage longer than this makes a delivery fail.
+ * The store deadline (STORE_DEADLINE_MS, docs/contract.md §6) of the runs that go through storage outages: the
+ * Firestore client retries UNAVAILABLE for minutes, so only an outage longer than this makes a delivery fail.
+ * Long enough that the suite's 20 % UNAVAILABLE alone rarely reaches it on a loaded machine; other runs keep
+ * the default, as the crash test's five attempts must outlast a restart, not a deadline.
  */
-export const STORE_DEADLINE_MS = 3_000;
-/** Longer than the deadline by enough that deliveries started just after the outage began fail too. */
-export const OUTAGE_MS = STORE_DEADLINE_MS * 2;
+export const OUTAGE_STORE_DEADLINE_MS = 10_000;
+/** Longer than that deadline by enough that deliveries started just after the outage began fail too. */
+export const OUTAGE_MS = OUTAGE_STORE_DEADLINE_MS + 5_000;
 
 /** Each message's position in the workload: dead letters get new ids, their attributes say which they were. */
 export const INDEX_ATTRIBUTE = "reliability-index";
@@ -61,6 +63,8 @@ export interface Run {
 export interface RunOptions {
   instances: number;
   retryBackoffSeconds?: { minimum: number; maximum: number };
+  /** The function servers' STORE_DEADLINE_MS, when not the default. */
+  storeDeadlineMs?: number;
   /** "google": the pipeline starts Google's emulators itself (`npm start -- --emulators google`). */
   emulators?: "embedded" | "google";
 }
@@ -94,7 +98,7 @@ async function startRunNow(name: string, options: RunOptions): Promise<Run> {
     functionEnv: {
       SERVICES_COLLECTION: services,
       REJECTS_COLLECTION: rejects,
-      STORE_DEADLINE_MS: String(STORE_DEADLINE_MS),
+      ...(options.storeDeadlineMs && { STORE_DEADLINE_MS: String(options.storeDeadlineMs) }),
     },
     retryBackoffSeconds: options.retryBackoffSeconds ?? { minimum: 0.2, maximum: 2 },
     onOutcome: (event) => outcomes.push(event),

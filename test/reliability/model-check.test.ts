@@ -18,6 +18,7 @@ import {
   figures,
   INDEX_ATTRIBUTE,
   OUTAGE_MS,
+  OUTAGE_STORE_DEADLINE_MS,
   processedMessages,
   startRun,
   storageOutage,
@@ -60,7 +61,10 @@ describe.concurrent.each([1, 3])("model check with %i function instance(s)", (in
       `state: every message won, was superseded, was rejected with its reason or was dead-lettered; none lost`,
     async ({ expect }) => {
       const started = performance.now();
-      const run = await startRun(`model-${instances}`, { instances });
+      const run = await startRun(`model-${instances}`, {
+        instances,
+        ...(faultsAvailable && { storeDeadlineMs: OUTAGE_STORE_DEADLINE_MS }),
+      });
       try {
         const { pipeline } = run;
         const faulted = turnFaultsOn(pipeline);
