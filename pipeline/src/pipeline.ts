@@ -9,7 +9,12 @@ import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
 import { emulatorPubSub } from "./clients.ts";
 import { DEFAULT_PROJECT } from "./defaults.ts";
-import { createDeadLetterReader, watchDeadLetters, type DeadLetter } from "./dead-letters.ts";
+import {
+  createDeadLetterReader,
+  watchDeadLetters,
+  type DeadLetter,
+  type DeadLetterReader,
+} from "./dead-letters.ts";
 import { startEmulators, type OnStop } from "./emulators.ts";
 import { assertBuilt, buildDist, distDirectory } from "./function-dist.ts";
 import { startInstance, type FunctionInstance, type OutputLine } from "./instances.ts";
@@ -83,40 +88,96 @@ export interface Pipeline {
 
 const TOPOLOGY_TIMEOUT_MS = 20_000;
 
+type Emulators = Awaited<ReturnType<typeof startEmulators>>;
+
+/** What every step reads: the options with their defaults, and where a part that started registers its stop. */
+interface Setup {
+  options: PipelineOptions;
+  projectId: string;
+  instanceCount: number;
+  names: ReturnType<typeof pipelineNames>;
+  output: (line: OutputLine) => void;
+  onStop: OnStop;
+}
+
 /** Starts the pipeline; on any failure stops what it started and rejects with a PipelineStartError. */
 export async function startPipeline(options: PipelineOptions = {}): Promise<Pipeline> {
   const projectId = options.projectId ?? DEFAULT_PROJECT;
   const instanceCount = options.instances ?? 1;
   if (!Number.isInteger(instanceCount) || instanceCount < 1)
     throw new RangeError(`instances must be a whole number above 0, got ${instanceCount}`);
-  const names = pipelineNames(options.topic);
-  const output = options.onOutput ?? writeToStderr;
-  const counts = new Map<number, Omit<Totals, "deadLettered">>();
 
   // Disposed when this function throws; moved into stop() once everything started.
   await using started = new AsyncDisposableStack();
-  // A part that fails to stop does not keep the others (or the start's own error) from being reported.
-  const onStop: OnStop = (stop) => started.defer(() => stop().then(ignore, ignore));
-
-  let lastOutcomeAt = 0;
-  const onOutcome = (event: OutcomeEvent) => {
-    lastOutcomeAt = event.at;
-    const tally = counts.get(event.instance);
-    if (tally !== undefined) tally[event.outcome]++;
-    options.onOutcome?.(event);
+  const setup: Setup = {
+    options,
+    projectId,
+    instanceCount,
+    names: pipelineNames(options.topic),
+    output: options.onOutput ?? writeToStderr,
+    // A part that fails to stop does not keep the others (or the start's own error) from being reported.
+    onStop: (stop) => started.defer(() => stop().then(ignore, ignore)),
   };
 
+  const tally = createTally(options.onOutcome);
+  const emulators = await buildAndStartEmulators(setup);
+  const client = emulatorPubSub({ host: emulators.pubsub.host, projectId });
+  setup.onStop(() => client.close());
+  const servers = await startFunctionServers(setup, emulators.firestore.host, tally);
+  await createTopology(setup, client, emulators.pubsub, servers.instances);
+  const deadLetters = watchDeadLetterTopic(setup, client, emulators.pubsub);
+  const parts = { emulators, client, servers, tally, deadLetters };
+  return runningPipeline(started.move(), setup, parts);
+}
+
+/** Counts each function server's outcomes by instance, and remembers when the last one arrived. */
+function createTally(onOutcome: PipelineOptions["onOutcome"]) {
+  const counts = new Map<number, Omit<Totals, "deadLettered">>();
+  let lastOutcomeAt = 0;
+  return {
+    /** Starts counting for function server `index`. */
+    add(index: number) {
+      counts.set(index, { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0 });
+    },
+    onOutcome(event: OutcomeEvent) {
+      lastOutcomeAt = event.at;
+      const tally = counts.get(event.instance);
+      if (tally !== undefined) tally[event.outcome]++;
+      onOutcome?.(event);
+    },
+    lastOutcomeAt: () => lastOutcomeAt,
+    /** Every server's counts summed, with the dead letters counted elsewhere. */
+    totals(deadLettered: number): Totals {
+      const sum: Totals = { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0, deadLettered: 0 };
+      for (const tally of counts.values())
+        for (const [name, value] of Object.entries(tally)) sum[name as keyof Totals] += value;
+      sum.deadLettered = deadLettered;
+      return sum;
+    },
+  };
+}
+type Tally = ReturnType<typeof createTally>;
+type Servers = { instances: FunctionInstance[]; api: FunctionInstance | undefined };
+type DeadLetterCount = { reader: DeadLetterReader; count: () => number };
+
+/** Builds (or checks) functions/dist while the emulators start; both settle before a failure is thrown. */
+async function buildAndStartEmulators({ options, onStop }: Setup): Promise<Emulators> {
   const built = options.build === false ? assertBuilt() : buildDist();
   const emulatorsStarting = startEmulators(options, onStop);
   // Every start settles before a failure is thrown, so all that started is registered.
   await settleAll<unknown>([built, emulatorsStarting]);
-  const { firestore, pubsub } = await emulatorsStarting;
-  const client = emulatorPubSub({ host: pubsub.host, projectId });
-  onStop(() => client.close());
+  return emulatorsStarting;
+}
 
+/** Starts the N ingestScan servers on their subscriptions' names, and the read API's server when asked. */
+async function startFunctionServers(
+  { options, projectId, instanceCount, names, output, onStop }: Setup,
+  firestoreHost: string,
+  tally: Tally,
+): Promise<Servers> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    FIRESTORE_EMULATOR_HOST: firestore.host,
+    FIRESTORE_EMULATOR_HOST: firestoreHost,
     GOOGLE_CLOUD_PROJECT: projectId,
     ...options.functionEnv,
   };
@@ -131,7 +192,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       source: distDirectory,
       env,
       target,
-      onOutcome,
+      onOutcome: tally.onOutcome,
       onOutput: output,
     }).then((instance) => {
       onStop(() => instance.kill());
@@ -140,7 +201,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const instances = await settleAll(
     Array.from({ length: instanceCount }, (_, offset) => {
       const index = offset + 1;
-      counts.set(index, { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0 });
+      tally.add(index);
       const subscription = index === 1 ? names.subscription : `${names.subscription}-${index}`;
       return server(index, basePort === 0 ? 0 : basePort + offset, subscription);
     }),
@@ -149,7 +210,16 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     options.apiPort === undefined
       ? undefined
       : await server(instanceCount + 1, options.apiPort, "", "scansApi");
+  return { instances, api };
+}
 
+/** Creates the topic, the dead-letter topic and each server's push subscription, with a deadline on each. */
+async function createTopology(
+  { options, projectId, names, output, onStop }: Setup,
+  client: PubSub,
+  pubsub: Emulators["pubsub"],
+  instances: FunctionInstance[],
+): Promise<void> {
   for (const instance of instances) {
     // The topic in the path: functions-framework's push conversion takes the event's source from it.
     const endpoint = `http://127.0.0.1:${instance.port}/projects/${projectId}/topics/${names.topic}`;
@@ -173,22 +243,39 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   }
   // Left as pull subscriptions, external emulators keep what arrives later for the next run.
   if (pubsub.embedded === undefined) onStop(() => detachPush(client, instances));
+}
 
-  const deadLetters = createDeadLetterReader(client, projectId, names.deadLetterSubscription);
-  onStop(() => deadLetters.close());
-  const externalDeadLetters = pubsub.embedded === undefined ? watchDeadLetters(deadLetters) : undefined;
-  if (externalDeadLetters) onStop(async () => externalDeadLetters.stop());
+/** Opens the dead-letter subscription's reader, and on an external emulator counts what arrives there. */
+function watchDeadLetterTopic(
+  { projectId, names, onStop }: Setup,
+  client: PubSub,
+  pubsub: Emulators["pubsub"],
+): DeadLetterCount {
+  const reader = createDeadLetterReader(client, projectId, names.deadLetterSubscription);
+  onStop(() => reader.close());
+  const external = pubsub.embedded === undefined ? watchDeadLetters(reader) : undefined;
+  if (external) onStop(async () => external.stop());
+  const embedded = pubsub.embedded;
+  return { reader, count: () => embedded?.counters.deadLettered ?? external?.count() ?? 0 };
+}
 
-  const totals = (): Totals => {
-    const sum: Totals = { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0, deadLettered: 0 };
-    for (const tally of counts.values())
-      for (const [name, value] of Object.entries(tally)) sum[name as keyof Totals] += value;
-    sum.deadLettered = pubsub.embedded?.counters.deadLettered ?? externalDeadLetters?.count() ?? 0;
-    return sum;
-  };
+/** The handle on what started: its addresses, its counts, waiting for a drain, and the one stop(). */
+function runningPipeline(
+  running: AsyncDisposableStack,
+  { projectId, names }: Setup,
+  parts: {
+    emulators: Emulators;
+    client: PubSub;
+    servers: Servers;
+    tally: Tally;
+    deadLetters: DeadLetterCount;
+  },
+): Pipeline {
+  const { emulators, client, servers, tally, deadLetters } = parts;
+  const { firestore, pubsub } = emulators;
+  const { instances, api } = servers;
+  const totals = (): Totals => tally.totals(deadLetters.count());
   const subscriptionNames = instances.map((instance) => client.subscription(instance.subscription).name);
-
-  const running = started.move();
   let stopping: Promise<void> | undefined;
   const pipeline: Pipeline = {
     projectId,
@@ -199,39 +286,47 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     deadLetterSubscription: names.deadLetterSubscription,
     instances,
     totals,
-    async waitForDrain(drain = {}) {
-      const timeoutMs = drain.timeoutMs ?? 60_000;
-      const deadline = Date.now() + timeoutMs;
-      const embedded = pubsub.embedded;
-      const quietMs = embedded ? 100 : 1_000;
-      const settled = () => {
-        const done = processed(totals());
-        if (drain.expectedOutcomes !== undefined && done < drain.expectedOutcomes) return false;
-        if (embedded && subscriptionNames.some((name) => embedded.counters.outstanding(name) > 0))
-          return false;
-        return Date.now() - lastOutcomeAt >= quietMs;
-      };
-      while (!settled()) {
-        if (Date.now() >= deadline) throw new Error(`not drained after ${timeoutMs / 1000} s: ${left()}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      function left(): string {
-        const embeddedLeft = embedded
-          ? subscriptionNames.map((name) => `${embedded.counters.outstanding(name)} outstanding on ${name}`)
-          : [];
-        const done = processed(totals());
-        const expected =
-          drain.expectedOutcomes === undefined ? [] : [`${done} of ${drain.expectedOutcomes} outcomes`];
-        return [...embeddedLeft, ...expected].join(", ") || "function servers still busy";
-      }
-    },
-    deadLettered: () => deadLetters.read(),
+    waitForDrain: (drain = {}) =>
+      waitForDrain(drain, totals, tally.lastOutcomeAt, pubsub.embedded, subscriptionNames),
+    deadLettered: () => deadLetters.reader.read(),
     stop: () => (stopping ??= running.disposeAsync()),
   };
   if (api) pipeline.api = api;
   if (firestore.embedded) pipeline.firestore = firestore.embedded;
   if (pubsub.embedded) pipeline.pubsub = pubsub.embedded;
   return pipeline;
+}
+
+/** Pipeline.waitForDrain: polls until the outcomes are in and the servers went quiet, or the time is up. */
+async function waitForDrain(
+  drain: { timeoutMs?: number; expectedOutcomes?: number },
+  totals: () => Totals,
+  lastOutcomeAt: () => number,
+  embedded: PubSubEmulator | undefined,
+  subscriptionNames: string[],
+): Promise<void> {
+  const timeoutMs = drain.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  const quietMs = embedded ? 100 : 1_000;
+  const settled = () => {
+    const done = processed(totals());
+    if (drain.expectedOutcomes !== undefined && done < drain.expectedOutcomes) return false;
+    if (embedded && subscriptionNames.some((name) => embedded.counters.outstanding(name) > 0)) return false;
+    return Date.now() - lastOutcomeAt() >= quietMs;
+  };
+  while (!settled()) {
+    if (Date.now() >= deadline) throw new Error(`not drained after ${timeoutMs / 1000} s: ${left()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  function left(): string {
+    const embeddedLeft = embedded
+      ? subscriptionNames.map((name) => `${embedded.counters.outstanding(name)} outstanding on ${name}`)
+      : [];
+    const done = processed(totals());
+    const expected =
+      drain.expectedOutcomes === undefined ? [] : [`${done} of ${drain.expectedOutcomes} outcomes`];
+    return [...embeddedLeft, ...expected].join(", ") || "function servers still busy";
+  }
 }
 
 function ignore(): void {}
