@@ -8,7 +8,7 @@ import { pullImplementation } from "./pull.ts";
 import { schemaImplementation } from "./schemas.ts";
 import { snapshotImplementation } from "./snapshot-service.ts";
 import { subscriptionAdministration } from "./subscriptions.ts";
-import { withRefusals } from "./unimplemented.ts";
+import { withRefusals } from "./refusals.ts";
 
 export type { PubSubCounters } from "./counters.ts";
 export type { PubSubFaults } from "./faults.ts";
