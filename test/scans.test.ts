@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { READ_TIMEOUT_MS } from "../cli/scans/read.ts";
 import { runScans } from "../cli/scans/run.ts";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
+import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 
 const SCANS = new URL("../cli/scans/main.ts", import.meta.url).pathname;
 const project = "demo-scan";
@@ -40,15 +41,9 @@ const seeded: Record<string, ReturnType<typeof service>> = {
 };
 
 beforeAll(async () => {
-  const external = process.env.FIRESTORE_EMULATOR_HOST;
-  if (external) {
-    host = external;
-  } else {
-    const { start } = await import("@scan-ingest/emulator-firestore");
-    const emulator = await start({ port: 0 });
-    host = emulator.host;
-    stop = async () => emulator.stop();
-  }
+  ({ host, stop } = await emulatorTarget("FIRESTORE_EMULATOR_HOST", async () =>
+    (await import("@scan-ingest/emulator-firestore")).start({ port: 0 }),
+  ));
   db = emulatorFirestore({ host: host, projectId: project });
   const batch = db.batch();
   for (const [key, data] of Object.entries(seeded))

@@ -3,7 +3,8 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { PubSub, type Message } from "@google-cloud/pubsub";
-import { start, type PubSubEmulator } from "@scan-ingest/emulator-pubsub";
+import { start } from "@scan-ingest/emulator-pubsub";
+import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 import type { GeneratedScan } from "../src/generate.ts";
 import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 
@@ -13,9 +14,7 @@ export const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 export type Target = { host: string; project: string; pubsub: PubSub; close(): Promise<void> };
 
 export async function connect(): Promise<Target> {
-  const external = process.env.PUBSUB_EMULATOR_HOST;
-  const embedded: PubSubEmulator | undefined = external ? undefined : await start();
-  const host = external ?? embedded?.host ?? "";
+  const { host, stop } = await emulatorTarget("PUBSUB_EMULATOR_HOST", () => start());
   const project = "demo-scan";
   const pubsub = emulatorPubSub({ host: host, projectId: project });
   return {
@@ -24,7 +23,7 @@ export async function connect(): Promise<Target> {
     pubsub,
     async close() {
       await pubsub.close();
-      await embedded?.stop();
+      await stop();
     },
   };
 }

@@ -3,6 +3,7 @@ import http from "node:http";
 import { PubSub, v1 } from "@google-cloud/pubsub";
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll } from "vitest";
+import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 import { start, type PubSubEmulator } from "../src/index.ts";
 
 /** The emulator under test: PUBSUB_EMULATOR_HOST when set (Google's emulator, say), else the embedded one. */
@@ -40,9 +41,7 @@ export function useTarget(): Target {
 
 /** Connects the public client and the v1 clients to the target emulator. */
 async function connect(): Promise<Target> {
-  const external = process.env.PUBSUB_EMULATOR_HOST;
-  const embedded = external ? undefined : await start();
-  const host = external ?? embedded?.host ?? "";
+  const { host, embedded, stop } = await emulatorTarget("PUBSUB_EMULATOR_HOST", () => start());
   const [servicePath = "127.0.0.1", port = "8085"] = host.split(":");
   const projectId = process.env.PUBSUB_PROJECT_ID ?? "conformance";
   const pubsub = new PubSub({ projectId, apiEndpoint: host, emulatorMode: true });
@@ -64,7 +63,7 @@ async function connect(): Promise<Target> {
       await subscriber.close();
       await publisher.close();
       await schemas.close();
-      await embedded?.stop();
+      await stop();
     },
   };
 }
