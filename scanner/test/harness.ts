@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { PubSub, type Message } from "@google-cloud/pubsub";
+import { expect, vi } from "vitest";
 import { start } from "@scan-ingest/emulator-pubsub";
 import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 import type { GeneratedScan } from "../src/generate.ts";
@@ -28,6 +29,9 @@ export async function connect(): Promise<Target> {
   };
 }
 
+/** vi.waitFor's bounds: inside the test's own timeout, so a wait fails naming what it awaited. */
+export const WAIT = { timeout: 50_000, interval: 20 };
+
 /** A name no other test uses. */
 export function unique(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -47,15 +51,13 @@ export async function listen(target: Target, topic: string) {
     received,
     /** Waits until `count` distinct messages arrived. */
     async next(count: number) {
-      await until(() => received.size >= count);
+      await vi.waitFor(
+        () => expect(received.size, `${count} distinct messages`).toBeGreaterThanOrEqual(count),
+        WAIT,
+      );
     },
     close: () => subscription.close(),
   };
-}
-
-/** Polls `condition` every 20 ms; the test's own timeout bounds the wait. */
-export async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 export type RecordLine = { messageId: string; scan: GeneratedScan };

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { GeneratedScan } from "../src/generate.ts";
 import { runScanner, type Progress } from "../src/run.ts";
 import { parseOptions, type ScannerOptions } from "../src/options.ts";
@@ -15,7 +15,7 @@ import {
   scannerEnvironment,
   startNode,
   unique,
-  until,
+  WAIT,
   type Target,
 } from "./harness.ts";
 
@@ -132,7 +132,14 @@ describe.concurrent("the scanner against Pub/Sub", () => {
       onProgress: (progress) => reports.push(progress),
       onPublished: (messageId) => published.push(messageId),
     });
-    await until(() => reports.some((report) => report.published > 0));
+    await vi.waitFor(
+      () =>
+        expect(
+          reports.some((report) => report.published > 0),
+          "a report of a publish",
+        ).toBe(true),
+      WAIT,
+    );
     controller.abort();
     const summary = await running;
     expect(summary.errors).toBe(0);
@@ -146,7 +153,11 @@ describe.concurrent("the scanner against Pub/Sub", () => {
     const record = join(directory, `${topic}.jsonl`);
     const argv = [MAIN, "--topic", topic, "--rate", "300", "--record", record];
     const running = startNode(argv, scannerEnvironment({ PUBSUB_EMULATOR_HOST: target.host }));
-    await until(async () => (await readRecord(record)).length >= 20);
+    await vi.waitFor(
+      async () =>
+        expect((await readRecord(record)).length, "20 recorded publishes").toBeGreaterThanOrEqual(20),
+      WAIT,
+    );
     running.child.kill(signal);
     const finished = await running.exited;
     expect(finished.code, finished.stderr).toBe(0);

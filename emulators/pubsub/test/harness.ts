@@ -119,8 +119,3 @@ export interface PushBody {
   subscription: string;
   deliveryAttempt?: number;
 }
-
-/** Resolves once `condition` holds, polling; the test's own timeout bounds the wait. */
-export async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
-}

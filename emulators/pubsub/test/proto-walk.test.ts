@@ -499,9 +499,6 @@ describe("raw behaviours", () => {
     const batches: { receivedMessages: { ackId: string; message: { data: Buffer } }[] }[] = [];
     stream.on("data", (response: (typeof batches)[number]) => batches.push(response));
     const received = () => batches.flatMap((b) => b.receivedMessages ?? []);
-    const until = async (condition: () => boolean) => {
-      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
-    };
     stream.write({
       subscription: subscription.name,
       streamAckDeadlineSeconds: 10,
@@ -514,17 +511,19 @@ describe("raw behaviours", () => {
       topic: c.topic,
       messages: ["a", "b"].map((d) => ({ data: Buffer.from(d) })),
     });
-    await until(() => received().length === 1);
+    await expect.poll(() => received().length, { message: "the first delivery" }).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(received()).toHaveLength(1); // max_outstanding_messages holds back the second
     const first = received()[0]!;
     stream.write({ modifyDeadlineAckIds: [first.ackId], modifyDeadlineSeconds: [0] }); // a nack on the stream
-    await until(() => received().length === 2);
+    await expect.poll(() => received().length, { message: "the nacked message again" }).toBe(2);
     // Acks on the stream, with a new stream deadline, until nothing is outstanding: the nacked one came back.
     stream.write({ ackIds: [received()[1]!.ackId], streamAckDeadlineSeconds: 20 });
-    await until(() => received().length === 3);
+    await expect.poll(() => received().length, { message: "the second message" }).toBe(3);
     stream.write({ ackIds: [received()[2]!.ackId] });
-    await until(() => emulator.counters.outstanding(subscription.name ?? "") === 0);
+    await expect
+      .poll(() => emulator.counters.outstanding(subscription.name ?? ""), { message: "nothing outstanding" })
+      .toBe(0);
     expect(new Set(received().map((r) => r.message.data.toString()))).toEqual(new Set(["a", "b"]));
     stream.end();
   });
