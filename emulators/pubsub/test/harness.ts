@@ -68,6 +68,18 @@ async function connect(): Promise<Target> {
   };
 }
 
+/** The gRPC status a rejected client call carried. */
+export async function refusal(
+  call: Promise<unknown>,
+): Promise<{ code?: number; details?: string } | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    return error as { code?: number; details?: string };
+  }
+}
+
 /** A name no other test uses. */
 export function unique(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
