@@ -3,7 +3,7 @@ import { v1 } from "@google-cloud/pubsub";
 import { credentials, status } from "@grpc/grpc-js";
 import type * as Protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fieldPaths, testSources } from "@scan-ingest/emulator-shared/proto-walk";
+import { fieldPaths, testSources, withField } from "@scan-ingest/emulator-shared/proto-walk";
 import { protoRoot } from "@scan-ingest/emulator-shared/service-definitions";
 import { start, type PubSubEmulator } from "../src/index.ts";
 import { REFUSED_FIELDS } from "../src/refusals.ts";
@@ -255,20 +255,6 @@ const SAMPLES: Record<string, unknown> = {
   detached: true,
   enableExactlyOnceDelivery: true,
 };
-
-/** Sets a dotted path in a request, creating the messages on the way. */
-function withField(
-  base: Record<string, unknown>,
-  fieldPath: string,
-  value: unknown,
-): Record<string, unknown> {
-  const request = structuredClone(base);
-  const parts = fieldPath.split(".");
-  let node: Record<string, unknown> = request;
-  for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-  node[parts[parts.length - 1] as string] = value;
-  return request;
-}
 
 /** A request of the method that would succeed, and the call that sends it. */
 const BASES: Record<string, [() => Record<string, unknown>, (request: never) => Promise<unknown>]> = {
