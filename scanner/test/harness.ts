@@ -90,6 +90,11 @@ export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<Finishe
   });
 }
 
+/** Runs the scanner `script` (the sources or the bundle) with `args` to its end, against Pub/Sub at `host`. */
+export function runScannerAt(host: string, script: string, args: string[]): Promise<Finished> {
+  return runNode([script, ...args], scannerEnvironment({ PUBSUB_EMULATOR_HOST: host }));
+}
+
 /** Starts a script and returns the child with its output so far and its exit. */
 export function startNode(args: string[], env: NodeJS.ProcessEnv) {
   const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });

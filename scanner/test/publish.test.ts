@@ -11,7 +11,7 @@ import {
   connect,
   listen,
   readRecord,
-  runNode,
+  runScannerAt,
   scannerEnvironment,
   startNode,
   unique,
@@ -41,20 +41,8 @@ describe.concurrent("the scanner against Pub/Sub", () => {
     const topic = unique("record");
     const listener = await listen(target, topic);
     const record = join(directory, `${topic}.jsonl`);
-    const argv = [
-      MAIN,
-      "--topic",
-      topic,
-      "--count",
-      "40",
-      "--rate",
-      "2000",
-      "--seed",
-      "s1",
-      "--record",
-      record,
-    ];
-    const finished = await runNode(argv, scannerEnvironment({ PUBSUB_EMULATOR_HOST: target.host }));
+    const args = ["--topic", topic, "--count", "40", "--rate", "2000", "--seed", "s1", "--record", record];
+    const finished = await runScannerAt(target.host, MAIN, args);
     expect(finished.code, finished.stderr).toBe(0);
     expect(finished.stderr).toContain("done: 40 published");
     expect(finished.stderr).toContain("seed s1");
@@ -171,10 +159,7 @@ describe.concurrent("the scanner against Pub/Sub", () => {
 
   test("names the unreachable emulator and exits 1 instead of hanging", async () => {
     const host = `127.0.0.1:${await closedPort()}`;
-    const finished = await runNode(
-      [MAIN, "--count", "1"],
-      scannerEnvironment({ PUBSUB_EMULATOR_HOST: host }),
-    );
+    const finished = await runScannerAt(host, MAIN, ["--count", "1"]);
     expect(finished.code).toBe(1);
     expect(finished.stderr).toContain(
       `cannot reach the Pub/Sub emulator at ${host} to create topic scan-topic`,
