@@ -11,6 +11,8 @@ export default defineConfig({
     // Integration tests start real gRPC and HTTP servers; a cold start on a 2-core machine can be slow.
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // A poll (expect.poll) fails naming what it awaited before the test's own timeout would end it unnamed.
+    expect: { poll: { timeout: 50_000, interval: 20 } },
     reporters: ["default", "./test/summary-reporter.ts"],
   },
 });

@@ -5,6 +5,7 @@ import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "./shared/bundle.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const outdir = process.argv[2] === undefined ? join(here, "dist") : resolve(process.argv[2]);
@@ -12,17 +13,6 @@ const modules = join(outdir, "node_modules");
 // Resolved from the workspaces that depend on them, as the emulators themselves resolve them.
 const firestoreRequire = createRequire(join(here, "firestore/package.json"));
 const pubsubRequire = createRequire(join(here, "pubsub/package.json"));
-
-// ES module with require and __dirname for the CommonJS libraries; aliased imports, since the sources
-// import createRequire themselves.
-const banner = [
-  'import { createRequire as bannerCreateRequire } from "node:module";',
-  'import { fileURLToPath as bannerFileURLToPath } from "node:url";',
-  'import { dirname as bannerDirname } from "node:path";',
-  "const require = bannerCreateRequire(import.meta.url);",
-  "const __filename = bannerFileURLToPath(import.meta.url);",
-  "const __dirname = bannerDirname(__filename);",
-].join("\n");
 
 /** Copies one file of an installed package into outdir/node_modules, same relative path. */
 async function copyPackageFile(from: NodeJS.Require, name: string, file: string): Promise<void> {
@@ -42,13 +32,7 @@ await rm(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [join(here, "cli.ts")],
   outfile: join(outdir, "emulators.js"),
-  bundle: true,
-  platform: "node",
-  target: "node24",
-  format: "esm",
-  legalComments: "none",
-  logLevel: "warning",
-  banner: { js: banner },
+  ...NODE_BUNDLE,
 });
 
 // What emulators/*/src/protos.ts and emulators/shared/service-definitions.ts read through a runtime

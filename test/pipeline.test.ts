@@ -59,13 +59,8 @@ const acknowledgedBy = (index: number) =>
       .map((event) => event.messageId),
   );
 
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** How long, and how often, the tests look for what the pipeline does. */
+const WITHIN = { timeout: 30_000, interval: 100 };
 
 test("names one push subscription per instance", () => {
   const base = external ? `scan-topic-${suffix}-sub` : "scan-sub";
@@ -98,10 +93,14 @@ test("a message one subscription cannot deliver is dead-lettered after 5 attempt
   const first = pipeline.instances[0]!;
   await first.kill("SIGKILL");
   const [messageId] = await publish([99]);
-  await until(() => acknowledgedBy(2).has(messageId), "the live instance to process it");
+  await expect
+    .poll(() => acknowledgedBy(2).has(messageId), { ...WITHIN, message: "the live instance to process it" })
+    .toBe(true);
   // Republished to the dead-letter topic, the message gets a new id there: it is found by its data.
   const isOurs = (letter: { data: Buffer }) => letter.data.equals(scan(99));
-  await until(async () => (await pipeline.deadLettered()).some(isOurs), "the dead letter");
+  await expect
+    .poll(async () => (await pipeline.deadLettered()).some(isOurs), { ...WITHIN, message: "the dead letter" })
+    .toBe(true);
   const letters = await pipeline.deadLettered(); // read again: reading does not consume
   expect(letters.filter(isOurs)).toHaveLength(1);
   const letter = letters.find(isOurs)!;
@@ -109,7 +108,9 @@ test("a message one subscription cannot deliver is dead-lettered after 5 attempt
     CloudPubSubDeadLetterSourceDeliveryCount: "5",
     CloudPubSubDeadLetterSourceSubscription: first.subscription,
   });
-  await until(() => pipeline.totals().deadLettered === 1, "the dead letter to be counted");
+  await expect
+    .poll(() => pipeline.totals().deadLettered, { ...WITHIN, message: "the dead letter to be counted" })
+    .toBe(1);
   await first.restart();
   await pipeline.waitForDrain({ timeoutMs: 10_000 });
 });

@@ -8,6 +8,7 @@ import { READ_TIMEOUT_MS } from "../cli/scans/read.ts";
 import { runScans } from "../cli/scans/run.ts";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
+import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 
 const SCANS = new URL("../cli/scans/main.ts", import.meta.url).pathname;
 const project = DEFAULT_PROJECT;
@@ -41,15 +42,9 @@ const seeded: Record<string, ReturnType<typeof service>> = {
 };
 
 beforeAll(async () => {
-  const external = process.env.FIRESTORE_EMULATOR_HOST;
-  if (external) {
-    host = external;
-  } else {
-    const { start } = await import("@scan-ingest/emulator-firestore");
-    const emulator = await start({ port: 0 });
-    host = emulator.host;
-    stop = async () => emulator.stop();
-  }
+  ({ host, stop } = await emulatorTarget("FIRESTORE_EMULATOR_HOST", async () =>
+    (await import("@scan-ingest/emulator-firestore")).start({ port: 0 }),
+  ));
   db = emulatorFirestore({ host: host, projectId: project });
   const batch = db.batch();
   for (const [key, data] of Object.entries(seeded))

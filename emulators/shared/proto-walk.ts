@@ -1,5 +1,5 @@
 // What both emulators' proto-walk tests share: every field path of a request type, and the text of the
-// titles of the tests the walk maps honoured fields to.
+// titles of the tests the walk maps honoured fields to, and the requests that set one field.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type * as Protobuf from "protobufjs";
@@ -65,3 +65,23 @@ export function testTitles(directory: string): string[] {
 
 // emulators/pubsub/test/proto-walk.test.ts still imports the old name; its owner renames it there.
 export const testSources = testTitles;
+
+/**
+ * A copy of `base` with the dotted `fieldPath` set to `value`: the messages on the way are created when
+ * absent, and a repeated field's first element is the one followed.
+ */
+export function withField(
+  base: Record<string, unknown>,
+  fieldPath: string,
+  value: unknown,
+): Record<string, unknown> {
+  const request = structuredClone(base);
+  const parts = fieldPath.split(".");
+  let node: Record<string, unknown> = request;
+  for (const part of parts.slice(0, -1)) {
+    const next = (node[part] ??= {});
+    node = (Array.isArray(next) ? next[0] : next) as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1] as string] = value;
+  return request;
+}

@@ -4,25 +4,21 @@
 import { Firestore } from "@google-cloud/firestore";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { emulatorTarget, type EmulatorTarget } from "@scan-ingest/emulator-shared/target";
 
 export const projectId = "demo-scan";
 
 /** The embedded emulator's handle, as `@scan-ingest/emulator-firestore` returns it. */
 export type EmbeddedFirestore = Awaited<ReturnType<typeof import("@scan-ingest/emulator-firestore").start>>;
 
-export interface FirestoreTarget {
-  host: string;
-  embedded: EmbeddedFirestore | undefined;
-  stop(): Promise<void>;
-}
+export type FirestoreTarget = EmulatorTarget<EmbeddedFirestore>;
 
 /** An external emulator when FIRESTORE_EMULATOR_HOST is set (unless `embedded`), else a new embedded one. */
 export async function startFirestore(options: { embedded?: boolean } = {}): Promise<FirestoreTarget> {
-  const external = process.env.FIRESTORE_EMULATOR_HOST;
-  if (external && !options.embedded) return { host: external, embedded: undefined, stop: async () => {} };
-  const { start } = await import("@scan-ingest/emulator-firestore");
-  const embedded = await start({ port: 0, projectId });
-  return { host: embedded.host, embedded, stop: () => Promise.resolve(embedded.stop()) };
+  const start = async () => (await import("@scan-ingest/emulator-firestore")).start({ port: 0, projectId });
+  if (!options.embedded) return emulatorTarget("FIRESTORE_EMULATOR_HOST", start);
+  const embedded = await start();
+  return { host: embedded.host, embedded, stop: () => embedded.stop() };
 }
 
 export interface FunctionServer {

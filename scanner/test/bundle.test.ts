@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { connect, listen, readRecord, runNode, scannerEnvironment, unique } from "./harness.ts";
+import { connect, listen, readRecord, runScannerAt, unique } from "./harness.ts";
 
 const run = promisify(execFile);
 let directory: string;
@@ -44,18 +44,8 @@ test("the bundle publishes to Pub/Sub like the sources do", async () => {
     const topic = unique("bundle");
     const listener = await listen(target, topic);
     const record = join(directory, "record.jsonl");
-    const argv = [
-      join(directory, "scanner.js"),
-      "--topic",
-      topic,
-      "--count",
-      "3",
-      "--rate",
-      "100",
-      "--record",
-      record,
-    ];
-    const finished = await runNode(argv, scannerEnvironment({ PUBSUB_EMULATOR_HOST: target.host }));
+    const args = ["--topic", topic, "--count", "3", "--rate", "100", "--record", record];
+    const finished = await runScannerAt(target.host, join(directory, "scanner.js"), args);
     expect(finished.code, finished.stderr).toBe(0);
     await listener.next(3);
     await listener.close();

@@ -3,7 +3,9 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { PubSub, type Message } from "@google-cloud/pubsub";
-import { start, type PubSubEmulator } from "@scan-ingest/emulator-pubsub";
+import { expect, vi } from "vitest";
+import { start } from "@scan-ingest/emulator-pubsub";
+import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 import type { GeneratedScan } from "../src/generate.ts";
 import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 
@@ -13,9 +15,7 @@ export const MAIN = new URL("../src/main.ts", import.meta.url).pathname;
 export type Target = { host: string; project: string; pubsub: PubSub; close(): Promise<void> };
 
 export async function connect(): Promise<Target> {
-  const external = process.env.PUBSUB_EMULATOR_HOST;
-  const embedded: PubSubEmulator | undefined = external ? undefined : await start();
-  const host = external ?? embedded?.host ?? "";
+  const { host, stop } = await emulatorTarget("PUBSUB_EMULATOR_HOST", () => start());
   const project = "demo-scan";
   const pubsub = emulatorPubSub({ host: host, projectId: project });
   return {
@@ -24,10 +24,13 @@ export async function connect(): Promise<Target> {
     pubsub,
     async close() {
       await pubsub.close();
-      await embedded?.stop();
+      await stop();
     },
   };
 }
+
+/** vi.waitFor's bounds: inside the test's own timeout, so a wait fails naming what it awaited. */
+export const WAIT = { timeout: 50_000, interval: 20 };
 
 /** A name no other test uses. */
 export function unique(prefix: string): string {
@@ -48,15 +51,13 @@ export async function listen(target: Target, topic: string) {
     received,
     /** Waits until `count` distinct messages arrived. */
     async next(count: number) {
-      await until(() => received.size >= count);
+      await vi.waitFor(
+        () => expect(received.size, `${count} distinct messages`).toBeGreaterThanOrEqual(count),
+        WAIT,
+      );
     },
     close: () => subscription.close(),
   };
-}
-
-/** Polls `condition` every 20 ms; the test's own timeout bounds the wait. */
-export async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 export type RecordLine = { messageId: string; scan: GeneratedScan };
@@ -87,6 +88,11 @@ export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<Finishe
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs the scanner `script` (the sources or the bundle) with `args` to its end, against Pub/Sub at `host`. */
+export function runScannerAt(host: string, script: string, args: string[]): Promise<Finished> {
+  return runNode([script, ...args], scannerEnvironment({ PUBSUB_EMULATOR_HOST: host }));
 }
 
 /** Starts a script and returns the child with its output so far and its exit. */

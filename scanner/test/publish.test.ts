@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { GeneratedScan } from "../src/generate.ts";
 import { runScanner, type Progress } from "../src/run.ts";
 import { parseOptions, type ScannerOptions } from "../src/options.ts";
@@ -11,11 +11,11 @@ import {
   connect,
   listen,
   readRecord,
-  runNode,
+  runScannerAt,
   scannerEnvironment,
   startNode,
   unique,
-  until,
+  WAIT,
   type Target,
 } from "./harness.ts";
 
@@ -41,20 +41,8 @@ describe.concurrent("the scanner against Pub/Sub", () => {
     const topic = unique("record");
     const listener = await listen(target, topic);
     const record = join(directory, `${topic}.jsonl`);
-    const argv = [
-      MAIN,
-      "--topic",
-      topic,
-      "--count",
-      "40",
-      "--rate",
-      "2000",
-      "--seed",
-      "s1",
-      "--record",
-      record,
-    ];
-    const finished = await runNode(argv, scannerEnvironment({ PUBSUB_EMULATOR_HOST: target.host }));
+    const args = ["--topic", topic, "--count", "40", "--rate", "2000", "--seed", "s1", "--record", record];
+    const finished = await runScannerAt(target.host, MAIN, args);
     expect(finished.code, finished.stderr).toBe(0);
     expect(finished.stderr).toContain("done: 40 published");
     expect(finished.stderr).toContain("seed s1");
@@ -132,7 +120,14 @@ describe.concurrent("the scanner against Pub/Sub", () => {
       onProgress: (progress) => reports.push(progress),
       onPublished: (messageId) => published.push(messageId),
     });
-    await until(() => reports.some((report) => report.published > 0));
+    await vi.waitFor(
+      () =>
+        expect(
+          reports.some((report) => report.published > 0),
+          "a report of a publish",
+        ).toBe(true),
+      WAIT,
+    );
     controller.abort();
     const summary = await running;
     expect(summary.errors).toBe(0);
@@ -146,7 +141,11 @@ describe.concurrent("the scanner against Pub/Sub", () => {
     const record = join(directory, `${topic}.jsonl`);
     const argv = [MAIN, "--topic", topic, "--rate", "300", "--record", record];
     const running = startNode(argv, scannerEnvironment({ PUBSUB_EMULATOR_HOST: target.host }));
-    await until(async () => (await readRecord(record)).length >= 20);
+    await vi.waitFor(
+      async () =>
+        expect((await readRecord(record)).length, "20 recorded publishes").toBeGreaterThanOrEqual(20),
+      WAIT,
+    );
     running.child.kill(signal);
     const finished = await running.exited;
     expect(finished.code, finished.stderr).toBe(0);
@@ -160,10 +159,7 @@ describe.concurrent("the scanner against Pub/Sub", () => {
 
   test("names the unreachable emulator and exits 1 instead of hanging", async () => {
     const host = `127.0.0.1:${await closedPort()}`;
-    const finished = await runNode(
-      [MAIN, "--count", "1"],
-      scannerEnvironment({ PUBSUB_EMULATOR_HOST: host }),
-    );
+    const finished = await runScannerAt(host, MAIN, ["--count", "1"]);
     expect(finished.code).toBe(1);
     expect(finished.stderr).toContain(
       `cannot reach the Pub/Sub emulator at ${host} to create topic scan-topic`,

@@ -74,13 +74,8 @@ function imageOf(name: string): Image {
   return image;
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+/** How long a container may take to be ready, and how often the test looks. */
+const READY = { timeout: 30_000, interval: 250 };
 
 async function exitWithin(running: Running, ms: number): Promise<number | null | "still running"> {
   return Promise.race([
@@ -137,7 +132,9 @@ test("the stack wired as in docker-compose.yml ends with exactly the newest reco
       ...emulators,
     });
     running.push(emulatorsRun);
-    await until(async () => emulatorsRun.output().includes("ready"), 30_000, "the emulators' ready line");
+    await expect
+      .poll(() => emulatorsRun.output().includes("ready"), { ...READY, message: "the emulators' ready line" })
+      .toBe(true);
 
     const fn = wired("function", hosts, { "8080": ports.function });
     expect(fn.env.PORT).toBe(String(ports.function));
@@ -146,15 +143,16 @@ test("the stack wired as in docker-compose.yml ends with exactly the newest reco
       ...fn,
     });
     running.push(functionRun);
-    await until(
-      () =>
-        fetch(`http://127.0.0.1:${ports.function}/`).then(
-          () => true,
-          () => false,
-        ),
-      30_000,
-      `the function on port ${ports.function}\n${functionRun.output()}`,
-    );
+    await expect
+      .poll(
+        () =>
+          fetch(`http://127.0.0.1:${ports.function}/`).then(
+            () => true,
+            () => false,
+          ),
+        { ...READY, message: `the function on port ${ports.function}\n${functionRun.output()}` },
+      )
+      .toBe(true);
 
     const init = await buildah.start(`${prefix}/${imageOf("init")}`, {
       name: `${process.pid}-init`,
@@ -222,13 +220,16 @@ test("the stack wired as in docker-compose.yml ends with exactly the newest reco
           ]),
         ),
       };
-      await until(
-        async () => JSON.stringify(await state()) === JSON.stringify(model),
-        60_000,
-        "Firestore to match the model",
-      ).catch(async (error: Error) => {
-        expect(await state(), `${error.message}\n${functionRun.output().slice(-2000)}`).toEqual(model);
-      });
+      await expect
+        .poll(async () => JSON.stringify(await state()), {
+          timeout: 60_000,
+          interval: 250,
+          message: "Firestore to match the model",
+        })
+        .toBe(JSON.stringify(model))
+        .catch(async (error: Error) => {
+          expect(await state(), `${error.message}\n${functionRun.output().slice(-2000)}`).toEqual(model);
+        });
     } finally {
       await firestore.terminate();
     }
@@ -254,7 +255,9 @@ test("the scanner container flushes and exits 0 on SIGTERM", async () => {
     ...wired("emulators", hosts, { "8080": ports.firestore, "8085": ports.pubsub }),
   });
   try {
-    await until(async () => emulators.output().includes("ready"), 30_000, "the emulators' ready line");
+    await expect
+      .poll(() => emulators.output().includes("ready"), { ...READY, message: "the emulators' ready line" })
+      .toBe(true);
     const scanner = await buildah.start(`${prefix}/scanner`, {
       name: `${process.pid}-scanner-2`,
       ...wired("scanner", hosts, {}, { SCANNER_RATE: "50" }),

@@ -30,6 +30,8 @@ export default defineConfig({
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // A poll (expect.poll) fails naming what it awaited before the test's own timeout would end it unnamed.
+    expect: { poll: { timeout: 110_000, interval: 20 } },
     reporters: ["default", "./test/summary-reporter.ts"],
   },
 });

@@ -12,7 +12,6 @@ import {
   turnFaultsOff,
   turnFaultsOn,
   underFaults,
-  until,
 } from "./harness.ts";
 import { expectedState, type PublishedMessage } from "./model.ts";
 import { scale } from "./scale.ts";
@@ -47,11 +46,12 @@ test(
         ...(message.reason && { reason: message.reason }),
       }));
 
-      await until(
-        () => run.outcomes.length >= workload.length / 3,
-        scale.drainTimeoutMs,
-        "a third of the outcomes",
-      );
+      await expect
+        .poll(() => run.outcomes.length, {
+          timeout: scale.drainTimeoutMs,
+          message: "a third of the outcomes",
+        })
+        .toBeGreaterThanOrEqual(workload.length / 3);
       const pid = instance.pid;
       const counters = pipeline.pubsub?.counters;
       const inFlight = counters ? counters.delivered - counters.acked - counters.nacked : undefined;

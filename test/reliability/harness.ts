@@ -36,15 +36,6 @@ export const FAIL_PUSH_ATTRIBUTE = "reliability-fail-push";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Resolves once `condition` holds; rejects after `timeoutMs` naming `what`. */
-export async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 export interface Run {
   pipeline: Pipeline;
   /** Every outcome line of every function server, in arrival order. */

@@ -25,7 +25,6 @@ import {
   turnFaultsOff,
   turnFaultsOn,
   underFaults,
-  until,
 } from "./harness.ts";
 import { expectedState, type PublishedMessage } from "./model.ts";
 import { scale } from "./scale.ts";
@@ -112,11 +111,12 @@ describe.concurrent.each([1, 3])("model check with %i function instance(s)", (in
         const expectedOutcomes = instances * workload.length;
         const acknowledgedSoFar = () => acknowledged(pipeline.totals());
         for (const fraction of faulted ? scale.outagesAt : []) {
-          await until(
-            () => acknowledgedSoFar() >= fraction * expectedOutcomes,
-            scale.drainTimeoutMs,
-            `${fraction * 100} % of the outcomes, when a storage outage begins`,
-          );
+          await expect
+            .poll(acknowledgedSoFar, {
+              timeout: scale.drainTimeoutMs,
+              message: `${fraction * 100} % of the outcomes, when a storage outage begins`,
+            })
+            .toBeGreaterThanOrEqual(fraction * expectedOutcomes);
           await storageOutage(pipeline, OUTAGE_MS);
         }
         await pipeline.waitForDrain({ timeoutMs: scale.drainTimeoutMs, expectedOutcomes });

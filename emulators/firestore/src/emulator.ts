@@ -6,31 +6,21 @@ import { load, save } from "./persistence.ts";
 import { firestoreService } from "./protos.ts";
 import { firestoreImplementation } from "./server.ts";
 import { projectGuard } from "./project.ts";
+import type { EmbeddedEmulator, EmbeddedEmulatorOptions } from "@scan-ingest/emulator-shared/emulator";
 
 export type { FirestoreCounters } from "./counters.ts";
 export type { FirestoreFaults } from "./faults.ts";
 
-export interface FirestoreEmulatorOptions {
-  /** 0 or absent: a free port chosen by the OS. */
-  port?: number;
-  /** Default "127.0.0.1". */
-  host?: string;
+export interface FirestoreEmulatorOptions extends EmbeddedEmulatorOptions {
   /** Default: accept any project (like Google's emulator). */
   projectId?: string;
   /** Persistence: load at start if present, save at stop. */
   dataDir?: string;
 }
 
-export interface FirestoreEmulator {
-  /** "127.0.0.1:PORT", the value for FIRESTORE_EMULATOR_HOST. */
-  host: string;
-  port: number;
-  counters: FirestoreCounters;
-  /** Mutable at run time. */
-  faults: FirestoreFaults;
+export interface FirestoreEmulator extends EmbeddedEmulator<FirestoreCounters, FirestoreFaults> {
   /** Drops all data (and ends all transactions). */
   clear(): void;
-  stop(): Promise<void>;
 }
 
 /** Starts the embedded Firestore emulator: google.firestore.v1.Firestore over insecure gRPC. */

@@ -78,40 +78,38 @@ export function queryMatcher(
 }
 
 /**
- * Runs a structured query over the documents as of `time`: filter, order, cursors, offset, limit.
- * `required` names fields a document must have (any value) to take part, before offset and limit.
- * A query on one collection's current documents walks an ordered index; any other scans.
+ * A structured query under `parent` over the documents as of `time`. `required` names fields a document must
+ * have (any value) to take part, before offset and limit.
  */
-export function runStructuredQuery(
+type QueryRun<Result> = (
   db: Database,
   parent: string,
   query: StructuredQuery,
   time: Micros,
-  required: string[] = [],
-): DocumentVersion[] {
-  return indexedQuery(db, parent, query, time, required) ?? scanQuery(db, parent, query, time, required);
-}
+  required?: string[],
+) => Result;
+
+/**
+ * Runs a structured query: filter, order, cursors, offset, limit. A query on one collection's current
+ * documents walks an ordered index; any other scans.
+ */
+export const runStructuredQuery: QueryRun<DocumentVersion[]> = (db, parent, query, time, required = []) =>
+  indexedQuery(db, parent, query, time, required) ?? scanQuery(db, parent, query, time, required);
 
 /** The query's results from an ordered index, or undefined when no index can serve it. */
-export function indexedQuery(
-  db: Database,
-  parent: string,
-  query: StructuredQuery,
-  time: Micros,
-  required: string[] = [],
-): DocumentVersion[] | undefined {
+export const indexedQuery: QueryRun<DocumentVersion[] | undefined> = (
+  db,
+  parent,
+  query,
+  time,
+  required = [],
+) => {
   const admits = queryMatcher(parent, query, required);
   return indexScan(db.store, parent, query, effectiveOrder(query), admits, time);
-}
+};
 
 /** The query's results by matching every candidate document, then sorting them all. */
-export function scanQuery(
-  db: Database,
-  parent: string,
-  query: StructuredQuery,
-  time: Micros,
-  required: string[] = [],
-): DocumentVersion[] {
+export const scanQuery: QueryRun<DocumentVersion[]> = (db, parent, query, time, required = []) => {
   const admits = queryMatcher(parent, query, required);
   const orders = effectiveOrder(query);
   const results = [...candidates(db, parent, query, time)].filter(admits);
@@ -127,7 +125,7 @@ export function scanQuery(
   const offset = query.offset ?? 0;
   const limit = query.limit?.value;
   return sorted.slice(offset, limit === undefined ? undefined : offset + limit);
-}
+};
 
 /** The documents that may be in the query's scope: one collection's when it names one, else every document. */
 function candidates(

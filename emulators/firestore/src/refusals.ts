@@ -1,4 +1,4 @@
-import { unimplemented } from "@scan-ingest/emulator-shared/status";
+import { fieldRefusal } from "@scan-ingest/emulator-shared/refusals";
 
 /**
  * Request fields the embedded emulator does not implement, per method, as camelCase paths from the request.
@@ -17,27 +17,8 @@ export const REFUSED_FIELDS: Record<string, string[]> = {
   Listen: ["labels"],
 };
 
-const snake = (path: string): string => path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/**
- * Whether a decoded request sets the field at `path` (in any array element). Requests decode without defaults,
- * so a field is there only if sent: an empty message counts (explain() sends explain_options {}), while an
- * empty map never reaches the decoded request.
- */
-function isSet(value: unknown, path: string[]): boolean {
-  if (value === undefined || value === null) return false;
-  if (Array.isArray(value)) return value.some((element) => isSet(element, path));
-  if (path.length === 0) return true;
-  const [head, ...rest] = path as [string, ...string[]];
-  return isSet((value as Record<string, unknown>)[head], rest);
-}
-
-/** UNIMPLEMENTED naming the first refused field the request sets. */
+/** UNIMPLEMENTED naming the first refused field the request sets; requests decode without defaults (protos.ts). */
 export function refuseUnimplemented(method: string, request: unknown): void {
-  for (const path of REFUSED_FIELDS[method] ?? []) {
-    if (isSet(request, path.split(".")))
-      throw unimplemented(
-        `${method}: the field ${snake(path)} is not implemented by the embedded Firestore emulator.`,
-      );
-  }
+  const error = fieldRefusal("Firestore", method, REFUSED_FIELDS[method] ?? [], request, "absent");
+  if (error) throw error;
 }

@@ -1,4 +1,5 @@
 import { status, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { withUnimplemented } from "@scan-ingest/emulator-shared/refusals";
 import { invalidArgument, unary } from "@scan-ingest/emulator-shared/status";
 import { batchWrite, commit } from "./commit.ts";
 import type { Database } from "./database.ts";
@@ -63,20 +64,10 @@ export function firestoreImplementation(db: Database, gate: Gate): UntypedServic
       }),
     ),
   };
-  const service: UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(firestoreService)) {
-    service[name] = implemented[name] ?? unimplemented(name, method.requestStream, method.responseStream);
-  }
-  return service;
-}
-
-function unimplemented(method: string, requestStream: boolean, responseStream: boolean) {
-  const error = {
-    code: status.UNIMPLEMENTED,
-    details: `Method google.firestore.v1.Firestore.${method} is not implemented by the embedded Firestore emulator.`,
-  };
-  if (!responseStream && !requestStream) {
-    return (_call: unknown, callback: (e: typeof error) => void) => callback(error);
-  }
-  return (call: { emit(event: string, value: unknown): void }) => call.emit("error", error);
+  return withUnimplemented(
+    firestoreService,
+    implemented,
+    (method) =>
+      `Method google.firestore.v1.Firestore.${method} is not implemented by the embedded Firestore emulator.`,
+  );
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Firestore, type CollectionReference, type DocumentData } from "@google-cloud/firestore";
 import { afterAll, beforeAll } from "vitest";
+import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 import { start, type FirestoreEmulator } from "../src/index.ts";
 
 /** The emulator under test: FIRESTORE_EMULATOR_HOST when set (Google's emulator, say), else the embedded one. */
@@ -37,9 +38,7 @@ export function useTarget(setup?: (target: Target) => unknown): Target {
 async function connectTarget(): Promise<Target> {
   // No Google metadata server exists here; without this the SDK looks for one and warns.
   process.env.METADATA_SERVER_DETECTION ??= "none";
-  const external = process.env.FIRESTORE_EMULATOR_HOST;
-  const embedded = external ? undefined : await start();
-  const host = external ?? embedded?.host ?? "";
+  const { host, embedded, stop } = await emulatorTarget("FIRESTORE_EMULATOR_HOST", () => start());
   const projectId = process.env.GOOGLE_CLOUD_PROJECT ?? "conformance";
   const clients: Firestore[] = [];
   const connect = (settings: ConstructorParameters<typeof Firestore>[0] = {}): Firestore => {
@@ -62,7 +61,7 @@ async function connectTarget(): Promise<Target> {
     connect,
     async close() {
       await Promise.all(clients.map((client) => client.terminate()));
-      await embedded?.stop();
+      await stop();
     },
   };
 }

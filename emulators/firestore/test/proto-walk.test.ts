@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fieldPaths, testTitles } from "@scan-ingest/emulator-shared/proto-walk";
+import { fieldPaths, testTitles, withField } from "@scan-ingest/emulator-shared/proto-walk";
 import { protoRoot } from "@scan-ingest/emulator-shared/service-definitions";
 import { start, type FirestoreEmulator } from "../src/index.ts";
 import { REFUSED_FIELDS } from "../src/refusals.ts";
@@ -191,23 +191,6 @@ const BASES: Record<string, Record<string, unknown>> = {
   Commit: { database, writes: [{ update: { name: `${documents}/walk/zz`, fields: {} } }] },
 };
 const STREAMING = new Set(["RunQuery", "RunAggregationQuery"]);
-
-/** Sets a dotted path in a request, the first element of a repeated field included. */
-function withField(
-  base: Record<string, unknown>,
-  fieldPath: string,
-  value: unknown,
-): Record<string, unknown> {
-  const request = structuredClone(base);
-  const parts = fieldPath.split(".");
-  let node: Record<string, unknown> = request;
-  for (const part of parts.slice(0, -1)) {
-    const next = node[part];
-    node = (Array.isArray(next) ? next[0] : next) as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1] as string] = value;
-  return request;
-}
 
 describe("refused fields", () => {
   const cases = Object.entries(REFUSED_FIELDS).flatMap(([method, paths]) =>

@@ -8,29 +8,18 @@ import { pullImplementation } from "./pull.ts";
 import { schemaImplementation } from "./schemas.ts";
 import { snapshotImplementation } from "./snapshot-service.ts";
 import { subscriptionAdministration } from "./subscriptions.ts";
-import { withRefusals } from "./unimplemented.ts";
+import { withRefusals } from "./refusals.ts";
+import type { EmbeddedEmulator, EmbeddedEmulatorOptions } from "@scan-ingest/emulator-shared/emulator";
 
 export type { PubSubCounters } from "./counters.ts";
 export type { PubSubFaults } from "./faults.ts";
 
-export interface PubSubEmulatorOptions {
-  /** 0 or absent: a free port chosen by the OS. */
-  port?: number;
-  /** Default "127.0.0.1". */
-  host?: string;
+export interface PubSubEmulatorOptions extends EmbeddedEmulatorOptions {
   /** Push requests in flight per subscription; default 64. */
   pushConcurrency?: number;
 }
 
-export interface PubSubEmulator {
-  /** "127.0.0.1:PORT", the value for PUBSUB_EMULATOR_HOST. */
-  host: string;
-  port: number;
-  counters: PubSubCounters;
-  /** Mutable at run time. */
-  faults: PubSubFaults;
-  stop(): Promise<void>;
-}
+export type PubSubEmulator = EmbeddedEmulator<PubSubCounters, PubSubFaults>;
 
 /** Starts the embedded Pub/Sub emulator: Publisher and Subscriber over gRPC, push delivery over HTTP. */
 export async function start(options: PubSubEmulatorOptions = {}): Promise<PubSubEmulator> {

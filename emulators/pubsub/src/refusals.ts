@@ -1,5 +1,11 @@
-import type { handleUnaryCall, UntypedHandleCall } from "@grpc/grpc-js";
-import { asServiceError, unimplemented } from "@scan-ingest/emulator-shared/status";
+import type {
+  handleUnaryCall,
+  ServiceDefinition,
+  UntypedHandleCall,
+  UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { fieldRefusal, withUnimplemented } from "@scan-ingest/emulator-shared/refusals";
+import { asServiceError } from "@scan-ingest/emulator-shared/status";
 
 // What the embedded emulator cannot do to a topic or subscription: storage, encryption and schema
 // policies, ingestion and export, transforms, IAM tags, filtering, exactly-once, authenticated or unwrapped push.
@@ -40,36 +46,13 @@ export const REFUSED_FIELDS: Record<string, string[]> = {
   CreateSnapshot: ["tags"],
 };
 
-const snake = (path: string): string => path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/**
- * Whether a decoded request sets the field at `path`. Requests are decoded with defaults, so an unset field
- * reads as its zero value: "", 0, false, null, an empty list or map, or an enum's *_UNSPECIFIED.
- */
-function isSet(value: unknown, path: string[]): boolean {
-  if (value === undefined || value === null || value === "" || value === 0 || value === false) return false;
-  if (Array.isArray(value)) return value.some((element) => isSet(element, path));
-  if (path.length === 0) {
-    if (typeof value === "string") return !value.endsWith("_UNSPECIFIED");
-    if (value instanceof Uint8Array) return value.length > 0;
-    return typeof value !== "object" || Object.keys(value).length > 0;
-  }
-  const [head, ...rest] = path as [string, ...string[]];
-  return typeof value === "object" && isSet((value as Record<string, unknown>)[head], rest);
-}
-
-/** UNIMPLEMENTED naming the first refused field the request sets, or undefined. */
+/** UNIMPLEMENTED naming the first refused field the request sets, or undefined; requests decode with defaults. */
 export function refusal(method: string, request: unknown): Error | undefined {
-  const path = (REFUSED_FIELDS[method] ?? []).find((refused) => isSet(request, refused.split(".")));
-  return path === undefined
-    ? undefined
-    : unimplemented(
-        `${method}: the field ${snake(path)} is not implemented by the embedded Pub/Sub emulator.`,
-      );
+  return fieldRefusal("Pub/Sub", method, REFUSED_FIELDS[method] ?? [], request, "zero");
 }
 
 /** A unary handler that first refuses the request if it sets a field REFUSED_FIELDS lists for the method. */
-export function refusingFields(method: string, handler: UntypedHandleCall): UntypedHandleCall {
+function refusingFields(method: string, handler: UntypedHandleCall): UntypedHandleCall {
   if (!REFUSED_FIELDS[method]) return handler;
   const unary = handler as handleUnaryCall<unknown, unknown>;
   const refusing: handleUnaryCall<unknown, unknown> = (call, callback) => {
@@ -78,4 +61,21 @@ export function refusingFields(method: string, handler: UntypedHandleCall): Unty
     else unary(call, callback);
   };
   return refusing;
+}
+
+/**
+ * The implementation with every method it lacks answering UNIMPLEMENTED naming the method, and every method
+ * it has refusing the request fields it does not implement.
+ */
+export function withRefusals(
+  service: string,
+  definition: ServiceDefinition,
+  implementation: UntypedServiceImplementation,
+): UntypedServiceImplementation {
+  return withUnimplemented(
+    definition,
+    implementation,
+    (method) => `The embedded Pub/Sub emulator does not implement ${service}/${method}.`,
+    refusingFields,
+  );
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { start, type PubSubEmulator } from "../src/index.ts";
-import { pushEndpoint, unique, until } from "./harness.ts";
+import { pushEndpoint, unique } from "./harness.ts";
 import { PubSub, type Message } from "@google-cloud/pubsub";
 
 // Embedded emulator only: fault injection and counters are its own API, not Google's.
@@ -26,7 +26,7 @@ describe("fault injection and counters", () => {
     await Promise.all(
       Array.from({ length: 50 }, (_, i) => topic.publishMessage({ data: Buffer.from(`${i}`) })),
     );
-    await until(() => emulator.counters.outstanding(id) === 0);
+    await expect.poll(() => emulator.counters.outstanding(id), { message: "nothing outstanding" }).toBe(0);
     expect(emulator.counters.outstanding(subscription.name)).toBe(0);
     const { published, delivered, acked, nacked, redelivered, deadLettered } = emulator.counters;
     expect({ published, delivered, acked, nacked, redelivered, deadLettered }).toEqual({
@@ -78,7 +78,7 @@ describe("fault injection and counters", () => {
       await Promise.all(
         Array.from({ length: total }, (_, i) => batched.publishMessage({ data: Buffer.from(`${i}`) })),
       );
-      await until(() => order.length === total);
+      await expect.poll(() => order.length, { message: "every delivery" }).toBe(total);
       await subscription.close();
       expect(new Set(order).size).toBe(total);
       expect(order).not.toEqual([...order].sort((a, b) => a - b)); // 200 random delays in order: ~1/200!
@@ -112,7 +112,11 @@ describe("fault injection and counters", () => {
     try {
       await topic.publishMessage({ data: Buffer.from("fails"), attributes: { fail: "yes" } });
       await topic.publishMessage({ data: Buffer.from("passes") });
-      await until(() => emulator.counters.deadLettered === 1 && endpoint.received.length === 3);
+      await expect
+        .poll(() => [emulator.counters.deadLettered, endpoint.received.length], {
+          message: "one dead letter and three pushes received",
+        })
+        .toEqual([1, 3]);
       const dead: Array<{ data: string; source: string | undefined }> = [];
       letters.on("message", (message: Message) => {
         dead.push({
@@ -121,7 +125,7 @@ describe("fault injection and counters", () => {
         });
         message.ack();
       });
-      await until(() => dead.length === 1);
+      await expect.poll(() => dead.length, { message: "the dead letter pulled" }).toBe(1);
       await letters.close();
       expect(dead).toEqual([{ data: "fails", source: doomed }]);
       // The endpoint got "passes" on both subscriptions and "fails" on the spared one only.
@@ -158,7 +162,7 @@ describe("fault injection and counters", () => {
       retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 0 } },
     });
     await topic.publishMessage({ data: Buffer.from("x") });
-    await until(() => emulator.counters.deadLettered === 1);
+    await expect.poll(() => emulator.counters.deadLettered, { message: "the dead letter" }).toBe(1);
     const { published, delivered, acked, nacked, redelivered } = emulator.counters;
     expect({
       published,

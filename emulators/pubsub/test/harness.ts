@@ -3,6 +3,7 @@ import http from "node:http";
 import { PubSub, v1 } from "@google-cloud/pubsub";
 import { credentials } from "@grpc/grpc-js";
 import { afterAll, beforeAll } from "vitest";
+import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 import { start, type PubSubEmulator } from "../src/index.ts";
 
 /** The emulator under test: PUBSUB_EMULATOR_HOST when set (Google's emulator, say), else the embedded one. */
@@ -40,9 +41,7 @@ export function useTarget(): Target {
 
 /** Connects the public client and the v1 clients to the target emulator. */
 async function connect(): Promise<Target> {
-  const external = process.env.PUBSUB_EMULATOR_HOST;
-  const embedded = external ? undefined : await start();
-  const host = external ?? embedded?.host ?? "";
+  const { host, embedded, stop } = await emulatorTarget("PUBSUB_EMULATOR_HOST", () => start());
   const [servicePath = "127.0.0.1", port = "8085"] = host.split(":");
   const projectId = process.env.PUBSUB_PROJECT_ID ?? "conformance";
   const pubsub = new PubSub({ projectId, apiEndpoint: host, emulatorMode: true });
@@ -64,9 +63,21 @@ async function connect(): Promise<Target> {
       await subscriber.close();
       await publisher.close();
       await schemas.close();
-      await embedded?.stop();
+      await stop();
     },
   };
+}
+
+/** The gRPC status a rejected client call carried. */
+export async function refusal(
+  call: Promise<unknown>,
+): Promise<{ code?: number; details?: string } | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    return error as { code?: number; details?: string };
+  }
 }
 
 /** A name no other test uses. */
@@ -119,9 +130,4 @@ export interface PushBody {
   };
   subscription: string;
   deliveryAttempt?: number;
-}
-
-/** Resolves once `condition` holds, polling; the test's own timeout bounds the wait. */
-export async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
 }

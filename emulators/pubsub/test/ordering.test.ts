@@ -1,7 +1,7 @@
 import type { Message } from "@google-cloud/pubsub";
 import fc from "fast-check";
 import { expect, test } from "vitest";
-import { unique, until, useTarget } from "./harness.ts";
+import { unique, useTarget } from "./harness.ts";
 
 // Conformance: ordering keys under the load the client produces (batched publishes, several streams, flow
 // control, nacks), only through @google-cloud/pubsub, so it also runs against Google's emulator.
@@ -70,7 +70,11 @@ async function receiveInOrder(load: Load): Promise<void> {
     publishes.push(ordered.publishMessage({ data: Buffer.from(data), orderingKey: key }));
   }
   await Promise.all(publishes);
-  await until(() => acked.size === load.messages || violations.length > 0 || errors.length > 0);
+  await expect
+    .poll(() => acked.size === load.messages || violations.length > 0 || errors.length > 0, {
+      message: "every message acked, or an order violation or an error",
+    })
+    .toBe(true);
   await subscription.close();
   expect(errors).toEqual([]);
   expect(violations).toEqual([]);

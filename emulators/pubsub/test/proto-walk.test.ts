@@ -3,7 +3,7 @@ import { v1 } from "@google-cloud/pubsub";
 import { credentials, status } from "@grpc/grpc-js";
 import type * as Protobuf from "protobufjs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fieldPaths, testSources } from "@scan-ingest/emulator-shared/proto-walk";
+import { fieldPaths, testSources, withField } from "@scan-ingest/emulator-shared/proto-walk";
 import { protoRoot } from "@scan-ingest/emulator-shared/service-definitions";
 import { start, type PubSubEmulator } from "../src/index.ts";
 import { REFUSED_FIELDS } from "../src/refusals.ts";
@@ -256,20 +256,6 @@ const SAMPLES: Record<string, unknown> = {
   enableExactlyOnceDelivery: true,
 };
 
-/** Sets a dotted path in a request, creating the messages on the way. */
-function withField(
-  base: Record<string, unknown>,
-  fieldPath: string,
-  value: unknown,
-): Record<string, unknown> {
-  const request = structuredClone(base);
-  const parts = fieldPath.split(".");
-  let node: Record<string, unknown> = request;
-  for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-  node[parts[parts.length - 1] as string] = value;
-  return request;
-}
-
 /** A request of the method that would succeed, and the call that sends it. */
 const BASES: Record<string, [() => Record<string, unknown>, (request: never) => Promise<unknown>]> = {
   CreateTopic: [() => ({ name: `${project}/topics/${unique("t")}` }), (r) => c.publisher.createTopic(r)],
@@ -499,9 +485,6 @@ describe("raw behaviours", () => {
     const batches: { receivedMessages: { ackId: string; message: { data: Buffer } }[] }[] = [];
     stream.on("data", (response: (typeof batches)[number]) => batches.push(response));
     const received = () => batches.flatMap((b) => b.receivedMessages ?? []);
-    const until = async (condition: () => boolean) => {
-      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
-    };
     stream.write({
       subscription: subscription.name,
       streamAckDeadlineSeconds: 10,
@@ -514,17 +497,19 @@ describe("raw behaviours", () => {
       topic: c.topic,
       messages: ["a", "b"].map((d) => ({ data: Buffer.from(d) })),
     });
-    await until(() => received().length === 1);
+    await expect.poll(() => received().length, { message: "the first delivery" }).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(received()).toHaveLength(1); // max_outstanding_messages holds back the second
     const first = received()[0]!;
     stream.write({ modifyDeadlineAckIds: [first.ackId], modifyDeadlineSeconds: [0] }); // a nack on the stream
-    await until(() => received().length === 2);
+    await expect.poll(() => received().length, { message: "the nacked message again" }).toBe(2);
     // Acks on the stream, with a new stream deadline, until nothing is outstanding: the nacked one came back.
     stream.write({ ackIds: [received()[1]!.ackId], streamAckDeadlineSeconds: 20 });
-    await until(() => received().length === 3);
+    await expect.poll(() => received().length, { message: "the second message" }).toBe(3);
     stream.write({ ackIds: [received()[2]!.ackId] });
-    await until(() => emulator.counters.outstanding(subscription.name ?? "") === 0);
+    await expect
+      .poll(() => emulator.counters.outstanding(subscription.name ?? ""), { message: "nothing outstanding" })
+      .toBe(0);
     expect(new Set(received().map((r) => r.message.data.toString()))).toEqual(new Set(["a", "b"]));
     stream.end();
   });

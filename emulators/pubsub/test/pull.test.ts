@@ -1,11 +1,14 @@
 import { describe, expect, test } from "vitest";
-import { unique, until, useTarget } from "./harness.ts";
+import { unique, useTarget } from "./harness.ts";
 
 // Conformance: only @google-cloud/pubsub, so it also runs against Google's emulator (PUBSUB_EMULATOR_HOST).
 const target = useTarget();
 
+// Concurrent tests poll with their own context's expect: the global one may not know which test is running.
 describe.concurrent("pull delivery", () => {
-  test("delivers 10,000 batched publishes to a streaming-pull subscriber that acks, none twice", async () => {
+  test("delivers 10,000 batched publishes to a streaming-pull subscriber that acks, none twice", async ({
+    expect,
+  }) => {
     const [topic] = await target.pubsub.createTopic(unique("many"));
     const [subscription] = await topic.createSubscription(unique("many"));
     const batched = target.pubsub.topic(topic.name, { batching: { maxMessages: 500, maxMilliseconds: 10 } });
@@ -18,7 +21,7 @@ describe.concurrent("pull delivery", () => {
     await Promise.all(
       Array.from({ length: total }, (_, i) => batched.publishMessage({ data: Buffer.from(`m${i}`) })),
     );
-    await until(() => seen.size === total);
+    await expect.poll(() => seen.size, { message: "every message seen" }).toBe(total);
     await subscription.close();
     expect([...seen.values()].filter((count) => count > 1)).toEqual([]);
     expect(seen.has("m0") && seen.has(`m${total - 1}`)).toBe(true);
@@ -33,7 +36,7 @@ describe.concurrent("pull delivery", () => {
     expect(response.receivedMessages?.map((m) => m.message?.data?.toString())).toEqual(["after"]);
   });
 
-  test("redelivers a nacked message", async () => {
+  test("redelivers a nacked message", async ({ expect }) => {
     const [topic] = await target.pubsub.createTopic(unique("nack"));
     const [subscription] = await topic.createSubscription(unique("nack"));
     const deliveries: string[] = [];
@@ -43,7 +46,7 @@ describe.concurrent("pull delivery", () => {
       else message.ack();
     });
     const messageId = await topic.publishMessage({ data: Buffer.from("nack me") });
-    await until(() => deliveries.length >= 2);
+    await expect.poll(() => deliveries.length, { message: "the redelivery" }).toBeGreaterThanOrEqual(2);
     await subscription.close();
     expect(deliveries.slice(0, 2)).toEqual([messageId, messageId]);
   });
@@ -156,7 +159,9 @@ describe.concurrent("pull delivery", () => {
     });
   });
 
-  test("enable_message_ordering delivers each ordering key in publish order on streaming pull", async () => {
+  test("enable_message_ordering delivers each ordering key in publish order on streaming pull", async ({
+    expect,
+  }) => {
     const [topic] = await target.pubsub.createTopic(unique("ordering-stream"));
     const [subscription] = await topic.createSubscription(unique("ordering-stream"), {
       enableMessageOrdering: true,
@@ -172,7 +177,11 @@ describe.concurrent("pull delivery", () => {
         ordered.publishMessage({ data: Buffer.from(String(i)), orderingKey: "abc"[i % 3] ?? "" }),
       ),
     );
-    await until(() => Object.values(byKey).every((values) => values.length >= 30));
+    await expect
+      .poll(() => Object.values(byKey).every((values) => values.length >= 30), {
+        message: "30 messages of every key",
+      })
+      .toBe(true);
     await subscription.close();
     for (const [index, key] of ["a", "b", "c"].entries()) {
       expect(byKey[key]).toEqual(Array.from({ length: 30 }, (_, i) => i * 3 + index));
@@ -229,7 +238,7 @@ describe.concurrent("pull delivery", () => {
     expect(data).toEqual(target.kind === "google" ? ["1", "2", "0"] : ["0", "1", "2"]);
   });
 
-  test("keeps attributes and ordering keys intact", async () => {
+  test("keeps attributes and ordering keys intact", async ({ expect }) => {
     const [topic] = await target.pubsub.createTopic(unique("attrs"));
     const [subscription] = await topic.createSubscription(unique("attrs"));
     const ordered = target.pubsub.topic(topic.name, { messageOrdering: true });
@@ -249,7 +258,7 @@ describe.concurrent("pull delivery", () => {
       orderingKey: "k1",
     });
     await topic.publishMessage({ data: Buffer.from("b"), attributes: { only: "attribute" } });
-    await until(() => received.length >= 2);
+    await expect.poll(() => received.length, { message: "both messages" }).toBeGreaterThanOrEqual(2);
     await subscription.close();
     expect(received.sort((x, y) => x.data.localeCompare(y.data))).toEqual([
       { data: "a", attributes: { ip: "1.1.1.7", ü: "ß" }, orderingKey: "k1" },

@@ -1,7 +1,7 @@
 import { Encodings, SchemaTypes, SchemaViews } from "@google-cloud/pubsub";
 import { status } from "@grpc/grpc-js";
 import { describe, expect, test } from "vitest";
-import { unique, useTarget } from "./harness.ts";
+import { refusal, unique, useTarget } from "./harness.ts";
 
 // Conformance: only @google-cloud/pubsub, so it also runs against Google's emulator (PUBSUB_EMULATOR_HOST).
 const target = useTarget();
@@ -19,16 +19,6 @@ const proto = 'syntax = "proto3";\nmessage Scan {\n  string ip = 1;\n  int32 por
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 // Avro binary: "1.1.1.7" (length 7, zig-zag 0x0e), port 443 (zig-zag 886), service null (union branch 0).
 const binary = Buffer.from([0x0e, ...Buffer.from("1.1.1.7"), 0xf6, 0x06, 0x00]);
-
-/** The gRPC status a rejected client call carried. */
-async function refusal(call: Promise<unknown>): Promise<{ code?: number; details?: string } | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    return error as { code?: number; details?: string };
-  }
-}
 
 describe.concurrent("schemas", () => {
   test("creates an Avro schema, gets and lists it in both views, and deletes it", async () => {

@@ -1,20 +1,10 @@
 import type { Message } from "@google-cloud/pubsub";
 import { status } from "@grpc/grpc-js";
 import { describe, expect, test } from "vitest";
-import { unique, useTarget } from "./harness.ts";
+import { refusal, unique, useTarget } from "./harness.ts";
 
 // Conformance: only @google-cloud/pubsub, so it also runs against Google's emulator (PUBSUB_EMULATOR_HOST).
 const target = useTarget();
-
-/** The gRPC status a rejected client call carried. */
-async function refusal(call: Promise<unknown>): Promise<{ code?: number; details?: string } | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    return error as { code?: number; details?: string };
-  }
-}
 
 /** Pulls what is deliverable now and acknowledges it; returns the data of each message. */
 async function drain(subscription: string): Promise<string[]> {
