@@ -5,7 +5,7 @@ import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
-import { NODE_BUNDLE } from "./shared/bundle.ts";
+import { NODE_BUNDLE } from "@scan-ingest/emulator-shared/bundle";
 
 const here = new URL(".", import.meta.url).pathname;
 const outdir = process.argv[2] === undefined ? join(here, "dist") : resolve(process.argv[2]);

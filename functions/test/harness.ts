@@ -1,12 +1,13 @@
 // Test harness: the real functions-framework server on a free port, against a Firestore emulator.
 // With FIRESTORE_EMULATOR_HOST set, the storage tests run against that emulator (e.g. Google's);
 // otherwise they start the embedded one, whose counters and faults only some tests use.
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 import { Firestore } from "@google-cloud/firestore";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { emulatorTarget, type EmulatorTarget } from "@scan-ingest/emulator-shared/target";
 
-export const projectId = "demo-scan";
+export const projectId = DEFAULT_PROJECT;
 
 /** The embedded emulator's handle, as `@scan-ingest/emulator-firestore` returns it. */
 export type EmbeddedFirestore = Awaited<ReturnType<typeof import("@scan-ingest/emulator-firestore").start>>;

@@ -30,7 +30,7 @@ export type EmbeddedPubsubHandle = PubSubEmulator;
 export interface PipelineOptions {
   /** Function servers, each fed by its own push subscription (every message is processed N times). Default 1. */
   instances?: number;
-  /** Default "demo-scan". */
+  /** Default: the emulators' default project (DEFAULT_PROJECT). */
   projectId?: string;
   /** Which emulators to start when no host is given: the embedded ones (default) or Google's own. */
   emulators?: "embedded" | "google";

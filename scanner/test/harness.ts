@@ -1,3 +1,4 @@
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -16,7 +17,7 @@ export type Target = { host: string; project: string; pubsub: PubSub; close(): P
 
 export async function connect(): Promise<Target> {
   const { host, stop } = await emulatorTarget("PUBSUB_EMULATOR_HOST", () => start());
-  const project = "demo-scan";
+  const project = DEFAULT_PROJECT;
   const pubsub = emulatorPubSub({ host: host, projectId: project });
   return {
     host,
