@@ -3,7 +3,7 @@
 // project and no credentials. gcloud parses a command's arguments before it asks for an account, so each must
 // stop only at "no active account": an unknown flag, a bad value or a missing argument would stop it earlier
 // with its own error.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,15 +19,6 @@ const CAPTURED: Record<string, string> = {
   SUB: "eventarc-us-central1-ingest-scan-123456-sub-789",
   PROJECT_NUMBER: "123456789012",
 };
-
-function gcloudInstalled(): boolean {
-  try {
-    execFileSync("sh", ["-c", "command -v gcloud"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A shell line's words, with '...' and "..." quoting removed (enough for the lines this project prints). */
 function shellWords(line: string): string[] {
@@ -76,57 +67,52 @@ function deployCommands(): Array<{ argv: string[]; stdin: string }> {
     }));
 }
 
-if (gcloudInstalled()) {
-  // An empty configuration directory: no account, whatever the machine's own gcloud has.
-  const config = mkdtempSync(join(tmpdir(), "gcloud-config-"));
-  afterAll(() => rmSync(config, { recursive: true, force: true }));
+// An empty configuration directory: no account, whatever the machine's own gcloud has.
+const config = mkdtempSync(join(tmpdir(), "gcloud-config-"));
+afterAll(() => rmSync(config, { recursive: true, force: true }));
 
-  /** Runs one command with `stdin`; resolves with its exit code and everything it printed. */
-  const run = (argv: string[], stdin: string) =>
-    new Promise<{ code: number; output: string }>((resolve) => {
-      const child = execFile(
-        argv[0]!,
-        argv.slice(1),
-        {
-          cwd: root,
-          timeout: 50_000,
-          env: {
-            PATH: process.env.PATH ?? "",
-            HOME: config,
-            CLOUDSDK_CONFIG: config,
-            CLOUDSDK_CORE_DISABLE_PROMPTS: "1",
-          },
+/** Runs one command with `stdin`; resolves with its exit code and everything it printed. */
+const run = (argv: string[], stdin: string) =>
+  new Promise<{ code: number; output: string }>((resolve) => {
+    const child = execFile(
+      argv[0]!,
+      argv.slice(1),
+      {
+        cwd: root,
+        timeout: 50_000,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: config,
+          CLOUDSDK_CONFIG: config,
+          CLOUDSDK_CORE_DISABLE_PROMPTS: "1",
         },
-        (error, stdout, stderr) =>
-          resolve({
-            code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
-            output: `${stdout}${stderr}`,
-          }),
-      );
-      child.stdin?.end(stdin);
-    });
-
-  const cases = [
-    ...deployCommands().map(({ argv, stdin }) => ({ from: "npm run deploy", argv, stdin })),
-    ...terraformDeadLetterCommands().map((argv) => ({
-      from: "terraform output dead_letter_setup",
-      argv,
-      stdin: "",
-    })),
-  ].map((entry) => ({ ...entry, command: entry.argv.slice(1, 4).join(" ") }));
-
-  describe.concurrent("gcloud, offline and without credentials", () => {
-    test.each(cases)("accepts every argument of $from's gcloud $command", async ({ argv, stdin }) => {
-      const { code, output } = await run(argv, stdin);
-      // Whatever gcloud printed goes into the failure message: an argument error names the argument.
-      expect(output, argv.join(" ")).toContain(NO_ACCOUNT);
-      expect(output).not.toMatch(
-        /unrecognized arguments|argument .*: |Invalid value|ERROR: \(gcloud\)\.\S+\) .*argument/,
-      );
-      expect(code).not.toBe(0);
-    });
+      },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
+          output: `${stdout}${stderr}`,
+        }),
+    );
+    child.stdin?.end(stdin);
   });
-} else {
-  // Skipped, not passed: the summary line counts it apart, and vitest prints the reason as its title.
-  test.skip("gcloud is not installed here: the offline flag checks of test/gcloud.test.ts did not run", () => {});
-}
+
+const cases = [
+  ...deployCommands().map(({ argv, stdin }) => ({ from: "npm run deploy", argv, stdin })),
+  ...terraformDeadLetterCommands().map((argv) => ({
+    from: "terraform output dead_letter_setup",
+    argv,
+    stdin: "",
+  })),
+].map((entry) => ({ ...entry, command: entry.argv.slice(1, 4).join(" ") }));
+
+describe.concurrent("gcloud, offline and without credentials", () => {
+  test.each(cases)("accepts every argument of $from's gcloud $command", async ({ argv, stdin }) => {
+    const { code, output } = await run(argv, stdin);
+    // Whatever gcloud printed goes into the failure message: an argument error names the argument.
+    expect(output, argv.join(" ")).toContain(NO_ACCOUNT);
+    expect(output).not.toMatch(
+      /unrecognized arguments|argument .*: |Invalid value|ERROR: \(gcloud\)\.\S+\) .*argument/,
+    );
+    expect(code).not.toBe(0);
+  });
+});
