@@ -115,8 +115,8 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
  * safe, because the redelivered message then finds a duplicate or an existing reject.
  */
 function storeDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  const late = new Error(`no answer within ${ms} ms`);
-  return withDeadline(work, ms, () => new StoreError(what, late, { permanent: false, code: undefined }));
+  const late = () => new Error(`no answer within ${ms} ms`);
+  return withDeadline(work, ms, () => new StoreError(what, late(), { permanent: false, code: undefined }));
 }
 
 /** Milliseconds from publishTime to `nowMs`, whole; negative only when the clocks disagree. */
