@@ -4,7 +4,7 @@ import type { Instant, PubsubMessage } from "./envelope.ts";
 import type { Reason } from "./reasons.ts";
 import type { Scan } from "./scan.ts";
 
-/** `services/{key}` without `updatedAt`. */
+/** `services/{key}` without `shard` and `updatedAt`, which the store adds. */
 export interface ServiceDocument {
   ip: string;
   port: number;
@@ -20,7 +20,7 @@ export interface ServiceDocument {
   publishTime?: Instant;
 }
 
-/** `rejects/{messageId}` without `rejectedAt`. */
+/** `rejects/{messageId}` without `shard` and `rejectedAt`, which the store adds. */
 export interface RejectDocument {
   reason: Reason;
   detail: string;

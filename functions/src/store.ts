@@ -6,12 +6,13 @@ import type { RejectDocument, ServiceDocument } from "./documents.ts";
 import type { Instant } from "./envelope.ts";
 import { classifyFailure, type Failure } from "./failures.ts";
 import { decideOutcome, type ApplyOutcome, type Version } from "./order.ts";
+import { shardOf } from "./shard.ts";
 
 /** Where the ingest path keeps its state. */
 export interface Store {
-  /** In one transaction: read `services/{key}`, write `document` only when it is newer. */
+  /** In one transaction: read `services/{key}`, write `document` (with its shard) only when it is newer. */
   applyIfNewer(key: string, document: ServiceDocument): Promise<ApplyOutcome>;
-  /** Create `rejects/{id}` once; a redelivered reject finds it there and succeeds. */
+  /** Create `rejects/{id}` (with its shard) once; a redelivered reject finds it there and succeeds. */
   writeReject(id: string, document: RejectDocument): Promise<void>;
 }
 
@@ -70,6 +71,7 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
             transaction.set(reference, {
               ...document,
               ...(document.responseBytes && { responseBytes: Buffer.from(document.responseBytes) }),
+              shard: shardOf(key),
               scannedAt: toTimestamp(document.scannedAt),
               publishTime: document.publishTime && toTimestamp(document.publishTime),
               updatedAt: FieldValue.serverTimestamp(),
@@ -87,6 +89,7 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
         await reference.create({
           ...document,
           ...(document.dataBytes && { dataBytes: Buffer.from(document.dataBytes) }),
+          shard: shardOf(id),
           publishTime: document.publishTime && toTimestamp(document.publishTime),
           rejectedAt: FieldValue.serverTimestamp(),
         });
