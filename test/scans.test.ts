@@ -9,6 +9,7 @@ import { runScans } from "../cli/scans/run.ts";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
+import { shardOf } from "@scan-ingest/functions/shard";
 
 const SCANS = new URL("../cli/scans/main.ts", import.meta.url).pathname;
 const project = DEFAULT_PROJECT;
@@ -48,7 +49,7 @@ beforeAll(async () => {
   db = emulatorFirestore({ host: host, projectId: project });
   const batch = db.batch();
   for (const [key, data] of Object.entries(seeded))
-    batch.set(db.collection(collections.services).doc(key), data);
+    batch.set(db.collection(collections.services).doc(key), { ...data, shard: shardOf(key) });
   const reject = (reason: string, seconds: number, data: string) => ({
     reason,
     detail: `${reason} detail`,
@@ -60,8 +61,12 @@ beforeAll(async () => {
     publishTime: new Timestamp(seconds, 0),
     rejectedAt: new Timestamp(seconds + 1, 0),
   });
-  batch.set(db.collection(collections.rejects).doc("r-100"), reject("invalid_json", 100, "{oops"));
-  batch.set(db.collection(collections.rejects).doc("r-200"), reject("invalid_ip", 200, '{"ip":"1.1.1.07"}'));
+  const rejects = db.collection(collections.rejects);
+  batch.set(rejects.doc("r-100"), { ...reject("invalid_json", 100, "{oops"), shard: shardOf("r-100") });
+  batch.set(rejects.doc("r-200"), {
+    ...reject("invalid_ip", 200, '{"ip":"1.1.1.07"}'),
+    shard: shardOf("r-200"),
+  });
   await batch.commit();
 });
 
@@ -120,6 +125,7 @@ describe.concurrent("npm run scans", () => {
     expect(JSON.parse(found.stdout)).toEqual({
       key: "1.1.1.7:443:HTTP",
       ...seeded["1.1.1.7:443:HTTP"],
+      shard: shardOf("1.1.1.7:443:HTTP"),
       scannedAt: "2024-11-22T08:00:00Z",
       publishTime: "2024-11-22T08:00:01.250Z",
       updatedAt: "2024-11-22T08:00:02Z",

@@ -1,6 +1,6 @@
 // `scans --api URL`: the same three reads through scansApi's HTTP interface instead of the Firestore SDK.
+import type { Stored } from "@scan-ingest/functions/api/read";
 import type { ScansRequest } from "./args.ts";
-import type { StoredDocument } from "./format.ts";
 
 /** The API's largest page; longer --limit values read several pages. */
 const API_PAGE = 1000;
@@ -24,7 +24,7 @@ export function extractApiFlag(argv: readonly string[]): { argv: string[]; api: 
 export async function readThroughApi(
   base: string,
   request: Exclude<ScansRequest, { command: "help" }>,
-): Promise<StoredDocument[]> {
+): Promise<Stored[]> {
   if (request.command === "get") {
     // The key is ip:port:SERVICE with an IPv6 ip in brackets.
     const match = /^\[?(.+?)\]?:(\d+):([^:]+)$/.exec(request.key)!;
@@ -40,7 +40,7 @@ export async function readThroughApi(
     if (request.service !== undefined) query.set("service", request.service);
     if (request.since !== undefined) query.set("since", request.since.toISOString());
   } else if (request.reason !== undefined) query.set("reason", request.reason);
-  const found: StoredDocument[] = [];
+  const found: Stored[] = [];
   let token: string | undefined;
   do {
     query.set("limit", String(Math.min(API_PAGE, request.limit - found.length)));
@@ -56,7 +56,7 @@ export async function readThroughApi(
   return found;
 }
 
-function stored(item: Record<string, unknown>, idField: "key" | "id"): StoredDocument {
+function stored(item: Record<string, unknown>, idField: "key" | "id"): Stored {
   const { [idField]: id, ...data } = item;
   return { id: String(id), data };
 }

@@ -1,7 +1,6 @@
 // How stored documents are shown: plain JSON values, or tables a person can scan by eye.
 
-/** One stored document: its id and its fields as the Firestore client returns them. */
-export type StoredDocument = { id: string; data: Record<string, unknown> };
+import type { Stored } from "@scan-ingest/functions/api/read";
 
 type TimestampLike = { seconds: number; nanoseconds: number; toDate(): Date };
 
@@ -35,7 +34,7 @@ export function toJsonValue(value: unknown): unknown {
 }
 
 /** The JSON object printed for a document: its id under `idField`, then its fields in a stable order. */
-export function toJsonDocument(document: StoredDocument, idField: "key" | "id"): Record<string, unknown> {
+export function toJsonDocument(document: Stored, idField: "key" | "id"): Record<string, unknown> {
   const fields = Object.keys(document.data).sort();
   return {
     [idField]: document.id,
@@ -68,7 +67,7 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
 }
 
 /** `scans list`: one service per row, the response cut short. */
-export function servicesTable(documents: readonly StoredDocument[]): string {
+export function servicesTable(documents: readonly Stored[]): string {
   const headers = ["IP", "PORT", "SERVICE", "SCANNED AT", "V", "RESPONSE"];
   const rows = documents.map(({ data }) => [
     cell(data.ip),
@@ -82,7 +81,7 @@ export function servicesTable(documents: readonly StoredDocument[]): string {
 }
 
 /** `scans rejects`: one rejected message per row. */
-export function rejectsTable(documents: readonly StoredDocument[]): string {
+export function rejectsTable(documents: readonly Stored[]): string {
   const headers = ["MESSAGE ID", "REASON", "REJECTED AT", "DETAIL", "DATA"];
   const rows = documents.map(({ id, data }) => [
     cell(data.messageId ?? id),
@@ -95,7 +94,7 @@ export function rejectsTable(documents: readonly StoredDocument[]): string {
 }
 
 /** `scans get`: every field of one document, one per line, the response in full. */
-export function serviceDetail(document: StoredDocument): string {
+export function serviceDetail(document: Stored): string {
   const order = [
     "ip",
     "port",

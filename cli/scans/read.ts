@@ -1,10 +1,11 @@
-// The three reads `scans` makes, each one simple Firestore query (firestore.indexes.json serves them).
+// The three reads `scans` makes: a document, and the first page of the read API's own listings (read.ts), so
+// `scans` and the API list the same documents in the same order through the same indexes.
 import { withDeadline } from "@scan-ingest/functions/deadline";
-import { Firestore, Timestamp, type Query } from "@google-cloud/firestore";
+import { firestoreReader, type Stored } from "@scan-ingest/functions/api/read";
+import { Firestore } from "@google-cloud/firestore";
 import type { Config } from "@scan-ingest/functions/config";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import type { ScansRequest } from "./args.ts";
-import type { StoredDocument } from "./format.ts";
 
 /** Firestore gives no answer within this time: reported as unreachable instead of waiting on retries. */
 export const READ_TIMEOUT_MS = 10_000;
@@ -18,11 +19,7 @@ export function openFirestore(config: Config): Firestore {
 }
 
 /** The stored service under `key`, if any. */
-export async function readService(
-  db: Firestore,
-  config: Config,
-  key: string,
-): Promise<StoredDocument | undefined> {
+export async function readService(db: Firestore, config: Config, key: string): Promise<Stored | undefined> {
   const snapshot = await withTimeout(db.collection(config.servicesCollection).doc(key).get(), config);
   return snapshot.exists ? { id: snapshot.id, data: snapshot.data() ?? {} } : undefined;
 }
@@ -32,13 +29,10 @@ export async function readServices(
   db: Firestore,
   config: Config,
   request: Extract<ScansRequest, { command: "list" }>,
-): Promise<StoredDocument[]> {
-  let query: Query = db.collection(config.servicesCollection);
-  if (request.ip !== undefined) query = query.where("ip", "==", request.ip);
-  if (request.port !== undefined) query = query.where("port", "==", request.port);
-  if (request.service !== undefined) query = query.where("service", "==", request.service);
-  if (request.since !== undefined) query = query.where("scannedAt", ">=", Timestamp.fromDate(request.since));
-  return documents(query.orderBy("scannedAt", "desc").limit(request.limit), config);
+): Promise<Stored[]> {
+  const { ip, port, service, since } = request;
+  const filters = { ip, port, service, since };
+  return items(firestoreReader(db, config).services(filters, request.limit, undefined), config);
 }
 
 /** Rejected messages, of one reason when given, newest `rejectedAt` first. */
@@ -46,15 +40,13 @@ export async function readRejects(
   db: Firestore,
   config: Config,
   request: Extract<ScansRequest, { command: "rejects" }>,
-): Promise<StoredDocument[]> {
-  let query: Query = db.collection(config.rejectsCollection);
-  if (request.reason !== undefined) query = query.where("reason", "==", request.reason);
-  return documents(query.orderBy("rejectedAt", "desc").limit(request.limit), config);
+): Promise<Stored[]> {
+  const filters = { reason: request.reason };
+  return items(firestoreReader(db, config).rejects(filters, request.limit, undefined), config);
 }
 
-async function documents(query: Query, config: Config): Promise<StoredDocument[]> {
-  const snapshot = await withTimeout(query.get(), config);
-  return snapshot.docs.map((document) => ({ id: document.id, data: document.data() }));
+async function items(page: Promise<{ items: Stored[] }>, config: Config): Promise<Stored[]> {
+  return (await withTimeout(page, config)).items;
 }
 
 function withTimeout<T>(read: Promise<T>, config: Config): Promise<T> {

@@ -1,7 +1,8 @@
 // The `scans` command without the process around it: arguments and environment in, text and status out.
+import type { Stored } from "@scan-ingest/functions/api/read";
 import { parseConfig, type Config } from "@scan-ingest/functions/config";
 import { parseScansArgs, UsageError, USAGE, type ScansRequest } from "./args.ts";
-import { rejectsTable, serviceDetail, servicesTable, toJsonDocument, type StoredDocument } from "./format.ts";
+import { rejectsTable, serviceDetail, servicesTable, toJsonDocument } from "./format.ts";
 import { extractApiFlag, readThroughApi } from "./api.ts";
 import { openFirestore, readRejects, readService, readServices } from "./read.ts";
 
@@ -90,7 +91,7 @@ async function serve(
 /** Prints what the API returned as `serve` prints the SDK's reads. */
 function print(
   request: Exclude<ScansRequest, { command: "help" }>,
-  found: StoredDocument[],
+  found: Stored[],
   place: string,
   output: Output,
 ): number {
@@ -105,6 +106,6 @@ function print(
   return 0;
 }
 
-function jsonLines(documents: StoredDocument[], idField: "key" | "id"): string {
+function jsonLines(documents: Stored[], idField: "key" | "id"): string {
   return documents.map((document) => `${JSON.stringify(toJsonDocument(document, idField))}\n`).join("");
 }

@@ -105,16 +105,6 @@ export function createScansApi(dependencies: ApiDependencies) {
     if (rest.length > 0) throw notFound(request);
     if (collection === "services") {
       const { limit, pageToken, ...filters } = parseParameters(servicesQuery, queryParameters(search));
-      if (
-        filters.since &&
-        filters.ip === undefined &&
-        filters.port === undefined &&
-        filters.service === undefined
-      )
-        throw badParameter(
-          "since",
-          "given with ip, port or service (across all services the listing is by key: see docs/read-api.md)",
-        );
       const listing = JSON.stringify([
         "services",
         filters.ip,

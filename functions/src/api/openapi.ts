@@ -63,8 +63,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       "/v1/services": {
         get: {
           operationId: "listServices",
-          summary:
-            "Stored services: newest scannedAt first when filtered by ip, port or service, else by key",
+          summary: "Stored services, newest scannedAt first",
           requestParams: { query: servicesQuery },
           responses: { "200": json("One page", servicePageSchema), ...errors },
         },

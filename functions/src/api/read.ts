@@ -1,15 +1,17 @@
-// The API's Firestore reads: one document, pages of a listing at one snapshot, and count aggregations.
-// Every query here has its index in firestore.indexes.json; none needs a single-field index on scannedAt
-// or rejectedAt (docs/read-api.md says why and what that costs).
+// The API's Firestore reads: one document, pages of a newest-first listing at one snapshot, and count
+// aggregations. Every query here has its composite in firestore.indexes.json, and every composite that ends
+// in a time starts with ip or shard, so none caps writes (docs/read-api.md says what a page costs).
 import {
   FieldPath,
   Timestamp,
+  type CollectionReference,
   type Firestore,
   type Query,
   type QueryDocumentSnapshot,
 } from "@google-cloud/firestore";
 import type { Config } from "../config.ts";
 import { reasons, type Reason } from "../reasons.ts";
+import { shardGroups } from "../shard.ts";
 import type { Cursor } from "./token.ts";
 
 /** A document read: its id and stored fields. */
@@ -52,13 +54,12 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
   const services = firestore.collection(config.servicesCollection);
   const rejects = firestore.collection(config.rejectsCollection);
 
-  /** Runs the query at the cursor's snapshot (a later page) or now (a first page). */
-  async function run(query: Query, cursor: Cursor | undefined) {
-    if (cursor === undefined) {
+  /** Runs the query at a snapshot's read time (a later page), or now (a first page). */
+  async function run(query: Query, readTime: Timestamp | undefined) {
+    if (readTime === undefined) {
       const snapshot = await query.get();
       return { docs: snapshot.docs, readTime: snapshot.readTime };
     }
-    const readTime = timestamp(cursor.readTime);
     // A read-only transaction at a read time sends the query with read_time: no transaction round trip.
     const docs = await firestore.runTransaction(async (transaction) => (await transaction.get(query)).docs, {
       readOnly: true,
@@ -67,13 +68,39 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
     return { docs, readTime };
   }
 
-  /** The page of `limit` from `limit + 1` documents read: the extra one says whether more follow. */
-  function page(docs: QueryDocumentSnapshot[], limit: number, readTime: Timestamp, timeField?: string): Page {
+  /**
+   * A page of a listing newest `timeField` first, ties by id descending: one query per group of shards
+   * (`shard in [...]`, through a composite that starts with shard), all at one snapshot, merged. Each query
+   * reads at most `limit + 1` documents, so the union holds the listing's next `limit + 1`: the extra one
+   * says whether more follow, and the cursor (the last item's time and id) resumes every group exactly there.
+   */
+  async function newestFirst(
+    collection: CollectionReference,
+    equalities: readonly (readonly [string, unknown])[],
+    timeField: "scannedAt" | "rejectedAt",
+    since: Date | undefined,
+    shards: readonly (readonly number[] | undefined)[],
+    limit: number,
+    cursor: Cursor | undefined,
+  ): Promise<Page> {
+    const queries = shards.map((group) => {
+      let query: Query = collection;
+      for (const [field, value] of equalities) query = query.where(field, "==", value);
+      if (group !== undefined) query = query.where("shard", "in", group);
+      if (since !== undefined) query = query.where(timeField, ">=", Timestamp.fromDate(since));
+      query = query.orderBy(timeField, "desc").orderBy(FieldPath.documentId(), "desc");
+      if (cursor?.after) query = query.startAfter(timestamp(cursor.after), cursor.id);
+      return query.limit(limit + 1);
+    });
+    // Every query of a page at one snapshot: a first page fixes it with its first query.
+    const first = await run(queries[0]!, cursor && timestamp(cursor.readTime));
+    const rest = await Promise.all(queries.slice(1).map((query) => run(query, first.readTime)));
+    const docs = merge([first.docs, ...rest.map((result) => result.docs)], timeField);
     const items = docs.slice(0, limit).map((document) => ({ id: document.id, data: document.data() }));
     const last = docs.length > limit ? docs[limit - 1] : undefined;
     if (last === undefined) return { items, next: undefined };
-    const after = timeField === undefined ? undefined : (last.get(timeField) as Timestamp);
-    return { items, next: { ...(after && { after: pair(after) }), id: last.id, readTime: pair(readTime) } };
+    const after = pair(last.get(timeField) as Timestamp);
+    return { items, next: { after, id: last.id, readTime: pair(first.readTime) } };
   }
 
   return {
@@ -83,54 +110,17 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
     },
 
     async services(filters, limit, cursor) {
-      let query: Query = services;
-      if (filters.ip !== undefined) query = query.where("ip", "==", filters.ip);
-      if (filters.port !== undefined) query = query.where("port", "==", filters.port);
-      if (filters.service !== undefined) query = query.where("service", "==", filters.service);
-      const filtered = query !== services;
-      if (filtered) {
-        // Newest first through a composite (equality fields, scannedAt desc); ties by key, descending.
-        if (filters.since !== undefined)
-          query = query.where("scannedAt", ">=", Timestamp.fromDate(filters.since));
-        query = query.orderBy("scannedAt", "desc").orderBy(FieldPath.documentId(), "desc");
-        if (cursor?.after) query = query.startAfter(timestamp(cursor.after), cursor.id);
-      } else {
-        // Across every service: by key, which needs no index on the sequentially increasing scannedAt.
-        query = query.orderBy(FieldPath.documentId());
-        if (cursor) query = query.startAfter(cursor.id);
-      }
-      const { docs, readTime } = await run(query.limit(limit + 1), cursor);
-      return page(docs, limit, readTime, filtered ? "scannedAt" : undefined);
+      const equalities = (["ip", "port", "service"] as const).flatMap((field) =>
+        filters[field] === undefined ? [] : [[field, filters[field]] as const],
+      );
+      // One host's services are few and scanned at random times, so the ip composites need no shard.
+      const shards = filters.ip === undefined ? shardGroups : [undefined];
+      return newestFirst(services, equalities, "scannedAt", filters.since, shards, limit, cursor);
     },
 
     async rejects(filters, limit, cursor) {
-      // Newest first through (reason, rejectedAt desc): for every reason at once, the pages of each
-      // reason merged, so no query needs the single-field rejectedAt index. Reasons are a closed set.
-      const queries = (filters.reason === undefined ? reasons : [filters.reason]).map((reason) => {
-        let query = rejects.where("reason", "==", reason);
-        if (filters.since !== undefined)
-          query = query.where("rejectedAt", ">=", Timestamp.fromDate(filters.since));
-        query = query.orderBy("rejectedAt", "desc").orderBy(FieldPath.documentId(), "desc");
-        if (cursor?.after) query = query.startAfter(timestamp(cursor.after), cursor.id);
-        return query.limit(limit + 1);
-      });
-      let readTime = cursor === undefined ? undefined : timestamp(cursor.readTime);
-      if (readTime === undefined && queries.length > 1) {
-        // One snapshot for all reasons: the first page too reads every reason at the same time.
-        const first = await run(queries[0]!, undefined);
-        readTime = first.readTime;
-        const rest = await Promise.all(
-          queries.slice(1).map((query) => run(query, { id: "", readTime: pair(readTime!) })),
-        );
-        return page(merge([first.docs, ...rest.map((result) => result.docs)]), limit, readTime, "rejectedAt");
-      }
-      const results = await Promise.all(queries.map((query) => run(query, cursor)));
-      return page(
-        merge(results.map((result) => result.docs)),
-        limit,
-        readTime ?? results[0]!.readTime,
-        "rejectedAt",
-      );
+      const equalities = filters.reason === undefined ? [] : [["reason", filters.reason] as const];
+      return newestFirst(rejects, equalities, "rejectedAt", filters.since, shardGroups, limit, cursor);
     },
 
     async stats() {
@@ -151,12 +141,12 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
   };
 }
 
-/** Documents of several listings in one order: rejectedAt descending, then id descending. */
-function merge(lists: QueryDocumentSnapshot[][]): QueryDocumentSnapshot[] {
-  const time = (document: QueryDocumentSnapshot) => document.get("rejectedAt") as Timestamp;
+/** Documents of several listings in one order: `timeField` descending, then id descending. */
+function merge(lists: QueryDocumentSnapshot[][], timeField: string): QueryDocumentSnapshot[] {
+  const time = (document: QueryDocumentSnapshot) => document.get(timeField) as Timestamp;
   return lists.flat().sort((a, b) => {
     const byTime = time(b).seconds - time(a).seconds || time(b).nanoseconds - time(a).nanoseconds;
-    // Ids compared as Firestore does for the ASCII ids messages have (digits, or sha256- and hex).
-    return byTime !== 0 ? byTime : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+    // Firestore orders ids by their UTF-8 bytes.
+    return byTime !== 0 ? byTime : Buffer.compare(Buffer.from(b.id), Buffer.from(a.id));
   });
 }

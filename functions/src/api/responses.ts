@@ -7,6 +7,9 @@ import { reasons } from "../reasons.ts";
 export const rfc3339 = z.iso.datetime({ offset: true });
 const timestamp = rfc3339.meta({ description: "RFC 3339, UTC" });
 const base64 = z.base64().meta({ description: "standard base64" });
+const shard = z.int().min(0).optional().meta({
+  description: "which range of the time-ordered indexes holds it, from the id (docs/contract.md §3)",
+});
 
 /** `services/{key}` as JSON. */
 export const serviceSchema = z
@@ -20,6 +23,7 @@ export const serviceSchema = z
     responseSize: z.int().min(0),
     responseSha256: z.string().regex(/^[0-9a-f]{64}$/),
     responseTruncated: z.boolean(),
+    shard,
     scannedAt: timestamp,
     dataVersion: z.union([z.literal(1), z.literal(2)]),
     messageId: z.string(),
@@ -40,6 +44,7 @@ export const rejectSchema = z
     dataSize: z.int().min(0),
     dataSha256: z.string().regex(/^[0-9a-f]{64}$/),
     attributes: z.record(z.string(), z.string()),
+    shard,
     messageId: z.string(),
     publishTime: timestamp.optional(),
     rejectedAt: timestamp.optional(),

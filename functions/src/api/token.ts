@@ -9,8 +9,8 @@ import { badParameter } from "./problem.ts";
 
 /** Where a listing stopped and the snapshot it reads. */
 export interface Cursor {
-  /** The last document's sort timestamp, [seconds, nanoseconds], when the listing orders by time. */
-  after?: [number, number];
+  /** The last document's sort timestamp, [seconds, nanoseconds]. */
+  after: [number, number];
   /** The last document's id. */
   id: string;
   /** The first page's read time, [seconds, nanoseconds]. */
@@ -19,9 +19,10 @@ export interface Cursor {
 
 const pair = z.tuple([z.int().min(0), z.int().min(0).max(999_999_999)]);
 const payloadSchema = z.strictObject({
-  v: z.literal(1),
+  // Version 2: every listing is newest first, so every cursor has `after` (version 1's by-key one had none).
+  v: z.literal(2),
   q: z.string(),
-  c: z.strictObject({ after: pair.optional(), id: z.string().min(1).max(1500), readTime: pair }),
+  c: z.strictObject({ after: pair, id: z.string().min(1).max(1500), readTime: pair }),
 });
 
 const macBytes = 16;
@@ -47,7 +48,7 @@ export function pageTokens(secret: string): PageTokens {
     createHmac("sha256", secret).update(payload).digest().subarray(0, macBytes);
   return {
     issue(listing, cursor) {
-      const payload = Buffer.from(JSON.stringify({ v: 1, q: listingDigest(listing), c: cursor })).toString(
+      const payload = Buffer.from(JSON.stringify({ v: 2, q: listingDigest(listing), c: cursor })).toString(
         "base64url",
       );
       return `${payload}.${mac(payload).toString("base64url")}`;

@@ -146,7 +146,7 @@ describe("GET /v1/services (listing)", () => {
     expect(response.json().items.map((item: { key: string }) => item.key)).toEqual(keys);
   });
 
-  test("without a filter it lists every service by key, across pages", async () => {
+  test("without a filter: every service newest scannedAt first across all shards, ties by key descending", async () => {
     const keys: string[] = [];
     let token: string | undefined;
     do {
@@ -154,9 +154,13 @@ describe("GET /v1/services (listing)", () => {
       keys.push(...response.json().items.map((item: { key: string }) => item.key));
       token = response.json().nextPageToken;
     } while (token);
-    expect(keys).toEqual([...keys].sort());
-    expect(new Set(keys).size).toBe(keys.length);
-    expect(keys.length).toBeGreaterThanOrEqual(26);
+    const stored = (await seed.client.collection(seed.collections.services).get()).docs;
+    const newestFirst = stored
+      .map((document) => ({ key: document.id, at: document.get("scannedAt").toMillis() as number }))
+      .sort((a, b) => b.at - a.at || (a.key < b.key ? 1 : -1))
+      .map((entry) => entry.key);
+    expect(keys).toEqual(newestFirst);
+    expect(new Set(stored.map((document) => document.get("shard"))).size).toBeGreaterThan(1);
   });
 
   test("a page token is refused for a listing with other filters, and when altered", async () => {

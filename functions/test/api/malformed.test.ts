@@ -89,7 +89,6 @@ const cases: Array<[string, number, string | undefined]> = [
   ["/v1/services?ip=1.1.1.7&since=yesterday", 400, "since"],
   ["/v1/services?ip=1.1.1.7&since=2026-13-01T00:00:00Z", 400, "since"],
   ["/v1/services?ip=1.1.1.7&since=2026-01-01", 400, "since"],
-  ["/v1/services?since=2026-01-01T00:00:00Z", 400, "since"],
   ["/v1/rejects?since=1700000000", 400, "since"],
   // limit
   ["/v1/services?limit=0", 400, "limit"],
