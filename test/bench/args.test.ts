@@ -58,4 +58,19 @@ describe("report", () => {
       ["emulators.readyMs", "failed", "< 300", "NO"],
     ]);
   });
+
+  test("prints a text figure to the end of its line, neither met nor missed, and nests it as text", () => {
+    const named: Figure[] = [
+      { name: "capacity.ceilingScansPerSec", value: 24_000, goal: { atLeast: 20_000 }, digits: 0 },
+      { name: "capacity.firstCeiling", value: "Cloud Run max instances", goal: { atLeast: 1 }, digits: 0 },
+    ];
+    expect(meets(named[1]!)).toBeUndefined();
+    expect(formatTable(named).split("\n").slice(2)).toEqual([
+      "capacity.ceilingScansPerSec  24000  >= 20000  yes",
+      "capacity.firstCeiling        Cloud Run max instances",
+    ]);
+    expect(nestFigures(named)).toEqual({
+      capacity: { ceilingScansPerSec: 24_000, firstCeiling: "Cloud Run max instances" },
+    });
+  });
 });

@@ -5,8 +5,8 @@ export type Goal = { atLeast: number } | { atMost: number } | { below: number } 
 export interface Figure {
   /** Dotted name, as docs/performance.md names it. */
   name: string;
-  /** Undefined when the measurement failed or was not made. */
-  value: number | undefined;
+  /** Undefined when the measurement failed or was not made; text for a figure that names something. */
+  value: number | string | undefined;
   /** Why the figure was not measured (e.g. Google's emulators are not installed): neither met nor failed. */
   notMeasured?: string;
   goal?: Goal;
@@ -25,18 +25,19 @@ function describeGoal(goal: Goal | undefined): string {
 /** True, false, or undefined when there is no goal or no value. */
 export function meets(figure: Figure): boolean | undefined {
   const { goal, value } = figure;
-  if (goal === undefined || value === undefined) return undefined;
+  if (goal === undefined || typeof value !== "number") return undefined;
   if ("atLeast" in goal) return value >= goal.atLeast;
   if ("atMost" in goal) return value <= goal.atMost;
   if ("below" in goal) return value < goal.below;
   return Math.abs(value - goal.equals) < 1e-9;
 }
 
-/** A plain-text table, one row per figure; a figure not measured says why in place of its value. */
+/** A plain-text table, one row per figure; a text figure, or a figure not measured and why, runs to the line's end. */
 export function formatTable(figures: readonly Figure[]): string {
   const rows = figures.map((figure) => {
-    // Blank cells for the widths: the reason runs to the end of the line instead.
-    if (figure.notMeasured !== undefined) return [figure.name, "", "", ""];
+    // Blank cells for the widths: the text or the reason runs to the end of the line instead.
+    if (figure.notMeasured !== undefined || typeof figure.value === "string")
+      return [figure.name, "", "", ""];
     const met = meets(figure);
     return [
       figure.name,
@@ -55,11 +56,12 @@ export function formatTable(figures: readonly Figure[]): string {
       .join("  ")
       .trimEnd();
   const row = (cells: string[], index: number) => {
-    const reason = figures[index]!.notMeasured;
-    if (reason === undefined) return line(cells);
+    const { notMeasured: reason, value } = figures[index]!;
+    const name = cells[0]!.padEnd(widths[0]!);
+    if (reason === undefined) return typeof value === "string" ? `${name}  ${value}` : line(cells);
     // A group's figures share one reason: it is written out once, on the first of them.
     const same = index > 0 && figures[index - 1]!.notMeasured === reason;
-    return `${cells[0]!.padEnd(widths[0]!)}  not measured: ${same ? "as above" : reason}`;
+    return `${name}  not measured: ${same ? "as above" : reason}`;
   };
   return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(row)].join("\n");
 }
