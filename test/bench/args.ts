@@ -11,6 +11,7 @@ export const GROUPS = [
   "pipeline",
   "vsGoogle",
   "deployment",
+  "capacity",
   "readApi",
   "console",
 ] as const;
@@ -25,6 +26,7 @@ Measures the project's performance figures side by side in one run and prints a 
   --only GROUPS  run only these groups (comma-separated), among
                  ${GROUPS.join(", ")}
                  (vsGoogle: the embedded emulators against Google's own; "not measured" without them;
+                 capacity: the capacity model on firestore.indexes.json at the measured CPU per message;
                  readApi: the built scansApi against the SDK's reads, so npm run build first;
                  console: the web console in Debian's chromium over 100,000 services ÷ over 100)
   -h, --help     this text`;

@@ -3,11 +3,13 @@
 import { writeFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
 import { parseBenchArgs, usage, UsageError, type BenchOptions, type Group } from "./args.ts";
+import { TARGET_SCANS_PER_SEC } from "./capacity-model.ts";
+import { benchCapacity, deployedIndexCeilings } from "./capacity.ts";
 import { benchColdStart, buildBoth, type Builds } from "./cold-start.ts";
 import { CONCURRENCIES } from "./concurrency.ts";
 import { benchConsole } from "./console.ts";
 import { benchDecode } from "./decode.ts";
-import { benchDeployment } from "./deployment.ts";
+import { benchDeployment, type DeploymentFigures } from "./deployment.ts";
 import { benchEmulators } from "./emulators.ts";
 import { benchHandler } from "./handler.ts";
 import { benchListeners } from "./listeners.ts";
@@ -30,6 +32,7 @@ export function sizes(quick: boolean) {
         listeners: { commits: 200, rounds: 1 },
         pipeline: { messages: 100, latencySeconds: 1 },
         deployment: { messages: 40, rounds: 1, opsMessages: 5 },
+        capacity: { messages: 40, rounds: 1, opsMessages: 5 },
         readApi: { services: 60, requests: 64, rounds: 1, concurrency: 32 },
         console: { large: 2_000, small: 100, rounds: 1 },
         vsGoogle: {
@@ -47,6 +50,8 @@ export function sizes(quick: boolean) {
         listeners: { commits: 2_000, rounds: 5 },
         pipeline: { messages: 5_000, latencySeconds: 5 },
         deployment: { messages: 400, rounds: 2, opsMessages: 100 },
+        // Alone, it measures only the deployed concurrency; after the deployment group it takes that group's.
+        capacity: { messages: 400, rounds: 2, opsMessages: 20 },
         readApi: { services: 1_000, requests: 2_000, rounds: 3, concurrency: 32 },
         console: { large: 100_000, small: 100, rounds: 7 },
         vsGoogle: {
@@ -69,9 +74,9 @@ const details: Record<string, unknown> = {};
 async function measure<T>(
   rows: Row[],
   work: () => Promise<T>,
-  pick: (result: T) => number[] | { notMeasured: string },
+  pick: (result: T) => Array<number | string> | { notMeasured: string },
 ): Promise<Figure[]> {
-  let values: Array<number | undefined> = rows.map(() => undefined);
+  let values: Array<number | string | undefined> = rows.map(() => undefined);
   let notMeasured: string | undefined;
   try {
     const result = await work();
@@ -261,6 +266,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
     [`deployment.c${c}.p99Ms`, undefined, 1],
     [`deployment.c${c}.peakRssMiB`, undefined, 0],
   ]);
+  let deployment: DeploymentFigures | undefined;
   figures.push(
     ...(await group("deployment", () =>
       measure(
@@ -270,7 +276,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
           ["deployment.cost.floorPerMillionUsd", undefined, 3],
           ["deployment.cost.ratio", undefined, 3],
         ],
-        () => benchDeployment(size.deployment),
+        async () => (deployment = await benchDeployment(size.deployment)),
         ({ concurrency, cost }) => [
           ...concurrency.points.flatMap((point) => [
             point.cpuMsPerMessage,
@@ -284,6 +290,62 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
         ],
       ),
     )),
+  );
+  // The capacity model (docs/capacity.md) on the deployed indexes at this run's CPU per message, and before the shards.
+  figures.push(
+    ...(await group("capacity", () => {
+      // One row per index that has a ceiling at all; the JSON's details hold every index.
+      const indexRows = deployedIndexCeilings().map((index): Row => [
+        `capacity.index.${index.name}`,
+        undefined,
+        0,
+      ]);
+      return measure(
+        [
+          ["capacity.ceilingScansPerSec", { atLeast: TARGET_SCANS_PER_SEC }, 0],
+          ["capacity.firstCeiling", undefined, 0],
+          ["capacity.firstCeilingCause", undefined, 0],
+          ["capacity.hotIndexes", { equals: 0 }, 0],
+          // The lowest index ceiling ÷ the first ceiling: below 1, an index of ours is the first ceiling.
+          ["capacity.indexMargin", { atLeast: 1 }, 2],
+          ["capacity.cpuMsPerMessage", undefined, 2],
+          ["capacity.maxInstancesScansPerSec", undefined, 0],
+          ["capacity.pubsubQuotaScansPerSec", undefined, 0],
+          ["capacity.ramp.minutesTo1000", undefined, 0],
+          ["capacity.ramp.minutesTo10000", undefined, 0],
+          [`capacity.ramp.minutesTo${TARGET_SCANS_PER_SEC}`, undefined, 0],
+          ["capacity.ramp.minutesToCeiling", undefined, 0],
+          ["capacity.before.ceilingScansPerSec", undefined, 0],
+          ["capacity.before.firstCeiling", undefined, 0],
+          ...indexRows,
+        ],
+        () => benchCapacity({ ...size.capacity, deployment }),
+        ({ model, before, measured }) => {
+          const limit = (name: string) => model.limits.find((ceiling) => ceiling.name === name)!.scansPerSec;
+          const ramp = (rate: number) =>
+            model.ramp.find((step) => step.scansPerSec === rate)?.minutes ?? "beyond the ceiling";
+          return [
+            model.ceilingScansPerSec,
+            model.firstCeiling.name,
+            model.firstCeiling.cause,
+            model.hot.length,
+            model.indexMargin,
+            measured.cpuMsPerMessage,
+            limit("Cloud Run max instances"),
+            limit("Pub/Sub publish quota"),
+            ramp(1_000),
+            ramp(10_000),
+            ramp(TARGET_SCANS_PER_SEC),
+            model.ramp.at(-1)!.minutes,
+            "notRead" in before ? before.notRead : before.ceilingScansPerSec,
+            "notRead" in before ? before.notRead : before.firstCeiling.name,
+            ...indexRows.map(
+              ([name]) => model.indexes.find((index) => `capacity.index.${index.name}` === name)!.scansPerSec,
+            ),
+          ];
+        },
+      );
+    })),
   );
   // The read API (functions/dist's scansApi over keep-alive HTTP) against the same reads through the SDK.
   figures.push(
