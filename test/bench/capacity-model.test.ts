@@ -4,6 +4,7 @@
 // hold exactly the target, so the limits sit at the target too.
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { SHARDS, SHARDS_PER_QUERY } from "@scan-ingest/functions/shard";
 import { loadSettings } from "../../cli/deploy/plan.ts";
 import {
   capacityModel,
@@ -125,6 +126,26 @@ describe("an index the model finds hot", () => {
       scansPerSec: Infinity,
       hottestRange: expect.stringContaining(`at most ${SCANNER_TRAFFIC.hostScansPerSec} writes/s`),
     });
+  });
+});
+
+describe("the shards", () => {
+  test("are enough at the target, and the model says how many a faster function needs", () => {
+    expect(capacityModel(deployed, atTarget, scaling).shardsNeeded).toBeLessThanOrEqual(SHARDS);
+    // Twice as fast a function: max instances pass the unfiltered listing's index, which becomes the ceiling.
+    const fast = capacityModel(
+      deployed,
+      { ...atTarget, cpuMsPerMessage: atTarget.cpuMsPerMessage / 2 },
+      scaling,
+    );
+    expect(fast.firstCeiling.name).toBe("services (shard asc, scannedAt desc)");
+    expect(fast.indexMargin).toBeLessThan(1);
+    expect(fast.shardsNeeded).toBeGreaterThan(SHARDS);
+    expect(fast.shardsNeeded % SHARDS_PER_QUERY).toBe(0);
+    const index = fast.hot[0]!;
+    expect((index.scansPerSec * fast.shardsNeeded) / SHARDS).toBeGreaterThanOrEqual(
+      fast.limits[0]!.scansPerSec,
+    );
   });
 });
 

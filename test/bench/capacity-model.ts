@@ -1,6 +1,7 @@
 // The capacity model (docs/capacity.md): every index's ceiling beside the limits that are not ours (Cloud Run's
 // max instances at the measured CPU per message, Pub/Sub's publish quota), the design's first ceiling with its
 // cause, and what is a wait rather than a ceiling (the 500/50/5 ramp of a cold database). Pure.
+import { SHARDS_PER_QUERY } from "@scan-ingest/functions/shard";
 import {
   hotIndexes,
   indexCeilings,
@@ -60,8 +61,10 @@ export interface CapacityModel {
   indexes: IndexCeiling[];
   /** The indexes whose ceiling is below every limit: each would be the design's own ceiling. */
   hot: IndexCeiling[];
-  /** The lowest index ceiling ÷ the first ceiling: how much faster the function may get before an index caps it. */
+  /** The lowest index ceiling ÷ the lowest limit: below 1, an index of ours is the first ceiling. */
   indexMargin: number;
+  /** The fewest shards (whole `in` queries of SHARDS_PER_QUERY) that keep every sharded index above the limits. */
+  shardsNeeded: number;
   ramp: RampStep[];
   /** Limits that are not ceilings for a scanner, and why. */
   notCeilings: string[];
@@ -98,6 +101,17 @@ export function rampTo(scansPerSec: number, measured: Measured): RampStep {
   return { scansPerSec, opsPerSec, steps, minutes: steps * RAMP.stepMinutes };
 }
 
+/**
+ * A sharded index's hottest range takes writes in proportion to 1/shards, so the shards that lift its ceiling to
+ * `scansPerSec` are its shards × scansPerSec ÷ its ceiling, rounded up to whole `in` queries of the listings.
+ */
+export function shardsNeeded(indexes: readonly IndexCeiling[], scansPerSec: number): number {
+  const needed = indexes
+    .filter((index) => index.shards > 1 && Number.isFinite(index.scansPerSec))
+    .map((index) => (index.shards * scansPerSec) / index.scansPerSec);
+  return Math.ceil(Math.max(1, ...needed) / SHARDS_PER_QUERY) * SHARDS_PER_QUERY;
+}
+
 /** The model: the configuration's index ceilings, the limits at the measured CPU, the first ceiling, the ramp. */
 export function capacityModel(
   configuration: IndexConfiguration,
@@ -125,7 +139,8 @@ export function capacityModel(
     limits,
     indexes,
     hot: hotIndexes(indexes, limits[0]!.scansPerSec),
-    indexMargin: indexes[0]!.scansPerSec / firstCeiling.scansPerSec,
+    indexMargin: indexes[0]!.scansPerSec / limits[0]!.scansPerSec,
+    shardsNeeded: shardsNeeded(indexes, limits[0]!.scansPerSec),
     ramp: rates.map((rate) => rampTo(rate, measured)),
     notCeilings: [
       "Firestore's ~1 sustained write/s per document (https://cloud.google.com/firestore/docs/best-practices, " +

@@ -192,6 +192,8 @@ export interface IndexCeiling extends Index {
   scansPerSec: number;
   /** Its hottest range, in words. */
   hottestRange: string;
+  /** How many shards the hottest range is one of: SHARDS when `shard` leads to it, else 1. */
+  shards: number;
 }
 
 const percent = (share: number) => `${Number((share * 100).toPrecision(3))} %`;
@@ -217,7 +219,7 @@ export function ceilingOf(index: Index, collection: Collection): IndexCeiling {
       prefix.push(`the commonest ${name} (${percent(values.topShare)})`);
     } else if (values.kind === "spread") {
       if (values.perValuePerSec === undefined)
-        return { ...index, scansPerSec: Infinity, hottestRange: `none: ${name} spreads the writes` };
+        return { ...index, scansPerSec: Infinity, hottestRange: `none: ${name} spreads the writes`, shards };
       perRangeCap = Math.min(perRangeCap, values.perValuePerSec);
       prefix.push(`one ${name} (at most ${values.perValuePerSec}/s)`);
     } else {
@@ -227,12 +229,14 @@ export function ceilingOf(index: Index, collection: Collection): IndexCeiling {
           ...index,
           scansPerSec: Infinity,
           hottestRange: `none: the newest ${name}${after} gets at most ${perRangeCap} writes/s`,
+          shards,
         };
       const share = (collection.shareOfScans * topShare) / shards;
       return {
         ...index,
         scansPerSec: SEQUENTIAL_RANGE_WRITES_PER_SEC / share,
         hottestRange: `the newest ${name}${after}: ${percent(share)} of scans`,
+        shards,
       };
     }
   }

@@ -2,6 +2,7 @@
 // floor measured side by side in this run (this machine is noisy), as a table on stdout and optionally as JSON.
 import { writeFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
+import { SHARDS } from "@scan-ingest/functions/shard";
 import { parseBenchArgs, usage, UsageError, type BenchOptions, type Group } from "./args.ts";
 import { TARGET_SCANS_PER_SEC } from "./capacity-model.ts";
 import { benchCapacity, deployedIndexCeilings } from "./capacity.ts";
@@ -306,8 +307,10 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
           ["capacity.firstCeiling", undefined, 0],
           ["capacity.firstCeilingCause", undefined, 0],
           ["capacity.hotIndexes", { equals: 0 }, 0],
-          // The lowest index ceiling ÷ the first ceiling: below 1, an index of ours is the first ceiling.
+          // The lowest index ceiling ÷ the lowest limit: below 1, an index of ours is the first ceiling.
           ["capacity.indexMargin", { atLeast: 1 }, 2],
+          // The shards (whole `in` queries) that would keep every sharded index above the limits.
+          ["capacity.shardsNeeded", { atMost: SHARDS }, 0],
           ["capacity.cpuMsPerMessage", undefined, 2],
           ["capacity.maxInstancesScansPerSec", undefined, 0],
           ["capacity.pubsubQuotaScansPerSec", undefined, 0],
@@ -330,6 +333,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
             model.firstCeiling.cause,
             model.hot.length,
             model.indexMargin,
+            model.shardsNeeded,
             measured.cpuMsPerMessage,
             limit("Cloud Run max instances"),
             limit("Pub/Sub publish quota"),
