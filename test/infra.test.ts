@@ -123,6 +123,17 @@ describe("infra/ against the providers' own schemas", () => {
   const unknownArguments = (body: Block, block: SchemaBlock, path: string): string[] =>
     Object.entries(body).flatMap(([name, value]) => {
       if (path.split(".").length === 2 && META.has(name)) return [];
+      // `dynamic "x" { for_each, content { ... } }` makes blocks x, each a `content` body.
+      if (name === "dynamic")
+        return Object.entries(value as Record<string, Block[]>).flatMap(([blockName, dynamics]) => {
+          const nested = block.blocks[blockName];
+          if (nested === undefined) return [`${path}.${blockName}`];
+          return dynamics.flatMap((dynamic) =>
+            (dynamic.content as Block[]).flatMap((inner) =>
+              unknownArguments(inner, nested, `${path}.${blockName}`),
+            ),
+          );
+        });
       if (!block.arguments.includes(name)) return [`${path}.${name}`];
       const nested = block.blocks[name];
       if (nested === undefined) return [];
