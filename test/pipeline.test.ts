@@ -1,6 +1,7 @@
-// The pipeline library (@scan-ingest/pipeline) with two real functions-framework servers: a server crashed with
-// SIGKILL and restarted on its port gets its subscription's messages again, and a message its subscription
-// cannot deliver is dead-lettered after 5 attempts and kept. Emulators: FIRESTORE_EMULATOR_HOST /
+// The pipeline library (@scan-ingest/pipeline) as a duplicate storm of two real functions-framework servers, each
+// behind its own push subscription: a server crashed with SIGKILL and restarted on its port gets its
+// subscription's messages again, and a message its subscription cannot deliver is dead-lettered after 5
+// attempts and kept. Instances sharing one subscription: pipeline-shared.test.ts. Emulators: FIRESTORE_EMULATOR_HOST /
 // PUBSUB_EMULATOR_HOST when set, else embedded ones the pipeline starts.
 import { PubSub } from "@google-cloud/pubsub";
 import { afterAll, beforeAll, expect, test } from "vitest";
@@ -16,6 +17,7 @@ let client: PubSub;
 beforeAll(async () => {
   pipeline = await startPipeline({
     instances: 2,
+    duplicateStorm: true,
     ...(process.env.FIRESTORE_EMULATOR_HOST ? { firestoreHost: process.env.FIRESTORE_EMULATOR_HOST } : {}),
     ...(process.env.PUBSUB_EMULATOR_HOST ? { pubsubHost: process.env.PUBSUB_EMULATOR_HOST } : {}),
     // A shared external emulator gets a topic of its own; the embedded one shows the default names.
@@ -62,9 +64,13 @@ const acknowledgedBy = (index: number) =>
 /** How long, and how often, the tests look for what the pipeline does. */
 const WITHIN = { timeout: 30_000, interval: 100 };
 
-test("names one push subscription per instance", () => {
+test("in a duplicate storm, names one push subscription per instance, each pushing to its server", () => {
   const base = external ? `scan-topic-${suffix}-sub` : "scan-sub";
   expect(pipeline.instances.map((instance) => instance.subscription)).toEqual([base, `${base}-2`]);
+  expect(pipeline.front).toBeUndefined();
+  expect(pipeline.subscriptions.map(({ name, endpoint }) => [name, new URL(endpoint).port])).toEqual(
+    pipeline.instances.map((instance) => [instance.subscription, String(instance.port)]),
+  );
   if (!external) expect(pipeline.deadLetterSubscription).toBe("scan-dead-letter-sub");
 });
 

@@ -11,7 +11,15 @@ import { Firestore } from "@google-cloud/firestore";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import type { GeneratedScan } from "@scan-ingest/scanner";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { fitStatus, formatStatus, formatSummary, ZERO, type Counts } from "../cli/start/status.ts";
+import {
+  fitStatus,
+  formatStatus,
+  formatSummary,
+  summaryJson,
+  ZERO,
+  type Counts,
+  type SummaryFacts,
+} from "../cli/start/status.ts";
 import { expectedState } from "./reliability/model.ts";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 
@@ -119,11 +127,11 @@ const summaryCount = (stdout: string, label: string): number => {
   return Number(match[1]);
 };
 
-const collidingScans = (record: string) => [
+const collidingScans = (record: string, count: number) => [
   "--seed",
   "collide",
   "--count",
-  "300",
+  String(count),
   "--rate",
   "5000",
   "--ips",
@@ -136,14 +144,14 @@ const collidingScans = (record: string) => [
   record,
 ];
 
-describe.each([1, 3])("with %i function instance(s)", (instances) => {
+// One instance, and the duplicate storm: every message through each of 3 subscriptions, each to its own server.
+describe.each([
+  { title: "one function instance", flags: ["--instances", "1"], subscriptions: 1 },
+  { title: "a duplicate storm of 3 function servers", flags: ["--duplicate-storm", "3"], subscriptions: 3 },
+])("with $title", ({ flags, subscriptions }) => {
   test("stores, for every key, the greatest (timestamp, sha256) the scanner recorded, and accounts for every message", async () => {
-    const record = join(directory, `record-${instances}.jsonl`);
-    const run = startAgainstEmulators(`i${instances}`, [
-      ...collidingScans(record),
-      "--instances",
-      String(instances),
-    ]);
+    const record = join(directory, `record-${subscriptions}.jsonl`);
+    const run = startAgainstEmulators(`i${subscriptions}`, [...collidingScans(record, 300), ...flags]);
     const { code, stdout, stderr } = await run.finished;
     expect(code, stderr).toBe(0);
 
@@ -156,12 +164,12 @@ describe.each([1, 3])("with %i function instance(s)", (instances) => {
     expect(stdout).toContain(`summary:`);
     expect(summaryCount(stdout, "published")).toBe(messages);
     const processed = ["stored", "stale", "duplicate"].map((label) => summaryCount(stdout, label));
-    expect(processed.reduce((sum, count) => sum + count, 0)).toBe(instances * messages);
+    expect(processed.reduce((sum, count) => sum + count, 0)).toBe(subscriptions * messages);
     expect(summaryCount(stdout, "stored")).toBeGreaterThanOrEqual(model.size);
     expect(summaryCount(stdout, "rejected")).toBe(0);
     expect(summaryCount(stdout, "dead-lettered")).toBe(0);
     expect(stdout).toContain(`export FIRESTORE_EMULATOR_HOST=${hosts.firestore}\n`);
-    for (let index = 1; index <= instances; index++) {
+    for (let index = 1; index <= subscriptions; index++) {
       const subscription = index === 1 ? "-sub" : `-sub-${index}`;
       expect(stderr).toMatch(
         new RegExp(
@@ -170,6 +178,39 @@ describe.each([1, 3])("with %i function instance(s)", (instances) => {
       );
     }
   });
+});
+
+test("--instances 3 --count 600 --json: three instances share one subscription, each message is processed once, each instance takes at least a fifth, and the state is the model's", async () => {
+  const record = join(directory, "record-shared.jsonl");
+  const run = startAgainstEmulators("shared", [...collidingScans(record, 600), "--instances", "3", "--json"]);
+  const { code, stdout, stderr } = await run.finished;
+  expect(code, stderr).toBe(0);
+
+  // stdout is the one JSON object, for scripts; the person's summary and the exports went to stderr.
+  const lines = stdout.split("\n").filter((line) => line !== "");
+  expect(lines, stdout).toHaveLength(1);
+  const summary = JSON.parse(lines[0]!) as ReturnType<typeof summaryJson>;
+  expect(stderr).toContain("summary:");
+  expect(stderr).toContain(`export FIRESTORE_EMULATOR_HOST=${hosts.firestore}`);
+  expect(stderr).toMatch(/push subscription \S+-sub -> http:\/\/127\.0\.0\.1:\d+, round robin to:/);
+
+  const { messages, model } = await modelFromRecord(record);
+  expect(messages).toBe(600);
+  expect(await storedState(run.collections.services)).toEqual(model);
+  expect(summary).toMatchObject({ instances: 3, duplicateStorm: false, subscriptions: 1, expected: 600 });
+  expect(summary.counts.published).toBe(600);
+  // No faults are injected, so Pub/Sub redelivers nothing: each message acknowledged exactly once, by one instance.
+  expect(summary.processed).toBe(600);
+  expect(summary.counts.failed).toBe(0);
+  expect(summary.counts.deadLettered).toBe(0);
+  expect(summary.byInstance.map((each) => each.instance)).toEqual([1, 2, 3]);
+  const shares = summary.byInstance.map((each) => each.acknowledged);
+  expect(shares.reduce((sum, share) => sum + share, 0)).toBe(600);
+  for (const share of shares) expect(share, `shares ${shares.join("/")}`).toBeGreaterThanOrEqual(600 / 5);
+  expect(summary.latencyMs.function?.count).toBe(600);
+  expect(summary.latencyMs.publishToAcknowledged?.count).toBe(600);
+  expect(summary.rates.processedPerSecond).toBeGreaterThan(0);
+  console.log(`npm start --instances 3 --count 600: shares ${shares.join("/")}`);
 });
 
 test("Ctrl-C mid-run stops the scanner, prints a summary, exits 0 and leaves no process behind", async () => {
@@ -229,6 +270,7 @@ describe("start-up failures", () => {
   test.each([
     [["--rate", "fast"], "--rate"],
     [["--instances", "0"], "--instances"],
+    [["--instances", "2", "--duplicate-storm", "2"], "--duplicate-storm"],
     [["--bogus"], "--bogus"],
     [["--function-port"], "--function-port"],
   ])("%j exits 2 naming the flag", async (args, flag) => {
@@ -323,29 +365,75 @@ describe("status line and summary", () => {
     expect(fitStatus(line, 30)).toHaveLength(30);
   });
 
-  /** The summary of a 3 s run of 2 instances: 1 s publishing, 2 s to the last outcome. */
-  const summaryOfTwoInstances = (counts: Counts) =>
-    formatSummary({
-      counts,
-      instances: 2,
-      elapsedSeconds: 3,
-      publishSeconds: 1,
-      processSeconds: 2,
-      publishErrors: 0,
-    });
+  /** The facts of a 3 s run of 2 instances: 1 s publishing, 2 s to the last outcome. */
+  const twoInstances = (counts: Counts, duplicateStorm: boolean): SummaryFacts => ({
+    counts,
+    instances: 2,
+    duplicateStorm,
+    byInstance: [
+      { instance: 1, stored: 6, stale: 2, duplicate: 0, rejected: 1, failed: 1 },
+      { instance: 2, stored: 3, stale: 0, duplicate: 0, rejected: 0, failed: 0 },
+    ],
+    elapsedSeconds: 3,
+    publishSeconds: 1,
+    processSeconds: 2,
+    publishErrors: 0,
+    latency: { functionMs: { p50: 4.4, p99: 20.6, count: 12 }, publishToAcknowledgedMs: null },
+  });
 
-  test("the summary compares what was processed with instances × published", () => {
+  test("in a duplicate storm the summary compares what was processed with subscriptions × published", () => {
     const counts = { ...ZERO, published: 10, stored: 12, stale: 5, duplicate: 3 };
-    const text = summaryOfTwoInstances(counts);
+    const text = formatSummary(twoInstances(counts, true));
+    expect(text).toContain("summary: 3.0 s, 2 function instances, a duplicate storm: 2 subscriptions\n");
     expect(text).toContain("  processed            20  of 20 (2 × published), 10/s end to end\n");
     expect(text).toContain("  published            10  10/s while publishing\n");
   });
 
+  test("instances sharing one subscription are compared with published, and each shows its share", () => {
+    const counts = { ...ZERO, published: 12, stored: 9, stale: 2, rejected: 1, failed: 1 };
+    const text = formatSummary(twoInstances(counts, false));
+    expect(text).toContain("summary: 3.0 s, 2 function instances sharing one subscription\n");
+    expect(text).toContain("  processed            12  of 12 (published), 6/s end to end\n");
+    expect(text).toContain("  instance 1            9  acknowledged, 75 %\n");
+    expect(text).toContain("  instance 2            3  acknowledged, 25 %\n");
+    expect(text).toContain("  function time  p50 4 ms, p99 21 ms\n");
+    expect(text).not.toContain("publish → ack");
+  });
+
+  test("the JSON summary holds the counts, each instance's share, the rates and the latency", () => {
+    const counts = { ...ZERO, published: 12, stored: 9, stale: 2, rejected: 1, failed: 1 };
+    expect(JSON.parse(JSON.stringify(summaryJson(twoInstances(counts, false))))).toEqual({
+      elapsedSeconds: 3,
+      instances: 2,
+      duplicateStorm: false,
+      subscriptions: 1,
+      counts,
+      processed: 12,
+      expected: 12,
+      byInstance: [
+        { instance: 1, stored: 6, stale: 2, duplicate: 0, rejected: 1, failed: 1, acknowledged: 9 },
+        { instance: 2, stored: 3, stale: 0, duplicate: 0, rejected: 0, failed: 0, acknowledged: 3 },
+      ],
+      rates: { publishedPerSecond: 12, processedPerSecond: 6 },
+      latencyMs: { function: { p50: 4.4, p99: 20.6, count: 12 }, publishToAcknowledged: null },
+      publishErrors: 0,
+      notProcessed: null,
+    });
+  });
+
   test("processed counts dead letters (done with for good) and not failed deliveries (they come back)", () => {
     const counts = { ...ZERO, published: 10, stored: 12, stale: 4, failed: 3, deadLettered: 2 };
-    const text = summaryOfTwoInstances(counts);
+    const text = formatSummary(twoInstances(counts, true));
     expect(text).toContain("  failed                3\n");
     expect(text).toContain("  dead-lettered         2\n");
     expect(text).toContain("  processed            18  of 20 (2 × published), 9/s end to end\n");
+  });
+
+  test("with several instances the status line ends with what each acknowledged", () => {
+    const now = { ...ZERO, published: 30, stored: 30 };
+    expect(formatStatus(now, ZERO, 1, 1, [10, 12, 8])).toMatch(
+      / {2}dead-lettered 0 \(0\/s\) {2}by instance 10\/12\/8$/,
+    );
+    expect(formatStatus(now, ZERO, 1, 1, [30])).toMatch(/dead-lettered 0 \(0\/s\)$/);
   });
 });

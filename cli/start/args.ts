@@ -1,4 +1,4 @@
-// `npm start` flags: its own (emulators, instances, ports) and the scanner's, read by one strict parseArgs; the
+// `npm start` flags: its own (emulators, instances, ports, --json) and the scanner's, read by one strict parseArgs; the
 // scanner's values then go to the scanner's own parseOptions, which checks them and reads SCANNER_* variables.
 import { parseArgs } from "node:util";
 import { DEFAULT_NAMES, DEFAULT_PORTS } from "@scan-ingest/pipeline/defaults";
@@ -13,8 +13,11 @@ import {
 export interface StartOptions {
   /** Which emulators to start when no *_EMULATOR_HOST names one: the embedded ones or Google's. */
   emulators: "embedded" | "google";
+  /** Function servers: sharing one push subscription, or each with its own in a duplicate storm. */
   instances: number;
-  /** First function server port; 0: free ones. */
+  /** --duplicate-storm N: every message processed by every one of the N servers. */
+  duplicateStorm: boolean;
+  /** The push endpoint's port, the function servers following it; 0: free ones. */
   functionPort: number;
   /** The web console's port; 0: a free one. */
   consolePort: number;
@@ -23,6 +26,8 @@ export interface StartOptions {
   /** Emulators to use instead of the embedded ones. */
   firestoreHost: string | undefined;
   pubsubHost: string | undefined;
+  /** --json: the summary as one JSON object on stdout; everything else on stderr. */
+  json: boolean;
   scanner: ScannerOptions;
 }
 
@@ -36,7 +41,9 @@ const MAX_INSTANCES = 32;
 /** npm start's own flags, each with a value; checked by ownFlagProblem. */
 const OWN_OPTIONS = {
   emulators: { type: "string", default: "embedded" },
-  instances: { type: "string", default: "1" },
+  // No default: given with --duplicate-storm, it is refused.
+  instances: { type: "string" },
+  "duplicate-storm": { type: "string" },
   "function-port": { type: "string", default: String(DEFAULT_PORTS.function) },
   "console-port": { type: "string", default: String(DEFAULT_PORTS.console) },
   "firestore-port": { type: "string", default: String(DEFAULT_PORTS.firestore) },
@@ -57,10 +64,13 @@ push subscription ${DEFAULT_NAMES.subscription}, and the scanner. Shows what hap
 
   --emulators E        embedded (default: the project's own, no Java) or google (Google's own emulators,
                        from the Google Cloud CLI or the Firebase CLI; see npm run emulators:google)
-  --instances N        function servers, each with its own push subscription (${DEFAULT_NAMES.subscription}, ${DEFAULT_NAMES.subscription}-2, ...),
-                       so every message is processed N times (default 1, at most ${MAX_INSTANCES})
-  --function-port N    port of function server 1, the others follow (default ${DEFAULT_PORTS.function}; 0: free ports);
-                       the read API (scansApi) listens one below it
+  --instances N        function instances sharing ${DEFAULT_NAMES.subscription} behind one push endpoint, as Cloud Run
+                       scales out: each message processed once (default 1, at most ${MAX_INSTANCES})
+  --duplicate-storm N  instead, N function servers each with its own push subscription (${DEFAULT_NAMES.subscription},
+                       ${DEFAULT_NAMES.subscription}-2, ...): every message processed N times, for contention
+  --function-port N    port of the push endpoint (default ${DEFAULT_PORTS.function}; 0: free ports); the function servers
+                       follow it, and the read API (scansApi) listens one below it
+  --json               print the final summary as one JSON object on stdout, everything else on stderr
   --console-port N     port of the web console: services, rejects, the live pipeline (default ${DEFAULT_PORTS.console}; 0: a free one)
   --firestore-port N   port of the Firestore emulator it starts (default ${DEFAULT_PORTS.firestore}; 0: a free one)
   --pubsub-port N      port of the Pub/Sub emulator it starts (default ${DEFAULT_PORTS.pubsub}; 0: a free one)
@@ -79,7 +89,12 @@ export function parseStartArgs(
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { ...SCANNER_OPTIONS, ...OWN_OPTIONS, help: { type: "boolean", short: "h" } },
+      options: {
+        ...SCANNER_OPTIONS,
+        ...OWN_OPTIONS,
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -104,8 +119,8 @@ export function parseStartArgs(
   if (scanner === "help") return "help";
 
   /** The flag's text (its default when not given), once ownFlagProblem finds nothing wrong with it. */
-  const own = (flag: OwnFlag): string => {
-    const text = values[flag] as string;
+  const own = (flag: OwnFlag, fallback = ""): string => {
+    const text = (values[flag] as string | undefined) ?? fallback;
     const problem = ownFlagProblem(flag, text);
     if (problem !== undefined) throw new StartUsageError(problem);
     return text;
@@ -118,20 +133,31 @@ export function parseStartArgs(
       "--emulators google starts Google's emulators, but FIRESTORE_EMULATOR_HOST or PUBSUB_EMULATOR_HOST " +
         "already names one: unset them, or drop the flag to use the emulators they name",
     );
+  if (values.instances !== undefined && values["duplicate-storm"] !== undefined)
+    throw new StartUsageError(
+      "--instances and --duplicate-storm both give the number of function servers: --instances N to share " +
+        "one subscription, --duplicate-storm N for one subscription each",
+    );
+  const duplicateStorm = values["duplicate-storm"] !== undefined;
   const options: StartOptions = {
     emulators,
-    instances: Number(own("instances")),
+    instances: Number(duplicateStorm ? own("duplicate-storm") : own("instances", "1")),
+    duplicateStorm,
     functionPort: Number(own("function-port")),
     consolePort: Number(own("console-port")),
     firestorePort: Number(own("firestore-port")),
     pubsubPort: Number(own("pubsub-port")),
     firestoreHost,
     pubsubHost,
+    json: values.json === true,
     scanner,
   };
-  if (options.functionPort !== 0 && options.functionPort + options.instances - 1 > 65535)
+  // Shared instances behind a front take one port more than their number.
+  const fronted = !duplicateStorm && options.instances > 1;
+  if (options.functionPort !== 0 && options.functionPort + options.instances - (fronted ? 0 : 1) > 65535)
     throw new StartUsageError(
-      `--function-port: ${options.instances} servers from ${options.functionPort} pass 65535`,
+      `--function-port: ${fronted ? "the front and " : ""}${options.instances} servers from ` +
+        `${options.functionPort} pass 65535`,
     );
   return options;
 }
@@ -143,7 +169,7 @@ function ownFlagProblem(flag: OwnFlag, text: string): string | undefined {
       ? undefined
       : `--emulators: expected embedded or google, got "${text}"`;
   // Ports: 0 asks for a free one.
-  const [low, high] = flag === "instances" ? [1, MAX_INSTANCES] : [0, 65535];
+  const [low, high] = flag === "instances" || flag === "duplicate-storm" ? [1, MAX_INSTANCES] : [0, 65535];
   const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   return value >= low && value <= high
     ? undefined

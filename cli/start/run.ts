@@ -1,9 +1,12 @@
 // One run of `npm start` once its flags are read: start the pipeline and its console, run the scanner, drain,
 // print the summary, stop everything; the exit status is returned, never acted on here.
+import { percentiles } from "@scan-ingest/console/feed";
 import {
+  acknowledged,
   PipelineStartError,
   processed as processedOf,
   startPipeline,
+  type OutcomeEvent,
   type OutputLine,
   type Pipeline,
 } from "@scan-ingest/pipeline";
@@ -11,7 +14,14 @@ import { freshSeed, runScanner, type ScannerSummary } from "@scan-ingest/scanner
 import type { StartOptions } from "./args.ts";
 import { startPipelineConsole, type PipelineConsole } from "./console.ts";
 import type { Screen } from "./screen.ts";
-import { formatSummary, ZERO, type Counts } from "./status.ts";
+import {
+  formatSummary,
+  summaryJson,
+  ZERO,
+  type Counts,
+  type Percentiles,
+  type SummaryFacts,
+} from "./status.ts";
 
 // Drain after the scanner stops: give up once nothing was processed for this long (retries back off to 10 s).
 const DRAIN_STALL_MS = 30_000;
@@ -22,7 +32,7 @@ export const INTERRUPT_DRAIN_MS = 5_000;
 export interface StartIo {
   /** stderr: notices and the live status line. */
   screen: Screen;
-  /** Where the summary and the `export` lines go. */
+  /** Where the summary and the `export` lines go; with --json, the summary's JSON object alone. */
   stdout: { write(text: string): unknown };
   /** Aborted at the first Ctrl-C: the scanner stops and the pipeline drains for INTERRUPT_DRAIN_MS. */
   signal: AbortSignal;
@@ -38,17 +48,22 @@ export async function run(options: StartOptions, io: StartIo): Promise<number> {
   const kind = options.emulators === "google" ? "Google's" : "embedded";
   const where = (host: string | undefined, name: string, variable: string) =>
     host === undefined ? `${kind} ${name}` : `${name} at ${host} (${variable})`;
+  const servers = options.duplicateStorm
+    ? `a duplicate storm of ${options.instances} function servers`
+    : `${options.instances} function server(s)`;
   screen.say(
     `starting: build, ${where(options.firestoreHost, "Firestore", "FIRESTORE_EMULATOR_HOST")}, ` +
-      `${where(options.pubsubHost, "Pub/Sub", "PUBSUB_EMULATOR_HOST")}, ${options.instances} function server(s)`,
+      `${where(options.pubsubHost, "Pub/Sub", "PUBSUB_EMULATOR_HOST")}, ${servers}`,
   );
   let counts: Counts = { ...ZERO };
+  const latencies = createLatencies();
   let saidPermanent = false;
   let running: Pipeline;
   try {
     running = await startPipeline({
       emulators: options.emulators,
       instances: options.instances,
+      duplicateStorm: options.duplicateStorm,
       projectId: options.scanner.project,
       ...(options.firestoreHost === undefined
         ? { firestorePort: options.firestorePort }
@@ -63,6 +78,7 @@ export async function run(options: StartOptions, io: StartIo): Promise<number> {
       onOutput: (line) => screen.print(outputText(line)),
       onOutcome: (event) => {
         lastOutcomeAt = event.at;
+        latencies.add(event);
         web?.outcome(event);
         // Said once: every redelivery of every message would repeat it until the cause is fixed.
         if (event.failure === "permanent" && !saidPermanent) {
@@ -95,15 +111,16 @@ export async function run(options: StartOptions, io: StartIo): Promise<number> {
     screen.say("stopped");
     return 1;
   }
-  printReady(running, web, io);
-  const stopping = { running, web, options, io };
+  printReady(running, web, io, options.json);
+  const stopping = { running, web, options, io, latencies };
   if (io.signal.aborted) return finish(stopping, counts, undefined, "interrupted");
 
   const seed = options.scanner.seed ?? freshSeed();
   const started = Date.now();
   let lastPublished = started;
   const current = (): Counts => ({ published: counts.published, ...running.totals() });
-  const status = screen.startStatus(() => current());
+  const shares = () => running.instanceTotals().map(acknowledged);
+  const status = screen.startStatus(current, shares);
   const rate = options.scanner.rate;
   screen.say(`scanner: ${rate} message(s)/s to ${running.topic}, seed ${seed}; Ctrl-C stops`);
   let summary: ScannerSummary | undefined;
@@ -125,7 +142,7 @@ export async function run(options: StartOptions, io: StartIo): Promise<number> {
     await running.stop();
     return 1;
   }
-  const left = await drain(running, () => counts.published * options.instances, io);
+  const left = await drain(running, () => counts.published * running.subscriptions.length, io);
   status.stop();
   counts = current();
   const timing = { started, lastPublished, lastOutcome: lastOutcomeAt ?? started };
@@ -158,23 +175,38 @@ async function finish(
     web,
     options,
     io,
-  }: { running: Pipeline; web: PipelineConsole; options: StartOptions; io: StartIo },
+    latencies,
+  }: {
+    running: Pipeline;
+    web: PipelineConsole;
+    options: StartOptions;
+    io: StartIo;
+    latencies: Latencies;
+  },
   counts: Counts,
   summary: ScannerSummary | undefined,
   left: string | undefined,
   timing = { started: Date.now(), lastPublished: Date.now(), lastOutcome: Date.now() },
 ): Promise<number> {
-  io.stdout.write(
-    formatSummary({
-      counts,
-      instances: options.instances,
-      elapsedSeconds: (Date.now() - timing.started) / 1000,
-      publishSeconds: (timing.lastPublished - timing.started) / 1000,
-      processSeconds: (timing.lastOutcome - timing.started) / 1000,
-      publishErrors: summary?.errors ?? 0,
-      ...(left === undefined || left === "interrupted" ? {} : { left }),
-    }),
-  );
+  const facts: SummaryFacts = {
+    counts,
+    instances: options.instances,
+    duplicateStorm: options.duplicateStorm,
+    byInstance: running.instanceTotals(),
+    elapsedSeconds: (Date.now() - timing.started) / 1000,
+    publishSeconds: (timing.lastPublished - timing.started) / 1000,
+    processSeconds: (timing.lastOutcome - timing.started) / 1000,
+    publishErrors: summary?.errors ?? 0,
+    latency: latencies.percentiles(),
+    ...(left === undefined || left === "interrupted" ? {} : { left }),
+  };
+  if (options.json) {
+    // A script reads stdout; a person watching CI still sees the summary on stderr.
+    io.screen.print(formatSummary(facts).trimEnd());
+    io.stdout.write(`${JSON.stringify(summaryJson(facts))}\n`);
+  } else {
+    io.stdout.write(formatSummary(facts));
+  }
   if (summary?.firstError !== undefined) io.screen.say(`first publish error: ${summary.firstError}`);
   await web.close();
   await running.stop();
@@ -184,11 +216,22 @@ async function finish(
 }
 
 /** Where everything listens, and the variables another terminal needs to look at the data. */
-function printReady(running: Pipeline, web: PipelineConsole, { screen, stdout }: StartIo): void {
-  for (const instance of running.instances) {
-    screen.say(
-      `function ${instance.index} on http://127.0.0.1:${instance.port} <- push subscription ${instance.subscription}`,
-    );
+function printReady(
+  running: Pipeline,
+  web: PipelineConsole,
+  { screen, stdout }: StartIo,
+  json: boolean,
+): void {
+  if (running.front) {
+    const [subscription] = running.subscriptions;
+    screen.say(`push subscription ${subscription!.name} -> ${running.front.url}, round robin to:`);
+    for (const instance of running.instances)
+      screen.say(`function ${instance.index} on http://127.0.0.1:${instance.port}`);
+  } else {
+    for (const instance of running.instances)
+      screen.say(
+        `function ${instance.index} on http://127.0.0.1:${instance.port} <- push subscription ${instance.subscription}`,
+      );
   }
   if (running.api) {
     const url = `http://127.0.0.1:${running.api.port}`;
@@ -201,14 +244,35 @@ function printReady(running: Pipeline, web: PipelineConsole, { screen, stdout }:
     `dead letters (after 5 attempts): ${running.deadLetterTopic} -> ${running.deadLetterSubscription}`,
   );
   screen.say("to look at the data from another terminal, run these and then: npm run scans -- list");
-  stdout.write(
-    [
-      `export FIRESTORE_EMULATOR_HOST=${running.firestoreHost}`,
-      `export PUBSUB_EMULATOR_HOST=${running.pubsubHost}`,
-      `export GOOGLE_CLOUD_PROJECT=${running.projectId}`,
-      "",
-    ].join("\n"),
-  );
+  const exports = [
+    `export FIRESTORE_EMULATOR_HOST=${running.firestoreHost}`,
+    `export PUBSUB_EMULATOR_HOST=${running.pubsubHost}`,
+    `export GOOGLE_CLOUD_PROJECT=${running.projectId}`,
+  ];
+  // With --json, stdout holds the summary's object alone.
+  if (json) for (const line of exports) screen.print(line);
+  else stdout.write(`${exports.join("\n")}\n`);
+}
+
+type Latencies = ReturnType<typeof createLatencies>;
+
+/** Every acknowledged delivery's function time and publish → acknowledged lag (8 bytes each), for the summary. */
+function createLatencies() {
+  const functionMs: number[] = [];
+  const lagMs: number[] = [];
+  const of = (values: number[]): Percentiles => {
+    const found = percentiles(values, 0);
+    const tenth = (ms: number) => Math.round(ms * 10) / 10;
+    return found === null ? null : { p50: tenth(found.p50), p99: tenth(found.p99), count: found.count };
+  };
+  return {
+    add(event: OutcomeEvent) {
+      if (event.outcome === "failed") return;
+      functionMs.push(event.latencyMs);
+      if (event.lagMs !== undefined) lagMs.push(event.lagMs);
+    },
+    percentiles: () => ({ functionMs: of(functionMs), publishToAcknowledgedMs: of(lagMs) }),
+  };
 }
 
 function flagHint(error: PipelineStartError): string {

@@ -31,7 +31,8 @@ export function createScreen(stream: ScreenStream) {
   return {
     print,
     say: (text: string) => print(`npm start: ${text}`),
-    startStatus(read: () => Counts) {
+    /** `shares`: what each instance acknowledged so far, shown when there are several. */
+    startStatus(read: () => Counts, shares: () => readonly number[] = () => []) {
       const started = performance.now();
       let previous = { counts: read(), at: performance.now() };
       const timer = setInterval(
@@ -42,6 +43,7 @@ export function createScreen(stream: ScreenStream) {
             previous.counts,
             (now.at - previous.at) / 1000,
             (now.at - started) / 1000,
+            shares(),
           );
           previous = now;
           if (tty) {

@@ -30,12 +30,14 @@ describe("parseStartArgs reads", () => {
     expect(parsed([])).toEqual({
       emulators: "embedded",
       instances: 1,
+      duplicateStorm: false,
       functionPort: DEFAULT_PORTS.function,
       consolePort: DEFAULT_PORTS.console,
       firestorePort: DEFAULT_PORTS.firestore,
       pubsubPort: DEFAULT_PORTS.pubsub,
       firestoreHost: undefined,
       pubsubHost: undefined,
+      json: false,
       scanner: parseOptions([], {}),
     });
   });
@@ -61,9 +63,22 @@ describe("parseStartArgs reads", () => {
     expect(parsed(argv)).toMatchObject({ consolePort: 0, firestorePort: 65535, pubsubPort: 2 });
   });
 
-  test("function servers up to 65535, and any number of them on free ports", () => {
-    expect(parsed(["--function-port", "65534", "--instances", "2"])).toMatchObject({ functionPort: 65534 });
+  test("function servers (and the front of shared ones) up to 65535, and any number of them on free ports", () => {
+    expect(parsed(["--function-port", "65533", "--instances", "2"])).toMatchObject({ functionPort: 65533 });
+    expect(parsed(["--function-port", "65534", "--duplicate-storm", "2"])).toMatchObject({
+      functionPort: 65534,
+    });
+    expect(parsed(["--function-port", "65535"])).toMatchObject({ functionPort: 65535 });
     expect(parsed(["--function-port", "0", "--instances", "32"])).toMatchObject({ instances: 32 });
+  });
+
+  test("--instances N shares one subscription; --duplicate-storm N gives each server its own; --json", () => {
+    expect(parsed(["--instances", "3"])).toMatchObject({ instances: 3, duplicateStorm: false, json: false });
+    expect(parsed(["--duplicate-storm=3", "--json"])).toMatchObject({
+      instances: 3,
+      duplicateStorm: true,
+      json: true,
+    });
   });
 
   test("the emulators FIRESTORE_EMULATOR_HOST and PUBSUB_EMULATOR_HOST name, an empty one as unset", () => {
@@ -125,6 +140,17 @@ describe("parseStartArgs refuses, with the message npm start prints", () => {
     ["a fraction", ["--instances", "1.5"], '--instances: expected a whole number from 1 to 32, got "1.5"'],
     ["an empty number", ["--instances="], '--instances: expected a whole number from 1 to 32, got ""'],
     [
+      "a storm of none",
+      ["--duplicate-storm", "0"],
+      '--duplicate-storm: expected a whole number from 1 to 32, got "0"',
+    ],
+    [
+      "both ways of giving the number of servers",
+      ["--instances", "2", "--duplicate-storm", "2"],
+      "--instances and --duplicate-storm both give the number of function servers: --instances N to share " +
+        "one subscription, --duplicate-storm N for one subscription each",
+    ],
+    [
       "a negative port",
       ["--pubsub-port", "-1"],
       '--pubsub-port: expected a whole number from 0 to 65535, got "-1"',
@@ -151,8 +177,13 @@ describe("parseStartArgs refuses, with the message npm start prints", () => {
     ],
     [
       "function servers that pass 65535",
-      ["--function-port", "65535", "--instances", "2"],
+      ["--function-port", "65535", "--duplicate-storm", "2"],
       "--function-port: 2 servers from 65535 pass 65535",
+    ],
+    [
+      "shared instances whose front and servers pass 65535",
+      ["--function-port", "65534", "--instances", "2"],
+      "--function-port: the front and 2 servers from 65534 pass 65535",
     ],
     [
       "unknown emulators",

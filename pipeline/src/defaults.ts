@@ -16,16 +16,16 @@ export const DEFAULT_PORTS = {
   ...DEFAULT_EMULATOR_PORTS,
   /** npm start's web console. */
   console: 8088,
-  /** The read API (scansApi): one below function server 1, whatever port that is given. */
+  /** The read API (scansApi): one below the function port, whatever port that is given. */
   api: FUNCTION_PORT - 1,
-  /** Function server 1; the others follow (8091, ...). */
+  /** The push endpoint: the front of shared instances (which then listen from 8091), or function server 1. */
   function: FUNCTION_PORT,
 } as const;
 
 /** The Pub/Sub names of docs/contract.md §5: the deployment's topics, and local subscriptions to them. */
 export const DEFAULT_NAMES = {
   topic: deploySettings.topic,
-  /** The push subscription to the function; a second instance's is scan-sub-2, and so on. */
+  /** The push subscription to the function, shared by every instance; in a duplicate storm the second's is scan-sub-2, … */
   subscription: "scan-sub",
   deadLetterTopic: deploySettings.deadLetterTopic,
   /** Keeps what is dead-lettered, since a topic without subscriptions drops it; named as `npm run deploy` does. */

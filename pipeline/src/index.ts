@@ -5,6 +5,7 @@ export {
   type EmbeddedPubsubHandle,
   type Pipeline,
   type PipelineOptions,
+  type PushSubscription,
   type Totals,
 } from "./pipeline.ts";
 export { startFunctionServer, type FunctionServer, type FunctionServerOptions } from "./function-server.ts";
@@ -15,6 +16,7 @@ export {
   processed,
   ZERO_COUNTS,
   type Counts,
+  type InstanceTotals,
   type OutcomeEvent,
 } from "./outcomes.ts";
 export type { DeadLetter } from "./dead-letters.ts";

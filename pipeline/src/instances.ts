@@ -1,5 +1,6 @@
-// The pipeline's function servers: the built function under functions-framework (function-server.ts), one
-// per push subscription, whose log lines become outcomes while everything else is passed on.
+// The pipeline's function instances: the built function under functions-framework (function-server.ts), each
+// its own process, whose log lines become outcomes attributed to its instance number, while everything else is
+// passed on.
 import { startFunctionServer } from "./function-server.ts";
 import { parseOutcomeLine, type OutcomeEvent } from "./outcomes.ts";
 
@@ -14,7 +15,7 @@ export interface FunctionInstance {
   /** 1-based. */
   index: number;
   port: number;
-  /** The push subscription that feeds this server. */
+  /** The push subscription that feeds this server: the same for every instance, except in a duplicate storm. */
   subscription: string;
   /** The server's process id; undefined while it is not running. */
   readonly pid: number | undefined;
@@ -32,6 +33,8 @@ export interface InstanceSettings {
   /** The directory functions-framework loads (functions/dist). */
   source: string;
   env: NodeJS.ProcessEnv;
+  /** What happens to its deliveries while it is down, said when it exits unasked. */
+  whenDown?: string;
   onOutcome(event: OutcomeEvent): void;
   onOutput(line: OutputLine): void;
   /** Default ingestScan (a cloudevent function); scansApi is the read API, an http function. */
@@ -67,7 +70,7 @@ export async function startInstance(settings: InstanceSettings): Promise<Functio
       settings.onOutput({
         instance: index,
         stream: "stderr",
-        text: `function server ${index} exited (${how}); its subscription's messages wait for a restart`,
+        text: `function server ${index} exited (${how})${settings.whenDown ? `; ${settings.whenDown}` : ""}`,
       }),
   });
   return {

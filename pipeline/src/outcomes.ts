@@ -7,6 +7,9 @@ import { OUTCOMES, type Outcome } from "@scan-ingest/functions/outcomes";
 /** Deliveries so far, by outcome, and the messages the dead-letter topic received. */
 export type Totals = Record<Outcome | "deadLettered", number>;
 
+/** One function instance's deliveries by outcome: its share of the work. */
+export type InstanceTotals = Record<Outcome, number> & { instance: number };
+
 /** With what was published: what npm start and the console show, in this order. */
 export type Counts = Totals & { published: number };
 export const COUNT_NAMES: ReadonlyArray<keyof Counts> = ["published", ...OUTCOMES, "deadLettered"];
@@ -21,13 +24,13 @@ export const ZERO_COUNTS: Readonly<Counts> = Object.freeze({
   deadLettered: 0,
 });
 
-/** Deliveries acknowledged: stored, stale, duplicate or rejected. */
-export function acknowledged(totals: Totals): number {
+/** Deliveries acknowledged: stored, stale, duplicate or rejected (by all instances, or by one). */
+export function acknowledged(totals: Record<Outcome, number>): number {
   return totals.stored + totals.stale + totals.duplicate + totals.rejected;
 }
 
 /**
- * Deliveries done with for good — acknowledged or dead-lettered — the one sum compared with instances ×
+ * Deliveries done with for good — acknowledged or dead-lettered — the one sum compared with subscriptions ×
  * published everywhere ("processed"). A failed delivery is not done: it comes back.
  */
 export function processed(totals: Totals): number {

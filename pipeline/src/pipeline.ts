@@ -1,6 +1,7 @@
 // The whole ingest pipeline on this machine, as a library: Firestore and Pub/Sub emulators (embedded, or the
-// ones named), the built ingestScan under N functions-framework servers, each fed by its own push subscription
-// on scan-topic with dead-letter topic scan-dead-letter after 5 attempts. `npm start`, the reliability suite
+// ones named), the built ingestScan under N functions-framework servers sharing one push subscription on
+// scan-topic behind one endpoint (front.ts), with dead-letter topic scan-dead-letter after 5 attempts; or, as
+// the duplicate storm, each server fed by its own push subscription. `npm start`, the reliability suite
 // and the benchmarks build on it. Like firebase-tools' emulator registry, every part that starts is
 // registered in one stack and stopped in reverse order from there: on a failed start, or by stop().
 import { withDeadline } from "@scan-ingest/functions/deadline";
@@ -17,8 +18,9 @@ import {
 } from "./dead-letters.ts";
 import { startEmulators, type OnStop } from "./emulators.ts";
 import { assertBuilt, buildDist, distDirectory } from "./function-dist.ts";
+import { startFront, type Front } from "./front.ts";
 import { startInstance, type FunctionInstance, type OutputLine } from "./instances.ts";
-import { processed, type OutcomeEvent, type Totals } from "./outcomes.ts";
+import { processed, type InstanceTotals, type OutcomeEvent, type Totals } from "./outcomes.ts";
 
 export type { Totals } from "./outcomes.ts";
 import { PipelineStartError } from "./start-error.ts";
@@ -28,8 +30,13 @@ export type EmbeddedFirestoreHandle = FirestoreEmulator;
 export type EmbeddedPubsubHandle = PubSubEmulator;
 
 export interface PipelineOptions {
-  /** Function servers, each fed by its own push subscription (every message is processed N times). Default 1. */
+  /** Function servers sharing one push subscription behind one endpoint: each message processed once. Default 1. */
   instances?: number;
+  /**
+   * The duplicate storm, for contention tests: each server fed by its own push subscription (scan-sub,
+   * scan-sub-2, ...), so every message is processed by every instance. Default false.
+   */
+  duplicateStorm?: boolean;
   /** Default: the emulators' default project (DEFAULT_PROJECT). */
   projectId?: string;
   /** Which emulators to start when no host is given: the embedded ones (default) or Google's own. */
@@ -42,7 +49,11 @@ export interface PipelineOptions {
   firestorePort?: number;
   /** Port of the started Pub/Sub emulator; default 0 (a free one). */
   pubsubPort?: number;
-  /** Port of function server 1, the others follow (8090, 8091, ...); default 0 (free ones). */
+  /**
+   * Port of the push endpoint, the function servers' ports following it: with several shared instances the
+   * front listens there and the servers from one above (8091, ...); else server 1 does (8090, 8091, ...).
+   * Default 0 (free ones).
+   */
   functionPort?: number;
   /** Port of the read API (scansApi) server; absent: no API server (0: a free port). */
   apiPort?: number;
@@ -50,7 +61,7 @@ export interface PipelineOptions {
   functionEnv?: Record<string, string>;
   /** Default true: build functions/dist first; false: serve functions/dist as it is. */
   build?: boolean;
-  /** Default "scan-topic". Another topic T gets subscriptions T-sub, T-sub-2, ..., T-dead-letter, T-dead-letter-sub. */
+  /** Default "scan-topic". Another topic T gets subscription T-sub (T-sub-2, ... in a storm), T-dead-letter, T-dead-letter-sub. */
   topic?: string;
   /** Redelivery backoff of the push subscriptions; default 1 s growing to 10 s. */
   retryBackoffSeconds?: { minimum: number; maximum: number };
@@ -71,9 +82,15 @@ export interface Pipeline {
   firestore?: EmbeddedFirestoreHandle;
   pubsub?: EmbeddedPubsubHandle;
   instances: FunctionInstance[];
+  /** The push subscriptions on the topic and where each pushes: one shared by all instances, or one each in a storm. */
+  subscriptions: PushSubscription[];
+  /** The front the shared subscription pushes to, when several instances share it. */
+  front?: Pick<Front, "port" | "url">;
   /** The read API's server, when apiPort was given. */
   api?: FunctionInstance;
   totals(): Totals;
+  /** Each instance's outcomes, by instance number: its share of the deliveries. */
+  instanceTotals(): InstanceTotals[];
   /**
    * Resolves when every push subscription has nothing outstanding (embedded), or when `expectedOutcomes`
    * acknowledged outcomes plus dead letters were seen and the servers went quiet (external emulators).
@@ -86,6 +103,12 @@ export interface Pipeline {
   stop(): Promise<void>;
 }
 
+/** A push subscription of the pipeline and the endpoint it delivers to. */
+export interface PushSubscription {
+  name: string;
+  endpoint: string;
+}
+
 const TOPOLOGY_TIMEOUT_MS = 20_000;
 
 type Emulators = Awaited<ReturnType<typeof startEmulators>>;
@@ -95,6 +118,7 @@ interface Setup {
   options: PipelineOptions;
   projectId: string;
   instanceCount: number;
+  duplicateStorm: boolean;
   names: ReturnType<typeof pipelineNames>;
   output: (line: OutputLine) => void;
   onStop: OnStop;
@@ -113,6 +137,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     options,
     projectId,
     instanceCount,
+    duplicateStorm: options.duplicateStorm ?? false,
     names: pipelineNames(options.topic),
     output: options.onOutput ?? writeToStderr,
     // A part that fails to stop does not keep the others (or the start's own error) from being reported.
@@ -124,7 +149,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const client = emulatorPubSub({ host: emulators.pubsub.host, projectId });
   setup.onStop(() => client.close());
   const servers = await startFunctionServers(setup, emulators.firestore.host, tally);
-  await createTopology(setup, client, emulators.pubsub, servers.instances);
+  await createTopology(setup, client, emulators.pubsub, servers.subscriptions);
   const deadLetters = watchDeadLetterTopic(setup, client, emulators.pubsub);
   const parts = { emulators, client, servers, tally, deadLetters };
   return runningPipeline(started.move(), setup, parts);
@@ -132,12 +157,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
 
 /** Counts each function server's outcomes by instance, and remembers when the last one arrived. */
 function createTally(onOutcome: PipelineOptions["onOutcome"]) {
-  const counts = new Map<number, Omit<Totals, "deadLettered">>();
+  const counts = new Map<number, InstanceTotals>();
   let lastOutcomeAt = 0;
   return {
     /** Starts counting for function server `index`. */
     add(index: number) {
-      counts.set(index, { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0 });
+      counts.set(index, { instance: index, stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0 });
     },
     onOutcome(event: OutcomeEvent) {
       lastOutcomeAt = event.at;
@@ -149,15 +174,22 @@ function createTally(onOutcome: PipelineOptions["onOutcome"]) {
     /** Every server's counts summed, with the dead letters counted elsewhere. */
     totals(deadLettered: number): Totals {
       const sum: Totals = { stored: 0, stale: 0, duplicate: 0, rejected: 0, failed: 0, deadLettered: 0 };
-      for (const tally of counts.values())
+      for (const { instance: _instance, ...tally } of counts.values())
         for (const [name, value] of Object.entries(tally)) sum[name as keyof Totals] += value;
       sum.deadLettered = deadLettered;
       return sum;
     },
+    /** A copy of each server's counts, in instance order. */
+    byInstance: (): InstanceTotals[] => [...counts.values()].map((tally) => ({ ...tally })),
   };
 }
 type Tally = ReturnType<typeof createTally>;
-type Servers = { instances: FunctionInstance[]; api: FunctionInstance | undefined };
+type Servers = {
+  instances: FunctionInstance[];
+  subscriptions: PushSubscription[];
+  front: Front | undefined;
+  api: FunctionInstance | undefined;
+};
 type DeadLetterCount = { reader: DeadLetterReader; count: () => number };
 
 /** Builds (or checks) functions/dist while the emulators start; both settle before a failure is thrown. */
@@ -169,9 +201,12 @@ async function buildAndStartEmulators({ options, onStop }: Setup): Promise<Emula
   return emulatorsStarting;
 }
 
-/** Starts the N ingestScan servers on their subscriptions' names, and the read API's server when asked. */
+/**
+ * Starts the N ingestScan servers and the push endpoint: shared, one subscription to the front before them (or
+ * to the one server); in a storm, a subscription to each. Then the read API's server, when asked.
+ */
 async function startFunctionServers(
-  { options, projectId, instanceCount, names, output, onStop }: Setup,
+  { options, projectId, instanceCount, duplicateStorm, names, output, onStop }: Setup,
   firestoreHost: string,
   tally: Tally,
 ): Promise<Servers> {
@@ -184,6 +219,12 @@ async function startFunctionServers(
   // No metadata server on a laptop: spares the auth library's probe and its warning.
   env.METADATA_SERVER_DETECTION ??= "none";
   const basePort = options.functionPort ?? 0;
+  const fronted = !duplicateStorm && instanceCount > 1;
+  const whenDown = duplicateStorm
+    ? "its subscription's messages wait for a restart"
+    : instanceCount > 1
+      ? "the other instances take its deliveries until a restart"
+      : "its messages wait for a restart";
   const server = (index: number, port: number, subscription: string, target?: "scansApi") =>
     startInstance({
       index,
@@ -192,6 +233,7 @@ async function startFunctionServers(
       source: distDirectory,
       env,
       target,
+      whenDown,
       onOutcome: tally.onOutcome,
       onOutput: output,
     }).then((instance) => {
@@ -202,31 +244,55 @@ async function startFunctionServers(
     Array.from({ length: instanceCount }, (_, offset) => {
       const index = offset + 1;
       tally.add(index);
-      const subscription = index === 1 ? names.subscription : `${names.subscription}-${index}`;
-      return server(index, basePort === 0 ? 0 : basePort + offset, subscription);
+      const subscription =
+        duplicateStorm && index > 1 ? `${names.subscription}-${index}` : names.subscription;
+      const port = basePort === 0 ? 0 : basePort + offset + (fronted ? 1 : 0);
+      return server(index, port, subscription);
     }),
   );
+  // The topic in the path: functions-framework's push conversion takes the event's source from it.
+  const path = `/projects/${projectId}/topics/${names.topic}`;
+  let front: Front | undefined;
+  let subscriptions: PushSubscription[];
+  if (fronted) {
+    front = await startFront(basePort, instances).catch((error: NodeJS.ErrnoException) => {
+      throw new PipelineStartError(
+        "function",
+        error.code === "EADDRINUSE"
+          ? `the function instances' front cannot listen on port ${basePort}: it is in use. ` +
+              `Stop what uses it (an earlier npm start?) or choose other function ports.`
+          : `the function instances' front did not start: ${error.message}`,
+        { port: basePort },
+      );
+    });
+    const started = front;
+    onStop(() => started.close());
+    subscriptions = [{ name: names.subscription, endpoint: `${front.url}${path}` }];
+  } else {
+    subscriptions = instances.map((instance) => ({
+      name: instance.subscription,
+      endpoint: `http://127.0.0.1:${instance.port}${path}`,
+    }));
+  }
   const api =
     options.apiPort === undefined
       ? undefined
       : await server(instanceCount + 1, options.apiPort, "", "scansApi");
-  return { instances, api };
+  return { instances, subscriptions, front, api };
 }
 
-/** Creates the topic, the dead-letter topic and each server's push subscription, with a deadline on each. */
+/** Creates the topic, the dead-letter topic and the push subscriptions, with a deadline on each. */
 async function createTopology(
-  { options, projectId, names, output, onStop }: Setup,
+  { options, names, output, onStop }: Setup,
   client: PubSub,
   pubsub: Emulators["pubsub"],
-  instances: FunctionInstance[],
+  subscriptions: PushSubscription[],
 ): Promise<void> {
-  for (const instance of instances) {
-    // The topic in the path: functions-framework's push conversion takes the event's source from it.
-    const endpoint = `http://127.0.0.1:${instance.port}/projects/${projectId}/topics/${names.topic}`;
+  for (const { name, endpoint } of subscriptions) {
     const topology: PushTopology = {
       ...names,
       endpoint,
-      subscription: instance.subscription,
+      subscription: name,
       ...(options.retryBackoffSeconds && { retryBackoffSeconds: options.retryBackoffSeconds }),
     };
     const warnings = await withDeadline(
@@ -235,14 +301,14 @@ async function createTopology(
       () =>
         new PipelineStartError(
           "topology",
-          `the Pub/Sub emulator at ${pubsub.host} did not create ${instance.subscription} within ` +
+          `the Pub/Sub emulator at ${pubsub.host} did not create ${name} within ` +
             `${TOPOLOGY_TIMEOUT_MS / 1000} s; is it a Pub/Sub emulator?`,
         ),
     );
     for (const warning of warnings) output({ stream: "stderr", text: warning });
   }
   // Left as pull subscriptions, external emulators keep what arrives later for the next run.
-  if (pubsub.embedded === undefined) onStop(() => detachPush(client, instances));
+  if (pubsub.embedded === undefined) onStop(() => detachPush(client, subscriptions));
 }
 
 /** Opens the dead-letter subscription's reader, and on an external emulator counts what arrives there. */
@@ -273,9 +339,9 @@ function runningPipeline(
 ): Pipeline {
   const { emulators, client, servers, tally, deadLetters } = parts;
   const { firestore, pubsub } = emulators;
-  const { instances, api } = servers;
+  const { instances, subscriptions, front, api } = servers;
   const totals = (): Totals => tally.totals(deadLetters.count());
-  const subscriptionNames = instances.map((instance) => client.subscription(instance.subscription).name);
+  const subscriptionNames = subscriptions.map(({ name }) => client.subscription(name).name);
   let stopping: Promise<void> | undefined;
   const pipeline: Pipeline = {
     projectId,
@@ -285,13 +351,16 @@ function runningPipeline(
     deadLetterTopic: names.deadLetterTopic,
     deadLetterSubscription: names.deadLetterSubscription,
     instances,
+    subscriptions,
     totals,
+    instanceTotals: tally.byInstance,
     waitForDrain: (drain = {}) =>
       waitForDrain(drain, totals, tally.lastOutcomeAt, pubsub.embedded, subscriptionNames),
     deadLettered: () => deadLetters.reader.read(),
     stop: () => (stopping ??= running.disposeAsync()),
   };
   if (api) pipeline.api = api;
+  if (front) pipeline.front = { port: front.port, url: front.url };
   if (firestore.embedded) pipeline.firestore = firestore.embedded;
   if (pubsub.embedded) pipeline.pubsub = pubsub.embedded;
   return pipeline;
@@ -340,9 +409,9 @@ async function settleAll<T>(promises: Array<Promise<T>>): Promise<T[]> {
 }
 
 /** Turns the push subscriptions into pull ones, best effort, so an external emulator keeps their messages. */
-async function detachPush(client: PubSub, instances: FunctionInstance[]): Promise<void> {
+async function detachPush(client: PubSub, subscriptions: PushSubscription[]): Promise<void> {
   await withDeadline(
-    Promise.all(instances.map((instance) => client.subscription(instance.subscription).modifyPushConfig({}))),
+    Promise.all(subscriptions.map(({ name }) => client.subscription(name).modifyPushConfig({}))),
     3_000,
     () => new Error("modifyPushConfig timed out"),
   ).catch(() => undefined);

@@ -1,5 +1,5 @@
-// The console in real headless Chromium against the real pipeline: two functions-framework servers for
-// ingestScan, scansApi behind the console server, the page bundled by esbuild. Load, filter, page forward and
+// The console in real headless Chromium against the real pipeline: a duplicate storm of two functions-framework
+// servers for ingestScan (two subscriptions, so one can dead-letter while the other delivers), scansApi behind the console server, the page bundled by esbuild. Load, filter, page forward and
 // back, open a service, non-UTF-8 bytes as hex, rejects, the live totals moving while the scanner publishes,
 // a dead letter appearing, bad input in the URL and the filters, keyboard use, axe's accessibility rules, a
 // narrow window. Screenshots of each view go to docs/console/ with SCREENSHOTS=update (docs/console.md shows them).
@@ -34,6 +34,7 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   pipeline = await startPipeline({
     instances: 2,
+    duplicateStorm: true,
     apiPort: 0,
     ...(process.env.FIRESTORE_EMULATOR_HOST ? { firestoreHost: process.env.FIRESTORE_EMULATOR_HOST } : {}),
     ...(process.env.PUBSUB_EMULATOR_HOST ? { pubsubHost: process.env.PUBSUB_EMULATOR_HOST } : {}),

@@ -53,6 +53,8 @@ export interface Run {
 
 export interface RunOptions {
   instances: number;
+  /** Each instance behind its own push subscription, so every message reaches every instance. */
+  duplicateStorm?: boolean;
   retryBackoffSeconds?: { minimum: number; maximum: number };
   /** The function servers' STORE_DEADLINE_MS, when not the default. */
   storeDeadlineMs?: number;
@@ -82,6 +84,7 @@ async function startRunNow(name: string, options: RunOptions): Promise<Run> {
   const output: string[] = [];
   const pipeline = await startPipeline({
     instances: options.instances,
+    ...(options.duplicateStorm && { duplicateStorm: true }),
     ...(options.emulators && { emulators: options.emulators }),
     ...(firestoreHost && { firestoreHost }),
     ...(pubsubHost && { pubsubHost }),
@@ -164,7 +167,7 @@ export function turnFaultsOff(pipeline: Pipeline): void {
   if (pipeline.firestore) Object.assign(pipeline.firestore.faults, { unavailableRate: 0, lostReplyRate: 0 });
 }
 
-/** Where every (subscription, message) pair ended. */
+/** Where every (subscription, message) pair ended, for one instance or a duplicate storm: one subscription each. */
 export interface Accounting {
   /** "instance N: messageId" pairs with no acknowledged outcome and no dead letter: lost. */
   lost: string[];

@@ -1,5 +1,6 @@
-// Reliability 1: a recorded workload through the push path, with 1 and with 3 function instances,
-// ends in exactly the model's state with every message accounted for on every subscription. Besides the
+// Reliability 1: a recorded workload through the push path, with 1 function instance and with a duplicate storm
+// of 3 (each behind its own subscription, so every message races through all three: contention), ends in
+// exactly the model's state with every message accounted for on every subscription. Besides the
 // suite's steady faults (UNAVAILABLE, duplicates, lost replies), which the Firestore client's retries
 // absorb, the run goes through storage outages longer than the function's store deadline (deliveries fail,
 // are nacked and redelivered) and sends a few messages
@@ -54,7 +55,7 @@ const conditions = faultsAvailable
   : underFaults;
 
 // The two runs overlap (each has its own emulators and functions), so their outages do not add up.
-describe.concurrent.each([1, 3])("model check with %i function instance(s)", (instances) => {
+describe.concurrent.each([1, 3])("model check, a storm of %i function instance(s)", (instances) => {
   test(
     `${scale.messages} colliding, tied and republished scans ${conditions} end in exactly the model's ` +
       `state: every message won, was superseded, was rejected with its reason or was dead-lettered; none lost`,
@@ -62,6 +63,7 @@ describe.concurrent.each([1, 3])("model check with %i function instance(s)", (in
       const started = performance.now();
       const run = await startRun(`model-${instances}`, {
         instances,
+        duplicateStorm: true,
         ...(faultsAvailable && { storeDeadlineMs: OUTAGE_STORE_DEADLINE_MS }),
       });
       try {
