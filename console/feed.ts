@@ -1,17 +1,26 @@
 // The console's view of the running pipeline, built only from what the pipeline itself counts: totals every
-// second, rates over the last minutes, publish → stored latency, and per subscription what is still to deliver.
+// second, rates over the last minutes, publish → stored latency, per subscription what is still to deliver, and
+// each function instance's share.
 // No emulator internals: the same feed works on the embedded emulators and on Google's.
 import type { Outcome } from "@scan-ingest/functions/outcomes";
 import {
   COUNT_NAMES,
   type DeadLetterView,
+  type InstanceView,
   type PipelineSnapshot,
   type RatePoint,
   type SubscriptionView,
   type Counts,
 } from "./snapshot.ts";
 
-export type { DeadLetterView, PipelineSnapshot, RatePoint, SubscriptionView, Counts } from "./snapshot.ts";
+export type {
+  DeadLetterView,
+  InstanceView,
+  PipelineSnapshot,
+  RatePoint,
+  SubscriptionView,
+  Counts,
+} from "./snapshot.ts";
 
 /** What the feed reads from the pipeline. */
 export interface PipelineSource {
@@ -20,8 +29,10 @@ export interface PipelineSource {
   topic: string;
   deadLetterTopic: string;
   deadLetterSubscription: string;
-  /** The push subscriptions of the topic, each feeding one function server. */
+  /** The push subscriptions of the topic: one shared by every function server, or one each in a duplicate storm. */
   subscriptions: ReadonlyArray<{ name: string; endpoint: string }>;
+  /** The function servers, by their 1-based index, and the subscription feeding each. */
+  instances: ReadonlyArray<{ index: number; url: string; subscription: string }>;
   /** Everything counted so far; `published` by this process's scanner. */
   totals(): Counts;
   /** What the dead-letter subscription holds, left there. */
@@ -30,14 +41,15 @@ export interface PipelineSource {
 
 /** One acknowledged or failed delivery, as the function server logged it. */
 export interface DeliveryEvent {
-  subscription: string;
+  /** The instance that logged it. */
+  instance: number;
   outcome: Outcome;
   /** Publish → processed, from the function's log line; absent when the message had no publish time. */
   lagMs?: number;
 }
 
 export interface PipelineFeed {
-  /** Records one delivery: the per-subscription counts and the latency window. */
+  /** Records one delivery: the per-instance and per-subscription counts and the latency window. */
   delivery(event: DeliveryEvent): void;
   snapshot(): PipelineSnapshot;
   /** Called after every sample with the new snapshot; returns the unsubscribe function. */
@@ -68,6 +80,9 @@ export function createPipelineFeed(source: PipelineSource, options: FeedOptions 
   const latencyWindowMs = (options.latencyWindowSeconds ?? 60) * 1_000;
   const startedAt = now();
   const acknowledged = new Map(source.subscriptions.map(({ name }) => [name, 0]));
+  const byInstance = new Map(
+    source.instances.map((instance) => [instance.index, { ...instance, acknowledged: 0, failed: 0 }]),
+  );
   const lags: Array<{ at: number; ms: number }> = [];
   let samples: Array<{ at: number; totals: Counts }> = [{ at: startedAt, totals: source.totals() }];
   let history: RatePoint[] = [];
@@ -115,8 +130,12 @@ export function createPipelineFeed(source: PipelineSource, options: FeedOptions 
 
   const feed: PipelineFeed = {
     delivery(event) {
-      if (event.outcome !== "failed") {
-        acknowledged.set(event.subscription, (acknowledged.get(event.subscription) ?? 0) + 1);
+      const instance = byInstance.get(event.instance);
+      if (instance === undefined) return;
+      if (event.outcome === "failed") instance.failed++;
+      else {
+        instance.acknowledged++;
+        acknowledged.set(instance.subscription, (acknowledged.get(instance.subscription) ?? 0) + 1);
       }
       if (event.outcome === "stored" && event.lagMs !== undefined) {
         lags.push({ at: now(), ms: event.lagMs });
@@ -165,6 +184,7 @@ export function createPipelineFeed(source: PipelineSource, options: FeedOptions 
             ],
           },
         ],
+        instances: [...byInstance.values()].map((instance): InstanceView => ({ ...instance })),
         deadLetters,
         history: [...history],
       };

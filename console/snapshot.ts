@@ -28,6 +28,18 @@ export interface SubscriptionView {
   backlog: number;
 }
 
+/** One function instance and what it acknowledged: its share of the deliveries. */
+export interface InstanceView {
+  /** 1-based. */
+  index: number;
+  url: string;
+  /** The push subscription that feeds it: the same for all, except in a duplicate storm. */
+  subscription: string;
+  acknowledged: number;
+  /** Deliveries it failed (redelivered by Pub/Sub, to it or another instance). */
+  failed: number;
+}
+
 export interface RatePoint {
   /** Milliseconds since the epoch. */
   at: number;
@@ -45,6 +57,8 @@ export interface PipelineSnapshot {
   /** Publish → stored over the last `windowSeconds`; null when nothing was stored then. */
   latency: { p50: number; p99: number; count: number; windowSeconds: number } | null;
   topics: Array<{ name: string; subscriptions: SubscriptionView[] }>;
+  /** The function instances in order, each with its share. */
+  instances: InstanceView[];
   /** The newest first, at most MAX_DEAD_LETTERS. */
   deadLetters: DeadLetterView[];
   /** Rates once per sample over the last `historySeconds`, oldest first. */

@@ -39,17 +39,16 @@ export async function startPipelineConsole(
     // esbuild keeps a service process; ended here, it is reaped by us instead of outliving npm start.
     await stopEsbuild();
   }
-  const subscriptionOf = new Map(
-    pipeline.instances.map((instance) => [instance.index, instance.subscription]),
-  );
   const feed = createPipelineFeed({
     emulators: options.emulators,
     topic: pipeline.topic,
     deadLetterTopic: pipeline.deadLetterTopic,
     deadLetterSubscription: pipeline.deadLetterSubscription,
-    subscriptions: pipeline.instances.map((instance) => ({
-      name: instance.subscription,
-      endpoint: `http://127.0.0.1:${instance.port}`,
+    subscriptions: pipeline.subscriptions,
+    instances: pipeline.instances.map(({ index, port, subscription }) => ({
+      index,
+      url: `http://127.0.0.1:${port}`,
+      subscription,
     })),
     totals: () => ({ published: options.published(), ...pipeline.totals() }),
     deadLetters: () => pipeline.deadLettered(),
@@ -69,10 +68,8 @@ export async function startPipelineConsole(
     url: server.url,
     feed,
     outcome(event) {
-      const subscription = subscriptionOf.get(event.instance);
-      if (subscription === undefined) return;
       feed.delivery({
-        subscription,
+        instance: event.instance,
         outcome: event.outcome,
         ...(event.lagMs !== undefined && { lagMs: event.lagMs }),
       });

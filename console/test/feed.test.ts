@@ -17,6 +17,10 @@ const source = (): PipelineSource => ({
     { name: "scan-sub", endpoint: "http://127.0.0.1:8090" },
     { name: "scan-sub-2", endpoint: "http://127.0.0.1:8091" },
   ],
+  instances: [
+    { index: 1, url: "http://127.0.0.1:8090", subscription: "scan-sub" },
+    { index: 2, url: "http://127.0.0.1:8091", subscription: "scan-sub-2" },
+  ],
   totals: () => ({ ...totals }),
   deadLetters: async () => letters,
 });
@@ -63,9 +67,9 @@ test("history keeps only the last historySeconds", async () => {
 test("backlog per subscription is published minus what it acknowledged minus what it dead-lettered", async () => {
   const feed = createPipelineFeed(source(), { now: () => clock, deadLetterPollMs: 1_000 });
   totals = { ...totals, published: 10, stored: 7, failed: 3, deadLettered: 1 };
-  for (let index = 0; index < 7; index++) feed.delivery({ subscription: "scan-sub", outcome: "stored" });
-  feed.delivery({ subscription: "scan-sub", outcome: "failed" });
-  feed.delivery({ subscription: "scan-sub-2", outcome: "rejected" });
+  for (let index = 0; index < 7; index++) feed.delivery({ instance: 1, outcome: "stored" });
+  feed.delivery({ instance: 1, outcome: "failed" });
+  feed.delivery({ instance: 2, outcome: "rejected" });
   letters = [
     {
       messageId: "dl-1",
@@ -84,8 +88,35 @@ test("backlog per subscription is published minus what it acknowledged minus wha
     { name: "scan-sub-2", endpoint: "http://127.0.0.1:8091", acknowledged: 1, deadLettered: 0, backlog: 9 },
   ]);
   expect(dead!.subscriptions[0]).toMatchObject({ name: "scan-dead-letter-sub", backlog: 1 });
+  expect(snapshot.instances).toEqual([
+    { index: 1, url: "http://127.0.0.1:8090", subscription: "scan-sub", acknowledged: 7, failed: 1 },
+    { index: 2, url: "http://127.0.0.1:8091", subscription: "scan-sub-2", acknowledged: 1, failed: 0 },
+  ]);
   expect(snapshot.deadLetters).toEqual([
     { messageId: "dl-1", subscription: "scan-sub", deliveryAttempts: 5, size: 2, dataBase64: "/wA=" },
+  ]);
+  feed.stop();
+});
+
+test("instances sharing one subscription each count their own share, and the subscription their sum", () => {
+  const shared = { name: "scan-sub", endpoint: "http://127.0.0.1:8090" };
+  const feed = createPipelineFeed({
+    ...source(),
+    subscriptions: [shared],
+    instances: [1, 2, 3].map((index) => ({
+      index,
+      url: `http://127.0.0.1:${8090 + index}`,
+      subscription: "scan-sub",
+    })),
+  });
+  totals = { ...totals, published: 10 };
+  const by = [1, 2, 3, 1, 2, 3, 1, 2, 3, 1];
+  for (const instance of by) feed.delivery({ instance, outcome: "stored" });
+  feed.delivery({ instance: 4, outcome: "stored" }); // not an instance of this pipeline: not counted
+  const snapshot = feed.snapshot();
+  expect(snapshot.instances.map((each) => each.acknowledged)).toEqual([4, 3, 3]);
+  expect(snapshot.topics[0]!.subscriptions).toEqual([
+    { ...shared, acknowledged: 10, deadLettered: 0, backlog: 0 },
   ]);
   feed.stop();
 });
@@ -93,12 +124,11 @@ test("backlog per subscription is published minus what it acknowledged minus wha
 test("latency is the stored deliveries' publish → stored lag within the window only", async () => {
   const feed = createPipelineFeed(source(), { now: () => clock, latencyWindowSeconds: 10 });
   expect(feed.snapshot().latency).toBeNull();
-  for (let lag = 1; lag <= 100; lag++)
-    feed.delivery({ subscription: "scan-sub", outcome: "stored", lagMs: lag });
-  feed.delivery({ subscription: "scan-sub", outcome: "stale", lagMs: 100_000 });
+  for (let lag = 1; lag <= 100; lag++) feed.delivery({ instance: 1, outcome: "stored", lagMs: lag });
+  feed.delivery({ instance: 1, outcome: "stale", lagMs: 100_000 });
   expect(feed.snapshot().latency).toEqual({ p50: 50, p99: 99, count: 100, windowSeconds: 10 });
   await advance(11_000);
-  feed.delivery({ subscription: "scan-sub", outcome: "stored", lagMs: 7 });
+  feed.delivery({ instance: 1, outcome: "stored", lagMs: 7 });
   expect(feed.snapshot().latency).toEqual({ p50: 7, p99: 7, count: 1, windowSeconds: 10 });
   feed.stop();
 });

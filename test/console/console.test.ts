@@ -352,8 +352,11 @@ describe("Pipeline", () => {
       { timeout: 20_000 },
     );
     expect(await page.locator("[data-latency]").textContent()).toMatch(/^p50 \d.* · p99 \d/);
-    for (const instance of pipeline.instances)
+    for (const instance of pipeline.instances) {
       expect(await page.locator(`tr[data-subscription="${instance.subscription}"]`).count()).toBe(1);
+      const acknowledged = page.locator(`tr[data-instance="${instance.index}"] [data-acknowledged]`);
+      expect(Number((await acknowledged.textContent())?.replaceAll(",", ""))).toBeGreaterThan(0);
+    }
     expect(await page.locator(`tr[data-subscription="${pipeline.deadLetterSubscription}"]`).count()).toBe(1);
     const canvas = page.locator(".chart canvas").first();
     expect((await canvas.boundingBox())!.width).toBeGreaterThan(200);

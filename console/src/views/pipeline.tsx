@@ -1,5 +1,5 @@
 // Pipeline: live totals and rates, publish → stored latency, the topics and subscriptions with their backlog,
-// the dead letters, and a chart of rates over the last minutes, pushed by the console server every second.
+// each function instance's share, the dead letters, and a chart of rates over the last minutes, pushed by the console server every second.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { PipelineSnapshot, RatePoint, Counts } from "../../snapshot.ts";
 import { formatSize, fromBase64, hexDump, preview } from "../bytes.ts";
@@ -176,6 +176,7 @@ function Live({ snapshot }: { snapshot: PipelineSnapshot }) {
           </table>
         </div>
       </section>
+      <Instances snapshot={snapshot} />
       <section aria-labelledby="dead-heading">
         <h2 id="dead-heading">Dead letters</h2>
         {snapshot.deadLetters.length === 0 ? (
@@ -205,6 +206,56 @@ function Live({ snapshot }: { snapshot: PipelineSnapshot }) {
         )}
       </section>
     </>
+  );
+}
+
+/** Each function instance and its share of what was acknowledged. */
+function Instances({ snapshot }: { snapshot: PipelineSnapshot }) {
+  const all = snapshot.instances.reduce((sum, instance) => sum + instance.acknowledged, 0);
+  return (
+    <section aria-labelledby="instances-heading">
+      <h2 id="instances-heading">Function instances</h2>
+      <div class="table-scroll" tabIndex={0} role="region" aria-label="Function instances, scrollable">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Instance</th>
+              <th scope="col">Listens on</th>
+              <th scope="col">Fed by</th>
+              <th scope="col" class="number">
+                Acknowledged
+              </th>
+              <th scope="col" class="number">
+                Share
+              </th>
+              <th scope="col" class="number">
+                Failed
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {snapshot.instances.map((instance) => (
+              <tr key={instance.index} data-instance={instance.index}>
+                <th scope="row">{instance.index}</th>
+                <td>
+                  <code>{instance.url}</code>
+                </td>
+                <td>
+                  <code>{instance.subscription}</code>
+                </td>
+                <td class="number" data-acknowledged>
+                  {instance.acknowledged.toLocaleString("en")}
+                </td>
+                <td class="number">
+                  {all === 0 ? "–" : `${Math.round((instance.acknowledged / all) * 100)} %`}
+                </td>
+                <td class="number">{instance.failed.toLocaleString("en")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
   );
 }
 
