@@ -136,7 +136,7 @@ export interface Index {
 }
 
 const documentId = "__name__";
-const describe = (field: { fieldPath: string; order?: string; arrayConfig?: string }) =>
+const describeField = (field: { fieldPath: string; order?: string; arrayConfig?: string }) =>
   `${field.fieldPath} ${field.arrayConfig === undefined ? (field.order === "DESCENDING" ? "desc" : "asc") : "array-contains"}`;
 
 /**
@@ -158,7 +158,7 @@ export function indexesOf(configuration: IndexConfiguration, collections: readon
     const scope = index.queryScope === "COLLECTION_GROUP" ? " collection group" : "";
     return {
       collection: index.collectionGroup,
-      name: `${index.collectionGroup} (${index.fields.map(describe).join(", ")})${scope}`,
+      name: `${index.collectionGroup} (${index.fields.map(describeField).join(", ")})${scope}`,
       fields: index.fields.map((field) => field.fieldPath),
     };
   });
@@ -166,14 +166,16 @@ export function indexesOf(configuration: IndexConfiguration, collections: readon
   for (const override of overrides) known(override.collectionGroup, override.fieldPath);
   const singleFields = collections.flatMap((collection) =>
     Object.keys(collection.fields).flatMap((field): Index[] => {
-      const override = overrides.find((o) => o.collectionGroup === collection.name && o.fieldPath === field);
+      const override = overrides.find(
+        (candidate) => candidate.collectionGroup === collection.name && candidate.fieldPath === field,
+      );
       const entries = override?.indexes ?? [
         { fieldPath: field, order: "ASCENDING" },
         { fieldPath: field, order: "DESCENDING" },
       ];
       return entries.map((entry) => ({
         collection: collection.name,
-        name: `${collection.name} ${describe({ ...entry, fieldPath: field })} (single-field)`,
+        name: `${collection.name} ${describeField({ ...entry, fieldPath: field })} (single-field)`,
         fields: [field],
       }));
     }),
