@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 
 /** How many ranges each time-ordered index is cut into; docs/capacity.md derives the number. */
-export const SHARDS = 60;
+export const SHARDS = 90;
 
 /** Firestore's limit on the values of one `in` filter (its disjunction limit). */
 export const SHARDS_PER_QUERY = 30;

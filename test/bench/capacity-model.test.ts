@@ -132,10 +132,10 @@ describe("an index the model finds hot", () => {
 describe("the shards", () => {
   test("are enough at the target, and the model says how many a faster function needs", () => {
     expect(capacityModel(deployed, atTarget, scaling).shardsNeeded).toBeLessThanOrEqual(SHARDS);
-    // Twice as fast a function: max instances pass the unfiltered listing's index, which becomes the ceiling.
+    // Three times as fast a function: max instances pass the unfiltered listing's index, the new ceiling.
     const fast = capacityModel(
       deployed,
-      { ...atTarget, cpuMsPerMessage: atTarget.cpuMsPerMessage / 2 },
+      { ...atTarget, cpuMsPerMessage: atTarget.cpuMsPerMessage / 3 },
       scaling,
     );
     expect(fast.firstCeiling.name).toBe("services (shard asc, scannedAt desc)");
