@@ -5,6 +5,7 @@
 // attributed one by one (docs/running.md, "Instances").
 import { once } from "node:events";
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import { pipeline } from "node:stream";
 
 /** An instance as the front sees it: where it listens, and whether its process runs. */
 export interface FrontTarget {
@@ -45,7 +46,8 @@ export async function startFront(port: number, targets: readonly FrontTarget[]):
       if (answer === "lost")
         return reply(outgoing, INSTANCE_LOST, "the function instance went away mid-delivery");
       outgoing.writeHead(answer.statusCode ?? INSTANCE_LOST, answer.headers);
-      answer.pipe(outgoing);
+      // An instance killed mid-answer ends the push's connection too, so the push fails rather than hangs.
+      pipeline(answer, outgoing, () => undefined);
       return;
     }
     reply(outgoing, NO_INSTANCE, "no function instance is running; Pub/Sub redelivers after its backoff");
