@@ -1,5 +1,6 @@
-// Reliability 3: SIGKILL the function server while deliveries are in flight, restart it on its
-// port; after drain the state is exactly the model's and every message is accounted for. With the embedded
+// Reliability 3: SIGKILL the function server while deliveries are in flight — the only one, or one of three
+// sharing the subscription, whose deliveries the other two then take — and restart it on its port; after drain
+// the state is exactly the model's and every message is accounted for. With the embedded
 // emulators the suite's faults stay on; against external ones it runs without them.
 import { expect, test } from "vitest";
 import {
@@ -17,16 +18,23 @@ import { expectedState, type PublishedMessage } from "./model.ts";
 import { scale } from "./scale.ts";
 import { createWorkload } from "./workload.ts";
 
-test(
-  `SIGKILL of the function server mid-stream, ${underFaults}, then a restart: the state is still exactly the ` +
+test.each([
+  { instances: 1, which: "the function server" },
+  { instances: 3, which: "one of three shared instances" },
+])(
+  `SIGKILL of $which mid-stream, ${underFaults}, then a restart: the state is still exactly the ` +
     `model's and nothing is lost`,
-  async () => {
+  async ({ instances }) => {
     const started = performance.now();
     // Five attempts 0.5, 1, 2 and 4 s apart outlast the restart (about 2 s), as they must in production.
-    const run = await startRun("crash", { instances: 1, retryBackoffSeconds: { minimum: 0.5, maximum: 4 } });
+    const run = await startRun(`crash-${instances}`, {
+      instances,
+      retryBackoffSeconds: { minimum: 0.5, maximum: 4 },
+    });
     try {
       const { pipeline } = run;
-      const instance = pipeline.instances[0]!;
+      // The last one: with several, its turn comes between the others'.
+      const instance = pipeline.instances.at(-1)!;
       turnFaultsOn(pipeline);
       const workload = createWorkload({
         seed: `reliability-crash-${scale.name}`,
@@ -58,6 +66,17 @@ test(
       const outcomesAtKill = run.outcomes.length;
       await instance.kill("SIGKILL");
       expect(instance.pid).toBeUndefined();
+      const others = () =>
+        run.outcomes.filter((event) => event.instance !== instance.index && event.outcome !== "failed")
+          .length;
+      const othersAtKill = others();
+      if (instances > 1)
+        await expect
+          .poll(others, {
+            timeout: scale.drainTimeoutMs,
+            message: "the other instances taking its deliveries",
+          })
+          .toBeGreaterThanOrEqual(othersAtKill + workload.length / 10);
       await instance.restart();
       expect(instance.pid).not.toBe(pid);
 
@@ -71,7 +90,7 @@ test(
       ).toEqual([]);
       expect(await differences(run, expectedState(processedMessages(published, accounting)))).toEqual([]);
       console.log(
-        `reliability crash [${scale.name}]: ` +
+        `reliability crash [${scale.name}, ${instances} instance(s)]: ` +
           figures({
             messages: workload.length,
             "outcomes before the kill": outcomesAtKill,

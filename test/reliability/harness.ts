@@ -167,9 +167,12 @@ export function turnFaultsOff(pipeline: Pipeline): void {
   if (pipeline.firestore) Object.assign(pipeline.firestore.faults, { unavailableRate: 0, lostReplyRate: 0 });
 }
 
-/** Where every (subscription, message) pair ended, for one instance or a duplicate storm: one subscription each. */
+/**
+ * Where every (subscription, message) pair ended: instances sharing a subscription account for it together, and
+ * in a duplicate storm each instance for its own.
+ */
 export interface Accounting {
-  /** "instance N: messageId" pairs with no acknowledged outcome and no dead letter: lost. */
+  /** "subscription: messageId" pairs no instance it feeds acknowledged and it never dead-lettered: lost. */
   lost: string[];
   /** Messages some instance acknowledged (stored, stale, duplicate or rejected). */
   processed: Set<string>;
@@ -177,8 +180,8 @@ export interface Accounting {
   ackedBy: Map<number, Set<string>>;
   /** Per instance, the messages it answered with an error at least once (then retried by Pub/Sub). */
   failedBy: Map<number, Set<string>>;
-  /** Per instance, the messages dead-lettered from its subscription. */
-  deadLetteredBy: Map<number, Set<string>>;
+  /** Per subscription (short name), the messages it dead-lettered. */
+  deadLetteredBy: Map<string, Set<string>>;
   /** Messages no instance acknowledged: each one dead-lettered from every subscription. */
   deadLetteredEverywhere: Set<string>;
   /** Dead letters of this run, over all subscriptions. */
@@ -190,7 +193,7 @@ export interface Accounting {
 }
 
 /**
- * Accounts for every published message on every instance's subscription. A dead letter has an id of its
+ * Accounts for every published message on every subscription. A dead letter has an id of its
  * own on the dead-letter topic: it is matched by INDEX_ATTRIBUTE (messageIds[index]) and its source subscription.
  */
 export function account(run: Run, messageIds: readonly string[], deadLetters: DeadLetter[]): Accounting {
@@ -199,7 +202,11 @@ export function account(run: Run, messageIds: readonly string[], deadLetters: De
     new Map(run.pipeline.instances.map((instance) => [instance.index, new Set<string>()]));
   const ackedBy = perInstance();
   const failedBy = perInstance();
-  const deadLetteredBy = perInstance();
+  /** Each subscription, and the instances it feeds. */
+  const feeds = new Map<string, number[]>();
+  for (const instance of run.pipeline.instances)
+    feeds.set(instance.subscription, [...(feeds.get(instance.subscription) ?? []), instance.index]);
+  const deadLetteredBy = new Map([...feeds.keys()].map((subscription) => [subscription, new Set<string>()]));
   let failedOutcomes = 0;
   const strangers: string[] = [];
   for (const event of run.outcomes) {
@@ -214,9 +221,6 @@ export function account(run: Run, messageIds: readonly string[], deadLetters: De
     }
     ackedBy.get(event.instance)?.add(event.messageId);
   }
-  const bySubscription = new Map(
-    run.pipeline.instances.map((instance) => [instance.subscription, instance.index]),
-  );
   let deadLetterCount = 0;
   for (const letter of deadLetters) {
     const index = letter.attributes[INDEX_ATTRIBUTE];
@@ -224,22 +228,21 @@ export function account(run: Run, messageIds: readonly string[], deadLetters: De
     // A shared external emulator may hold other runs' dead letters: they carry no index of this run.
     if (messageId === undefined) continue;
     const source = letter.attributes.CloudPubSubDeadLetterSourceSubscription ?? "";
-    const instance = bySubscription.get(source.slice(source.lastIndexOf("/") + 1));
-    if (instance === undefined) {
+    const lettered = deadLetteredBy.get(source.slice(source.lastIndexOf("/") + 1));
+    if (lettered === undefined) {
       strangers.push(`dead letter of ${messageId} from ${source}, no subscription of this run`);
       continue;
     }
     deadLetterCount++;
-    deadLetteredBy.get(instance)!.add(messageId);
+    lettered.add(messageId);
   }
   const lost: string[] = [];
   const processed = new Set<string>();
-  for (const instance of run.pipeline.instances) {
-    const ackedHere = ackedBy.get(instance.index)!;
-    const letteredHere = deadLetteredBy.get(instance.index)!;
+  for (const [subscription, instances] of feeds) {
+    const letteredHere = deadLetteredBy.get(subscription)!;
     for (const id of messageIds) {
-      if (ackedHere.has(id)) processed.add(id);
-      else if (!letteredHere.has(id)) lost.push(`instance ${instance.index}: ${id}`);
+      if (instances.some((index) => ackedBy.get(index)!.has(id))) processed.add(id);
+      else if (!letteredHere.has(id)) lost.push(`${subscription}: ${id}`);
     }
   }
   const deadLetteredEverywhere = new Set(messageIds.filter((id) => !processed.has(id)));
