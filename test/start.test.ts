@@ -279,23 +279,29 @@ describe("start-up failures", () => {
     expect(stderr).toContain(flag);
   });
 
-  test("a function port in use exits 1 naming the port and the flag, and stops what it started", async () => {
-    const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, resolve));
-    const { port } = blocker.address() as { port: number };
-    try {
-      const run = start(["--function-port", String(port), "--count", "1"], {
-        FIRESTORE_EMULATOR_HOST: hosts.firestore,
-        PUBSUB_EMULATOR_HOST: hosts.pubsub,
-      });
-      const { code, stderr } = await run.finished;
-      expect(code).toBe(1);
-      expect(stderr).toContain(`port ${port}`);
-      expect(stderr).toContain("--function-port");
-    } finally {
-      blocker.close();
-    }
-  });
+  test.each([
+    ["the one function server's", [], "function server 1"],
+    ["the front of two shared instances'", ["--instances", "2"], "the function instances' front"],
+  ])(
+    "%s port in use exits 1 naming the port and the flag, and stops what it started",
+    async (_, flags, who) => {
+      const blocker: Server = createServer();
+      await new Promise<void>((resolve) => blocker.listen(0, resolve));
+      const { port } = blocker.address() as { port: number };
+      try {
+        const run = start(["--function-port", String(port), "--count", "1", ...flags], {
+          FIRESTORE_EMULATOR_HOST: hosts.firestore,
+          PUBSUB_EMULATOR_HOST: hosts.pubsub,
+        });
+        const { code, stderr } = await run.finished;
+        expect(code).toBe(1);
+        expect(stderr).toContain(`${who} cannot listen on port ${port}: it is in use`);
+        expect(stderr).toContain("--function-port");
+      } finally {
+        blocker.close();
+      }
+    },
+  );
 
   test("a console port in use exits 1 naming the flag, and stops what it started", async () => {
     const blocker: Server = createServer();
