@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 export const GOOGLE_SUITE = [
   // The conformance suites: Google client libraries only.
   "emulators/firestore/test/{documents,queries,transactions,listen,vector}.test.ts",
-  "emulators/pubsub/test/{lifecycle,push,pull,snapshots,ordering,schemas}.test.ts",
+  "emulators/pubsub/test/{lifecycle,push,pull,snapshots,ordering,schemas,export-subscriptions}.test.ts",
   // The function end to end through functions-framework, and its bundle under the CLI.
   "functions/test/ingest-http.test.ts",
   "pipeline/test/bundle.test.ts",
