@@ -27,7 +27,8 @@ locals {
 }
 
 resource "google_project_service" "apis" {
-  for_each           = toset(local.apis)
+  # BigQuery only where the observations go there (bigquery.tf).
+  for_each           = toset(concat(local.apis, var.observations_to_bigquery ? ["bigquery.googleapis.com"] : []))
   service            = each.value
   disable_on_destroy = false
 }

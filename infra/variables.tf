@@ -64,3 +64,25 @@ variable "page_token_secret" {
     error_message = "page_token_secret must be at least 16 characters (the function refuses a shorter PAGE_TOKEN_SECRET)."
   }
 }
+
+variable "observations_to_bigquery" {
+  description = "Write every message on the topic to BigQuery (infra/bigquery.tf) for analysis: a BigQuery subscription, its dataset and table. Off by default: it costs per byte published (docs/deploy.md)."
+  type        = bool
+  default     = false
+}
+
+variable "observations_location" {
+  description = "Location of the observations dataset when observations_to_bigquery is on, e.g. US, EU or a region."
+  type        = string
+  default     = "US"
+}
+
+variable "observations_retention_days" {
+  description = "Days BigQuery keeps each day's observations (partition expiration). Unset: kept until deleted."
+  type        = number
+  default     = null
+  validation {
+    condition     = var.observations_retention_days == null || try(var.observations_retention_days >= 1, false)
+    error_message = "observations_retention_days is at least 1, or unset to keep every observation."
+  }
+}

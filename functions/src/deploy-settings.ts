@@ -33,6 +33,8 @@ export interface DeploySettings extends Sizing {
   why: Record<string, string>;
   /** scansApi, the private read API deployed from the same source. */
   api: ApiSettings;
+  /** Terraform's optional BigQuery subscription of every message (infra/bigquery.tf): its names. */
+  observations: { subscription: string; dataset: string; table: string };
 }
 
 /** functions/deploy.json's `api` block: scansApi's names and sizing, each sizing value with its reason in `why`. */
