@@ -14,7 +14,7 @@ export const GOOGLE_SUITE = [
   "functions/test/api/*.test.ts",
   // The scanner publishing, `scans` reading, `npm start` and the pipeline.
   "scanner/test/publish.test.ts",
-  "test/{scans,start,pipeline}.test.ts",
+  "test/{scans,start,pipeline,pipeline-shared}.test.ts",
   // The web console in Chromium, reading through the read API and the pipeline's counters.
   "test/console/*.test.ts",
   // The reliability suite, without the embedded-only faults.
