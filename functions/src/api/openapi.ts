@@ -16,8 +16,20 @@ const problem = (description: string) => ({
   content: { "application/problem+json": { schema: problemSchema } },
 });
 
+// Answered by Cloud Run's IAM check before the function runs (docs/deploy.md, "scansApi is private"), with its
+// own HTML page, never by the function: so no problem schema.
+const denied: ZodOpenApiResponsesObject = {
+  "401": {
+    description: "Deployed: no bearer token, or not a valid Google-signed ID token (Cloud Run's answer)",
+  },
+  "403": {
+    description: "Deployed: the token's principal lacks roles/run.invoker on scansApi (Cloud Run's answer)",
+  },
+};
+
 const errors: ZodOpenApiResponsesObject = {
   "400": problem("A parameter is malformed; `parameter` names it and `detail` says what it must be"),
+  ...denied,
   "404": problem("No such path"),
   "405": problem("Only GET and HEAD; the Allow header lists them"),
   "503": problem("Firestore did not answer; try again"),
@@ -38,6 +50,36 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       version: "1.0.0",
       description:
         "Read-only access to the newest scan per ip:port:service and to rejected messages, as stored by ingestScan.",
+      // The repository grants no license (its packages are private): this says so rather than invent one, as an
+      // SPDX LicenseRef since linters ask for an identifier. Replace both when the project picks a license.
+      license: { name: "No license granted (private project)", identifier: "LicenseRef-None" },
+    },
+    servers: [
+      {
+        url: "https://{region}-{project}.cloudfunctions.net/scans-api",
+        description: "Deployed: the function's URL, `terraform output -raw api_url` (docs/deploy.md)",
+        variables: {
+          region: { default: "us-central1", description: "functions/deploy.json's region unless overridden" },
+          project: { default: "my-project", description: "the Google Cloud project" },
+        },
+      },
+      { url: "http://127.0.0.1:8089", description: "`npm start` on this machine: no token needed" },
+    ],
+    // What the deployment enforces: Cloud Run lets a request through only with the ID token of an invoker.
+    security: [{ googleIdToken: [] }],
+    components: {
+      securitySchemes: {
+        googleIdToken: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description:
+            "A Google-signed ID token whose audience is the function's URL, of a principal holding roles/run.invoker " +
+            "on scansApi (Terraform's api_invokers, `npm run deploy --invoker`): e.g. " +
+            "`gcloud auth print-identity-token`. Cloud Run checks it before the function runs and answers 401 or " +
+            '403 itself (docs/deploy.md, "scansApi is private"). `npm start` serves the API without it.',
+        },
+      },
     },
     paths: {
       "/v1/services/{ip}/{port}/{service}": {
@@ -87,7 +129,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         get: {
           operationId: "openApi",
           summary: "This document",
-          responses: { "200": { description: "OpenAPI 3.1", content: { "application/json": {} } } },
+          responses: {
+            "200": { description: "OpenAPI 3.1", content: { "application/json": {} } },
+            ...denied,
+            "405": errors["405"]!,
+          },
         },
       },
     },

@@ -30,7 +30,26 @@ export const serviceSchema = z
     publishTime: timestamp.optional(),
     updatedAt: timestamp.optional(),
   })
-  .meta({ id: "Service", description: "The newest observation of one ip:port:service" });
+  .meta({
+    id: "Service",
+    description: "The newest observation of one ip:port:service",
+    example: {
+      key: "1.1.1.7:443:HTTP",
+      ip: "1.1.1.7",
+      port: 443,
+      service: "HTTP",
+      response: "hello world",
+      responseSize: 11,
+      responseSha256: "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+      responseTruncated: false,
+      shard: 17,
+      scannedAt: "2024-11-22T08:00:00Z",
+      dataVersion: 2,
+      messageId: "13082775893720431",
+      publishTime: "2024-11-22T08:00:01.204Z",
+      updatedAt: "2024-11-22T08:00:01.371Z",
+    },
+  });
 
 /** `rejects/{id}` as JSON. */
 export const rejectSchema = z
@@ -81,4 +100,13 @@ export const problemSchema = z
     detail: z.string(),
     parameter: z.string().optional().meta({ description: "the request parameter at fault" }),
   })
-  .meta({ id: "Problem" });
+  .meta({
+    id: "Problem",
+    example: {
+      type: "about:blank",
+      title: "Bad Request",
+      status: 400,
+      detail: "limit must be an integer from 1 to 1000",
+      parameter: "limit",
+    },
+  });

@@ -34,7 +34,7 @@ export const portParam = z
   .refine((port) => port <= 65535)
   .meta({
     description: "port, 0 to 65535",
-    example: "443",
+    example: 443,
     override: { type: "integer", minimum: 0, maximum: 65535 },
   });
 
