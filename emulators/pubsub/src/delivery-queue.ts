@@ -111,11 +111,19 @@ export class DeliveryQueue {
   /**
    * Leases the next ready message for `deadlineSeconds` (after `delayMs` of injected delay). Within `batch`,
    * the next messages of an ordering key follow the one just leased; without one, a key goes one at a time.
+   * A message published less than `minAgeMs` ago is not taken, nor any behind it in the ready list.
    */
-  take(deadlineSeconds: number, holder?: Holder, delayMs = 0, batch?: Batch): Delivery | undefined {
+  take(
+    deadlineSeconds: number,
+    holder?: Holder,
+    delayMs = 0,
+    batch?: Batch,
+    minAgeMs = 0,
+  ): Delivery | undefined {
     const { retentionMs } = this.hooks.config();
+    const publishedBy = this.hooks.now() - minAgeMs;
     for (;;) {
-      const entry = this.nextToTake(batch);
+      const entry = this.nextToTake(batch, publishedBy);
       if (!entry) return undefined;
       if (this.hooks.now() - entry.message.publishTimeMs > retentionMs) {
         this.remove(entry); // past the subscription's retention: Google drops it unacknowledged
@@ -211,14 +219,25 @@ export class DeliveryQueue {
     this.readyHead = 0;
   }
 
-  /** The held message that follows one already in the batch, else the head of the ready list. */
-  private nextToTake(batch: Batch | undefined): Entry | undefined {
-    for (let entry = batch?.following.shift(); entry; entry = batch?.following.shift()) {
-      if (entry.state === "held") return entry;
-    }
+  /** Milliseconds until the head of the ready list is `minAgeMs` old (0: it is); undefined when none is ready. */
+  msUntilAged(minAgeMs: number): number | undefined {
     this.skipGone();
     const entry = this.ready[this.readyHead];
     if (!entry) return undefined;
+    return Math.max(0, entry.message.publishTimeMs + minAgeMs - this.hooks.now());
+  }
+
+  /**
+   * The held message that follows one already in the batch, else the head of the ready list; only a message
+   * published by `publishedBy` (a younger follower stays held and becomes ready when its key moves on).
+   */
+  private nextToTake(batch: Batch | undefined, publishedBy: number): Entry | undefined {
+    for (let entry = batch?.following.shift(); entry; entry = batch?.following.shift()) {
+      if (entry.state === "held" && entry.message.publishTimeMs <= publishedBy) return entry;
+    }
+    this.skipGone();
+    const entry = this.ready[this.readyHead];
+    if (!entry || entry.message.publishTimeMs > publishedBy) return undefined;
     this.readyHead++;
     entry.queued = false;
     return entry;

@@ -30,6 +30,13 @@ import type {
 // How long a Pull without return_immediately waits for a message before answering empty.
 const PULL_WAIT_MS = 10_000;
 
+/**
+ * How old a message must be before an open streaming pull gets it. Google's emulator polls each stream every
+ * 50 ms, so publish() has resolved before a subscriber sees the message; sent at once, a message reaches the
+ * client's subscriber before its publisher has the id, which clients that wait for that id miss (docs/parity.md).
+ */
+export const STREAM_DELIVERY_DELAY_MS = 20;
+
 /** The message-moving half of google.pubsub.v1.Subscriber: Pull, StreamingPull, Acknowledge, ModifyAckDeadline. */
 export function pullImplementation(broker: Broker, faults: PubSubFaults): UntypedServiceImplementation {
   const pullable = (name: string | null | undefined): SubscriptionState => {
@@ -104,6 +111,7 @@ function streamingPull(
   let outstandingBytes = 0;
   let scheduled = false;
   let ended = false;
+  let agingTimer: NodeJS.Timeout | undefined;
 
   const holder: Holder = {
     release(message: StoredMessage) {
@@ -127,7 +135,7 @@ function streamingPull(
     const keyDelays = new Map<string, number>();
     while (hasRoom()) {
       const drawn = Math.random() * faults.maxDelayMs;
-      const delivery = state.queue.take(deadlineSeconds, holder, drawn, batch);
+      const delivery = state.queue.take(deadlineSeconds, holder, drawn, batch, STREAM_DELIVERY_DELAY_MS);
       if (!delivery) break;
       outstanding++;
       outstandingBytes += messageBytes(delivery.message);
@@ -142,6 +150,13 @@ function streamingPull(
       }
     }
     send(now);
+    const aging = hasRoom() ? state.queue.msUntilAged(STREAM_DELIVERY_DELAY_MS) : undefined;
+    if (aging !== undefined && agingTimer === undefined) {
+      agingTimer = setTimeout(() => {
+        agingTimer = undefined;
+        wake();
+      }, aging);
+    }
   };
   const wake = (): void => {
     if (scheduled) return;
@@ -156,6 +171,7 @@ function streamingPull(
   };
   const onDeleted = (): void => fail(notFound("The subscription was deleted."));
   const cleanup = (): void => {
+    clearTimeout(agingTimer);
     if (!state) return;
     state.listeners.delete(wake);
     state.onClose.delete(onDeleted);

@@ -144,6 +144,41 @@ describe("DeliveryQueue", () => {
     expect(queue.size).toBe(0);
   });
 
+  test("takes a message only once it is minAgeMs old, holding what is behind it until then", () => {
+    const { queue } = setup({ retryPolicy: undefined });
+    queue.enqueue(message("1"));
+    queue.modifyDeadline(queue.take(10)?.ackId ?? "", 0); // "1" is ready again, behind "2" once "2" arrives
+    vi.advanceTimersByTime(50);
+    queue.enqueue(message("2"));
+    queue.enqueue(message("3"));
+    expect(queue.msUntilAged(20)).toBe(0); // the redelivered "1" heads the list, long published
+    expect(queue.take(10, undefined, 0, undefined, 20)?.message.messageId).toBe("1");
+    expect(queue.take(10, undefined, 0, undefined, 20)).toBeUndefined();
+    expect(queue.msUntilAged(20)).toBe(20);
+    vi.advanceTimersByTime(19);
+    expect(queue.take(10, undefined, 0, undefined, 20)).toBeUndefined();
+    expect(queue.msUntilAged(20)).toBe(1);
+    vi.advanceTimersByTime(1);
+    expect(queue.take(10, undefined, 0, undefined, 20)?.message.messageId).toBe("2");
+    expect(queue.take(10, undefined, 0, undefined, 20)?.message.messageId).toBe("3");
+    expect(queue.msUntilAged(20)).toBeUndefined();
+  });
+
+  test("a message of an ordering key too young to join its predecessor's response follows it later", () => {
+    const { queue } = setup({ ordered: true });
+    queue.enqueue(message("1", "k"));
+    vi.advanceTimersByTime(20);
+    queue.enqueue(message("2", "k"));
+    const batch = newBatch();
+    const first = queue.take(10, undefined, 0, batch, 20);
+    expect(first?.message.messageId).toBe("1");
+    expect(queue.take(10, undefined, 0, batch, 20)).toBeUndefined();
+    vi.advanceTimersByTime(20);
+    expect(queue.take(10, undefined, 0, newBatch(), 20)).toBeUndefined(); // held until "1" is acknowledged
+    queue.acknowledge(first?.ackId ?? "");
+    expect(queue.take(10, undefined, 0, newBatch(), 20)?.message.messageId).toBe("2");
+  });
+
   describe("with message ordering", () => {
     // One response's worth, as a Pull or one streaming-pull write takes them.
     const takeAll = (queue: DeliveryQueue) => {
