@@ -19,9 +19,7 @@ export function ServicesView({ where }: { where: Location }) {
   return (
     <>
       <h1>Services</h1>
-      <p class="lede">
-        The newest observation of each ip:port:service, newest scan first.
-      </p>
+      <p class="lede">The newest observation of each ip:port:service, newest scan first.</p>
       <FilterForm key={where.search.toString()} filters={filters} limit={limit} />
       <Results
         where={where}
