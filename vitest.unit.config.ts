@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: [
-      "functions/test/{bytes,documents,envelope,failures,key,order,scan}.test.ts",
+      "functions/test/{bytes,documents,envelope,failures,history,key,order,scan}.test.ts",
       "functions/test/api/{params,token}.test.ts",
       "scanner/test/generate.test.ts",
     ],

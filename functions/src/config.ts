@@ -13,6 +13,8 @@ const integerAtLeast = (minimum: 0 | 1, maximum = Number.MAX_SAFE_INTEGER) =>
 // a reject holds the data once plus at most 100 attributes of 256 + 1024 bytes (Pub/Sub's limits).
 export const MAX_RESPONSE_BYTES_LIMIT = 491_520;
 export const MAX_REJECT_BYTES_LIMIT = 901_120;
+// The history map (docs/contract.md §3) takes about 120 bytes an entry beside the response's two copies.
+export const HISTORY_MAX_ENTRIES_LIMIT = 400;
 const collectionName = z.string().check(z.regex(/^(?!__.*__$)(?!\.\.?$)[^/]{1,1500}$/));
 const host = z.string().check(z.regex(/^[^\s/]+:\d{1,5}$/));
 // Google's project ids (lowercase letters, digits, hyphens), optionally domain-scoped ("example.com:id"):
@@ -36,6 +38,10 @@ const rules = {
   ],
   MAX_CLOCK_SKEW_SECONDS: [integerAtLeast(0), "a non-negative integer"],
   STORE_DEADLINE_MS: [integerAtLeast(1, 3_600_000), "a whole number of milliseconds from 1 to 3600000"],
+  HISTORY_MAX_ENTRIES: [
+    integerAtLeast(1, HISTORY_MAX_ENTRIES_LIMIT),
+    `a positive integer of at most ${HISTORY_MAX_ENTRIES_LIMIT} (the map must fit beside the response in 1 MiB)`,
+  ],
 } as const;
 
 export interface Config {
@@ -50,6 +56,8 @@ export interface Config {
   maxClockSkewSeconds: number;
   /** How long one store call may take before the message is left to Pub/Sub's redelivery. */
   storeDeadlineMs: number;
+  /** Distinct responses kept per service (docs/contract.md §3). */
+  historyMaxEntries: number;
 }
 
 /** The Firestore collections when SERVICES_COLLECTION and REJECTS_COLLECTION are unset. */
@@ -82,6 +90,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxClockSkewSeconds: value("MAX_CLOCK_SKEW_SECONDS") ?? 3600,
     // Below the 60 s timeout of deploy.json: the SDK alone retries UNAVAILABLE for minutes.
     storeDeadlineMs: value("STORE_DEADLINE_MS") ?? 50_000,
+    historyMaxEntries: value("HISTORY_MAX_ENTRIES") ?? 50,
   };
 }
 

@@ -4,7 +4,10 @@ import type { Instant, PubsubMessage } from "./envelope.ts";
 import type { Reason } from "./reasons.ts";
 import type { Scan } from "./scan.ts";
 
-/** `services/{key}` without `shard` and `updatedAt`, which the store adds. */
+/** The subcollection of `services/{key}` whose slots keep the texts of earlier responses (§3, history). */
+export const HISTORY_COLLECTION = "history";
+
+/** `services/{key}` without `shard`, `history` and `updatedAt`, which the store adds. */
 export interface ServiceDocument {
   ip: string;
   port: number;
@@ -19,6 +22,12 @@ export interface ServiceDocument {
   messageId: string;
   publishTime?: Instant;
 }
+
+/** `services/{key}/history/{slot}`: the text of a response that is no longer the current one. */
+export type HistorySlotDocument = Pick<
+  ServiceDocument,
+  "responseSha256" | "response" | "responseBytes" | "responseSize" | "responseTruncated"
+>;
 
 /** `rejects/{messageId}` without `shard` and `rejectedAt`, which the store adds. */
 export interface RejectDocument {

@@ -5,7 +5,9 @@ import type { Config } from "./config.ts";
 import type { RejectDocument, ServiceDocument } from "./documents.ts";
 import type { Instant } from "./envelope.ts";
 import { classifyFailure, type Failure } from "./failures.ts";
-import { decideOutcome, type ApplyOutcome, type Version } from "./order.ts";
+import { HISTORY_COLLECTION } from "./documents.ts";
+import { planHistory, type History, type StoredHistory } from "./history.ts";
+import { decideOutcome, type ApplyOutcome } from "./order.ts";
 import { shardOf } from "./shard.ts";
 
 /** Where the ingest path keeps its state. */
@@ -45,14 +47,63 @@ function toTimestamp(instant: Instant): Timestamp {
   return new Timestamp(instant.seconds, instant.nanoseconds);
 }
 
-/** The stored (scannedAt, responseSha256); a malformed document counts as older than any scan. */
-function storedVersion(snapshot: DocumentSnapshot): Version | undefined {
+/** The stored (scannedAt, responseSha256) and history; a malformed document counts as older than any scan. */
+function storedHistory(snapshot: DocumentSnapshot): StoredHistory | undefined {
   if (!snapshot.exists) return undefined;
   const scannedAt: unknown = snapshot.get("scannedAt");
   const responseSha256: unknown = snapshot.get("responseSha256");
+  const history: unknown = snapshot.get("history");
   return {
-    timestamp: scannedAt instanceof Timestamp ? scannedAt.seconds : 0,
-    responseSha256: typeof responseSha256 === "string" ? responseSha256 : "",
+    version: {
+      timestamp: scannedAt instanceof Timestamp ? scannedAt.seconds : 0,
+      responseSha256: typeof responseSha256 === "string" ? responseSha256 : "",
+    },
+    history: isStoredHistory(history) ? fromStored(history) : undefined,
+  };
+}
+
+type StoredEntry = { firstSeen: Timestamp; lastSeen: Timestamp; slot?: number };
+
+function isStoredHistory(value: unknown): value is Record<string, StoredEntry> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Object.values(value).every(
+      (entry: Partial<StoredEntry>) =>
+        entry.firstSeen instanceof Timestamp && entry.lastSeen instanceof Timestamp,
+    )
+  );
+}
+
+const fromStored = (history: Record<string, StoredEntry>): History =>
+  Object.fromEntries(
+    Object.entries(history).map(([sha, { firstSeen, lastSeen, slot }]) => [
+      sha,
+      { firstSeen: firstSeen.seconds, lastSeen: lastSeen.seconds, ...(typeof slot === "number" && { slot }) },
+    ]),
+  );
+
+const toStored = (history: History): Record<string, StoredEntry> =>
+  Object.fromEntries(
+    Object.entries(history).map(([sha, { firstSeen, lastSeen, slot }]) => [
+      sha,
+      {
+        firstSeen: new Timestamp(firstSeen, 0),
+        lastSeen: new Timestamp(lastSeen, 0),
+        ...(slot !== undefined && { slot }),
+      },
+    ]),
+  );
+
+/** The response fields a history slot keeps (docs/contract.md §3), from a stored document. */
+function responseOf(snapshot: DocumentSnapshot) {
+  const bytes: unknown = snapshot.get("responseBytes");
+  return {
+    responseSha256: snapshot.get("responseSha256") as string,
+    response: snapshot.get("response") as string,
+    ...(bytes !== undefined && { responseBytes: bytes }),
+    responseSize: snapshot.get("responseSize") as number,
+    responseTruncated: snapshot.get("responseTruncated") as boolean,
   };
 }
 
@@ -66,7 +117,26 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
       const incoming = { timestamp: document.scannedAt.seconds, responseSha256: document.responseSha256 };
       try {
         return await firestore.runTransaction(async (transaction) => {
-          const outcome = decideOutcome(incoming, storedVersion(await transaction.get(reference)));
+          const snapshot = await transaction.get(reference);
+          const stored = storedHistory(snapshot);
+          const outcome = decideOutcome(incoming, stored?.version);
+          const plan = planHistory(incoming, stored, config.historyMaxEntries);
+          if (plan.slot) {
+            const slot = reference.collection(HISTORY_COLLECTION).doc(String(plan.slot.slot));
+            const { responseSha256, response, responseBytes, responseSize, responseTruncated } = document;
+            transaction.set(
+              slot,
+              plan.slot.text === "stored"
+                ? responseOf(snapshot)
+                : {
+                    responseSha256,
+                    response,
+                    ...(responseBytes && { responseBytes: Buffer.from(responseBytes) }),
+                    responseSize,
+                    responseTruncated,
+                  },
+            );
+          }
           if (outcome === "stored") {
             transaction.set(reference, {
               ...document,
@@ -74,8 +144,11 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
               shard: shardOf(key),
               scannedAt: toTimestamp(document.scannedAt),
               publishTime: document.publishTime && toTimestamp(document.publishTime),
+              history: toStored(plan.history!),
               updatedAt: FieldValue.serverTimestamp(),
             });
+          } else if (plan.history) {
+            transaction.update(reference, { history: toStored(plan.history) });
           }
           return outcome;
         });

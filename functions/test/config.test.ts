@@ -13,6 +13,7 @@ describe("parseConfig", () => {
       maxRejectBytes: 524288,
       maxClockSkewSeconds: 3600,
       storeDeadlineMs: 50000,
+      historyMaxEntries: 50,
     });
   });
 
@@ -40,6 +41,7 @@ describe("parseConfig", () => {
       { maxResponseBytes: 10, maxRejectBytes: 20, maxClockSkewSeconds: 0 },
     ],
     ["reads the store deadline", { STORE_DEADLINE_MS: "2500" }, { storeDeadlineMs: 2500 }],
+    ["reads the history's cap up to its limit", { HISTORY_MAX_ENTRIES: "400" }, { historyMaxEntries: 400 }],
     ["treats an empty value as unset", { MAX_RESPONSE_BYTES: "" }, { maxResponseBytes: 262144 }],
     [
       "accepts the largest limits that still fit a document",
@@ -76,6 +78,10 @@ describe("parseConfig", () => {
       'MAX_REJECT_BYTES must be a positive integer of at most 901120 (with 100 attributes it must fit Firestore\'s 1 MiB document), got "901121"',
     ],
     [{ MAX_CLOCK_SKEW_SECONDS: "-1" }, 'MAX_CLOCK_SKEW_SECONDS must be a non-negative integer, got "-1"'],
+    [
+      { HISTORY_MAX_ENTRIES: "401" },
+      'HISTORY_MAX_ENTRIES must be a positive integer of at most 400 (the map must fit beside the response in 1 MiB), got "401"',
+    ],
     [{ SERVICES_COLLECTION: "a/b" }, 'SERVICES_COLLECTION must be a Firestore collection id, got "a/b"'],
     [{ REJECTS_COLLECTION: "__x__" }, 'REJECTS_COLLECTION must be a Firestore collection id, got "__x__"'],
     [{ FIRESTORE_EMULATOR_HOST: "http://localhost:8080" }, "FIRESTORE_EMULATOR_HOST must be host:port"],

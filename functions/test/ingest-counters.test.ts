@@ -68,17 +68,35 @@ describe("cost per message", () => {
   test.each([
     ["a fresh scan costs one read and one write", scanJson({ port: 1, timestamp: now, response: "a" }), 1, 1],
     [
-      "a stale scan costs one read and no write",
+      "an older scan of the stored response widens its history: one read and one write",
+      scanJson({ port: 1, timestamp: now - 1, response: "a" }),
+      1,
+      1,
+    ],
+    [
+      "the same older scan again is stale: one read and no write",
       scanJson({ port: 1, timestamp: now - 1, response: "a" }),
       1,
       0,
     ],
     ["a duplicate costs one read and no write", scanJson({ port: 1, timestamp: now, response: "a" }), 1, 0],
     [
-      "a newer scan costs one read and one write",
+      "a newer scan of the stored response costs one read and one write",
       scanJson({ port: 1, timestamp: now + 1, response: "a" }),
       1,
       1,
+    ],
+    [
+      "an older scan of a new response adds it to the history: one read, the document and a slot",
+      scanJson({ port: 1, timestamp: now - 5, response: "b" }),
+      1,
+      2,
+    ],
+    [
+      "a newer scan of a new response moves the stored one to a slot: one read, two writes",
+      scanJson({ port: 1, timestamp: now + 2, response: "c" }),
+      1,
+      2,
     ],
     ["a reject costs one write and no read", scanJson({ port: -1, timestamp: now, response: "a" }), 0, 1],
   ])("%s", async (_name, data, read, written) => {

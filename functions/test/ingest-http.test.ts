@@ -3,6 +3,7 @@
 import { Timestamp, type Firestore } from "@google-cloud/firestore";
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { shardOf } from "../src/shard.ts";
 import {
   greatest,
   deliver,
@@ -73,10 +74,17 @@ describe.each<[Mode, number]>([
       responseSize: 11,
       responseSha256: sha256("hello world"),
       responseTruncated: false,
+      shard: shardOf(key),
       scannedAt: new Timestamp(now - 60, 0),
       dataVersion: 2,
       messageId: id,
       publishTime: new Timestamp(Date.parse("2024-11-22T08:00:00Z") / 1000, 123_456_000),
+      history: {
+        [sha256("hello world")]: {
+          firstSeen: new Timestamp(now - 60, 0),
+          lastSeen: new Timestamp(now - 60, 0),
+        },
+      },
       updatedAt: expect.any(Timestamp),
     });
   });
@@ -87,7 +95,21 @@ describe.each<[Mode, number]>([
       messageId: messageId(),
     });
     expect(response.status).toBe(204);
-    expect((await service(key)).get("response")).toBe("hello world");
+    const stored = await service(key);
+    expect(stored.get("response")).toBe("hello world");
+    // The older response joins the history, its text in the first slot.
+    expect(stored.get("history")[sha256("older")]).toEqual({
+      firstSeen: new Timestamp(now - 120, 0),
+      lastSeen: new Timestamp(now - 120, 0),
+      slot: 0,
+    });
+    const slot = await stored.ref.collection("history").doc("0").get();
+    expect(slot.data()).toEqual({
+      responseSha256: sha256("older"),
+      response: "older",
+      responseSize: 5,
+      responseTruncated: false,
+    });
   });
 
   test("writes nothing for a duplicate: updatedAt and messageId unchanged", async () => {
@@ -136,6 +158,7 @@ describe.each<[Mode, number]>([
       attributes: { origin: "test" },
       messageId: id,
       publishTime: new Timestamp(Date.parse("2024-11-22T08:00:00Z") / 1000, 0),
+      shard: shardOf(id),
       rejectedAt: expect.any(Timestamp),
     });
     expect((await deliver(server.url, mode, message)).status).toBe(204);

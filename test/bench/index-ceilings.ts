@@ -2,7 +2,12 @@
 // and a stated traffic skew, the share of writes its hottest range of sequential entries takes. Pure: the
 // capacity model (capacity-model.ts) sets it beside the other limits.
 import { DEFAULT_COLLECTIONS } from "@scan-ingest/functions/config";
-import type { RejectDocument, ServiceDocument } from "@scan-ingest/functions/documents";
+import {
+  HISTORY_COLLECTION,
+  type HistorySlotDocument,
+  type RejectDocument,
+  type ServiceDocument,
+} from "@scan-ingest/functions/documents";
 import { SHARDS } from "@scan-ingest/functions/shard";
 
 /**
@@ -65,7 +70,7 @@ const oneValue: Values = { kind: "skewed", topShare: 1 };
  * until the model says how its values fall.
  */
 export function collectionsUnder(traffic: Traffic): Collection[] {
-  const services: Record<keyof ServiceDocument | "shard" | "updatedAt", Values> = {
+  const services: Record<keyof ServiceDocument | "shard" | "history" | "updatedAt", Values> = {
     ip: { kind: "spread", perValuePerSec: traffic.hostScansPerSec },
     port: { kind: "skewed", topShare: Math.max(...Object.values(traffic.ports)) },
     service: { kind: "skewed", topShare: Math.max(...Object.values(traffic.services)) },
@@ -80,7 +85,16 @@ export function collectionsUnder(traffic: Traffic): Collection[] {
     messageId: sequential,
     publishTime: sequential,
     shard: { kind: "shard" },
+    // A map of scan times per response: indexed, its entries would be as sequential as scannedAt.
+    history: sequential,
     updatedAt: sequential,
+  };
+  const slots: Record<keyof HistorySlotDocument, Values> = {
+    responseSha256: oneValue,
+    response: oneValue,
+    responseBytes: oneValue,
+    responseSize: oneValue,
+    responseTruncated: oneValue,
   };
   const rejects: Record<keyof RejectDocument | "shard" | "rejectedAt", Values> = {
     reason: { kind: "skewed", topShare: traffic.topReasonShare },
@@ -103,6 +117,14 @@ export function collectionsUnder(traffic: Traffic): Collection[] {
       shareOfScans: 1 - traffic.rejectShare,
       documentIds: { kind: "spread" },
       fields: services,
+    },
+    // `services/{key}/history/{slot}`: at worst every stored scan moves a response to a slot (a response
+    // that changes on every scan); the path starts with the service's key.
+    {
+      name: HISTORY_COLLECTION,
+      shareOfScans: 1 - traffic.rejectShare,
+      documentIds: { kind: "spread" },
+      fields: slots,
     },
     // `rejects/{messageId}`: Pub/Sub's message ids, taken as increasing.
     {

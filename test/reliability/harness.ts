@@ -4,6 +4,7 @@
 import { Timestamp, type DocumentData } from "@google-cloud/firestore";
 import { startPipeline, type DeadLetter, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
 import { emulatorFirestore, emulatorPubSub } from "@scan-ingest/pipeline/clients";
+import { HISTORY_COLLECTION } from "@scan-ingest/functions/documents";
 import type { ExpectedState, PublishedMessage } from "./model.ts";
 
 const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST || undefined;
@@ -278,6 +279,44 @@ export async function accountWhenSettled(
 }
 
 /** Every way `services` and `rejects` differ from the model; empty when they match exactly. */
+/** The history of `services/{key}` against the model's: every entry's times, and each earlier response's text. */
+async function historyDifferences(
+  run: Pick<Run, "read" | "services">,
+  key: string,
+  stored: DocumentData,
+  model: ExpectedState["services"] extends Map<string, infer Service> ? Service : never,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const history = (stored.history ?? {}) as Record<
+    string,
+    { firstSeen: Timestamp; lastSeen: Timestamp; slot?: number }
+  >;
+  const seconds = (entry: { firstSeen: Timestamp; lastSeen: Timestamp }) => [
+    entry.firstSeen.seconds,
+    entry.lastSeen.seconds,
+  ];
+  const actual = Object.fromEntries(
+    Object.entries(history)
+      .map(([sha, entry]) => [sha, seconds(entry)])
+      .sort(),
+  );
+  const wanted = Object.fromEntries(
+    [...model.history].map(([sha, entry]) => [sha, [entry.firstSeen, entry.lastSeen]]).sort(),
+  );
+  if (JSON.stringify(actual) !== JSON.stringify(wanted))
+    problems.push(
+      `services/${key} has history ${JSON.stringify(actual)}, the model says ${JSON.stringify(wanted)}`,
+    );
+  const slots = await run.read(`${run.services}/${key}/${HISTORY_COLLECTION}`);
+  for (const [sha, entry] of Object.entries(history)) {
+    if (sha === stored.responseSha256) continue;
+    const slot = entry.slot === undefined ? undefined : slots.get(String(entry.slot));
+    if (slot?.responseSha256 !== sha || slot.response !== model.history.get(sha)?.response)
+      problems.push(`services/${key}: the slot of response ${sha} holds ${JSON.stringify(slot)}`);
+  }
+  return problems;
+}
+
 export async function differences(
   run: Pick<Run, "read" | "services" | "rejects">,
   expected: ExpectedState,
@@ -324,6 +363,7 @@ export async function differences(
       );
     if (!(stored.updatedAt instanceof Timestamp) || !(stored.publishTime instanceof Timestamp))
       problems.push(`services/${key} lacks updatedAt or publishTime`);
+    problems.push(...(await historyDifferences(run, key, stored, model)));
   }
   for (const key of services.keys())
     if (!expected.services.has(key)) problems.push(`services/${key} is not in the model`);

@@ -23,15 +23,20 @@ export interface ExpectedService {
   scannedAt: number;
   /** Every message carrying the winning (timestamp, sha), with its data version: the first to arrive wins. */
   winners: Map<string, 1 | 2>;
-  /** Distinct (timestamp, sha) pairs offered for this key: the most writes it can ever cost. */
+  /** Distinct (timestamp, sha) pairs offered for this key: each may cost one write and one history slot. */
   versions: number;
+  /** The history (§3): per distinct response, the oldest and newest scan time and the response's text. */
+  history: Map<string, { firstSeen: number; lastSeen: number; response: string }>;
 }
 
 export interface ExpectedState {
   services: Map<string, ExpectedService>;
   /** rejects/{messageId} → reason. */
   rejects: Map<string, Reason>;
-  /** The sum of `versions`: no run may write `services` more often (each write strictly raises a version). */
+  /**
+   * Twice the sum of `versions`: each write of `services/{key}` raises its version or widens its history with a
+   * (timestamp, sha) not seen before, and brings at most one slot write with it.
+   */
   maxServiceWrites: number;
 }
 
@@ -77,19 +82,27 @@ export function expectedState(messages: Iterable<PublishedMessage>): ExpectedSta
       scannedAt: scan.timestamp,
       winners: new Map([[messageId, scan.data_version]]),
       versions: 0,
+      history: new Map<string, { firstSeen: number; lastSeen: number; response: string }>(),
     };
     const seen = versions.get(offered.key) ?? new Set<string>();
     seen.add(`${offered.scannedAt}/${offered.responseSha256}`);
     versions.set(offered.key, seen);
     const stored = services.get(offered.key);
+    const history = stored?.history ?? offered.history;
+    const entry = history.get(offered.responseSha256);
+    history.set(offered.responseSha256, {
+      firstSeen: Math.min(entry?.firstSeen ?? offered.scannedAt, offered.scannedAt),
+      lastSeen: Math.max(entry?.lastSeen ?? offered.scannedAt, offered.scannedAt),
+      response: offered.response,
+    });
     const order = stored === undefined ? 1 : compare(offered, stored);
-    if (order > 0) services.set(offered.key, offered);
+    if (order > 0) services.set(offered.key, { ...offered, history });
     else if (order === 0) stored!.winners.set(messageId, scan.data_version);
   }
   let maxServiceWrites = 0;
   for (const [key, service] of services) {
     service.versions = versions.get(key)!.size;
-    maxServiceWrites += service.versions;
+    maxServiceWrites += 2 * service.versions;
   }
   return { services, rejects, maxServiceWrites };
 }

@@ -26,11 +26,13 @@ function jsonFields(into: Record<string, unknown>, fields: Record<string, unknow
   return into;
 }
 
-/** A document as JSON: its id under `idField`, then its fields by name. */
+/** A document as JSON: its id under `idField`, then its fields by name — a service's `history` map aside,
+ * which is storage (slots) rather than what a reader wants; the history is read as entries. */
 export function jsonDocument(
   idField: "key" | "id",
   id: string,
   data: Record<string, unknown>,
 ): Record<string, unknown> {
-  return jsonFields({ [idField]: id }, data);
+  const { history: _history, ...fields } = data;
+  return jsonFields({ [idField]: id }, fields);
 }
