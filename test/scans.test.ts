@@ -10,6 +10,9 @@ import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 import { emulatorTarget } from "@scan-ingest/emulator-shared/target";
 import { shardOf } from "@scan-ingest/functions/shard";
+import { parseConfig } from "@scan-ingest/functions/config";
+import { toServiceDocument } from "@scan-ingest/functions/documents";
+import { firestoreStore } from "@scan-ingest/functions/store";
 
 const SCANS = new URL("../cli/scans/main.ts", import.meta.url).pathname;
 const project = DEFAULT_PROJECT;
@@ -243,3 +246,60 @@ test(
   },
   READ_TIMEOUT_MS + 20_000,
 );
+
+describe("npm run scans -- history", () => {
+  // Its own collection, written through the ingest path's transaction, so the listings above stay as seeded.
+  const history = { services: `services-history-${suffix}`, rejects: `rejects-history-${suffix}` };
+  const env = () => ({ ...environment(), SERVICES_COLLECTION: history.services });
+  const run = async (...args: string[]) => {
+    const output = { stdout: "", stderr: "" };
+    const code = await runScans(args, env(), {
+      stdout: (text) => (output.stdout += text),
+      stderr: (text) => (output.stderr += text),
+    });
+    return { code, ...output };
+  };
+
+  beforeAll(async () => {
+    const config = parseConfig({ ...env(), REJECTS_COLLECTION: history.rejects });
+    const store = firestoreStore(db, config);
+    for (const [timestamp, response] of [
+      [1732262400, "SSH-2.0-OpenSSH_9.6"],
+      [1732262500, "SSH-2.0-OpenSSH_9.7"],
+      [1732262300, "SSH-2.0-OpenSSH_9.5"],
+    ] as const) {
+      const scan = { ip: "1.1.1.9", port: 22, service: "SSH", timestamp, dataVersion: 2 as const };
+      const document = toServiceDocument(
+        { ...scan, response: Buffer.from(response) },
+        { messageId: response, publishTime: { seconds: timestamp, nanoseconds: 0 } },
+        1024,
+      );
+      await store.applyIfNewer("1.1.1.9:22:SSH", document);
+    }
+  });
+
+  test("lists every distinct response newest first, the current one marked, in any key spelling", async () => {
+    const listed = await run("history", "1.1.1.9:22:ssh");
+    expect(listed.code, listed.stderr).toBe(0);
+    const rows = listed.stdout.trimEnd().split("\n");
+    expect(rows[0]).toMatch(/^lastSeen\s+firstSeen\s+current\s+size\s+responseSha256\s+response$/);
+    expect(rows.slice(1).map((row) => row.split(/\s{2,}/))).toEqual([
+      ["2024-11-22T08:01:40Z", "2024-11-22T08:01:40Z", "*", "19", expect.any(String), "SSH-2.0-OpenSSH_9.7"],
+      ["2024-11-22T08:00:00Z", "2024-11-22T08:00:00Z", "19", expect.any(String), "SSH-2.0-OpenSSH_9.6"],
+      ["2024-11-22T07:58:20Z", "2024-11-22T07:58:20Z", "19", expect.any(String), "SSH-2.0-OpenSSH_9.5"],
+    ]);
+    const json = await run("history", "::ffff:1.1.1.9", "22", "SSH", "--json", "--limit", "2");
+    expect(
+      json.stdout
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).response),
+    ).toEqual(["SSH-2.0-OpenSSH_9.7", "SSH-2.0-OpenSSH_9.6"]);
+  });
+
+  test("of a service never stored exits 1 and names it", async () => {
+    const missing = await run("history", "1.1.1.9", "23", "telnet");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("no scan stored for 1.1.1.9:23:TELNET");
+  });
+});

@@ -1,5 +1,6 @@
-// `scans --api URL`: the same three reads through scansApi's HTTP interface instead of the Firestore SDK.
+// `scans --api URL`: the same reads through scansApi's HTTP interface instead of the Firestore SDK.
 import type { Stored } from "@scan-ingest/functions/api/read";
+import type { IdField } from "@scan-ingest/functions/api/json";
 import type { ScansRequest } from "./args.ts";
 
 /** The API's largest page; longer --limit values read several pages. */
@@ -26,13 +27,24 @@ export async function readThroughApi(
   request: Exclude<ScansRequest, { command: "help" }>,
 ): Promise<Stored[]> {
   if (request.command === "get") {
-    // The key is ip:port:SERVICE with an IPv6 ip in brackets.
-    const match = /^\[?(.+?)\]?:(\d+):([^:]+)$/.exec(request.key)!;
-    const path = match.slice(1, 4).map(encodeURIComponent).join("/");
-    const body = await call(`${base}/v1/services/${path}`, true);
+    const body = await call(`${base}/v1/services/${pathOf(request.key)}`, true);
     return body === undefined ? [] : [stored(body as Record<string, unknown>, "key")];
   }
   const query = new URLSearchParams();
+  if (request.command === "history") {
+    const found: Stored[] = [];
+    let token: string | undefined;
+    do {
+      query.set("limit", String(Math.min(API_PAGE, request.limit - found.length)));
+      if (token !== undefined) query.set("pageToken", token);
+      const page = (await call(`${base}/v1/services/${pathOf(request.key)}/history?${query}`, true)) as
+        { items: Record<string, unknown>[]; nextPageToken?: string } | undefined;
+      if (page === undefined) return [];
+      found.push(...page.items.map((item) => stored(item, "responseSha256")));
+      token = page.nextPageToken;
+    } while (token !== undefined && found.length < request.limit);
+    return found;
+  }
   const idField = request.command === "list" ? "key" : "id";
   if (request.command === "list") {
     if (request.ip !== undefined) query.set("ip", request.ip);
@@ -56,7 +68,13 @@ export async function readThroughApi(
   return found;
 }
 
-function stored(item: Record<string, unknown>, idField: "key" | "id"): Stored {
+/** The API path of a key: ip:port:SERVICE, an IPv6 ip in brackets, as /{ip}/{port}/{service}. */
+function pathOf(key: string): string {
+  const match = /^\[?(.+?)\]?:(\d+):([^:]+)$/.exec(key)!;
+  return match.slice(1, 4).map(encodeURIComponent).join("/");
+}
+
+function stored(item: Record<string, unknown>, idField: IdField): Stored {
   const { [idField]: id, ...data } = item;
   return { id: String(id), data };
 }

@@ -18,6 +18,7 @@ export type ScansRequest =
       json: boolean;
     }
   | { command: "rejects"; reason?: Reason; limit: number; json: boolean }
+  | { command: "history"; key: string; limit: number; json: boolean }
   | { command: "help" };
 
 /** A request that cannot be served as written; the message names the argument. */
@@ -36,6 +37,8 @@ export const USAGE = `Usage: npm run scans -- <command> [flags]
       stored scans, newest scannedAt first (default limit ${DEFAULT_LIMIT})
   rejects [--reason R] [--limit N] [--json]
       rejected messages, newest first; R is one of ${reasons.join(", ")}
+  history <ip> <port> <service> | <ip:port:service> [--limit N] [--json]
+      every distinct response of one service with its first and last scan, newest first
 
 A table by default; --json prints one JSON object per line. --api URL reads through the read API
 (scansApi, e.g. http://127.0.0.1:8089 under npm start) instead of the Firestore SDK. Nothing found: exit status 1.
@@ -53,7 +56,8 @@ export function parseScansArgs(argv: readonly string[]): ScansRequest {
   if (command === "get") return parseGet(rest);
   if (command === "list") return parseList(rest);
   if (command === "rejects") return parseRejects(rest);
-  throw new UsageError(`unknown command "${command}": expected get, list or rejects`);
+  if (command === "history") return parseHistory(rest);
+  throw new UsageError(`unknown command "${command}": expected get, list, rejects or history`);
 }
 
 /** The flags (all strings, plus --json) and positionals of one command. */
@@ -77,16 +81,33 @@ function parse(args: string[], strings: string[], positionals: boolean) {
 
 function parseGet(args: string[]): ScansRequest {
   const { values, positionals } = parse(args, [], true);
-  if (positionals.length !== 3) {
-    throw new UsageError(`get needs <ip> <port> <service>, got ${positionals.length} argument(s)`);
-  }
-  const [ip = "", port = "", service = ""] = positionals;
-  const key = documentKey({
+  return { command: "get", key: serviceKey("get", positionals), json: values.json === true };
+}
+
+function parseHistory(args: string[]): ScansRequest {
+  const { values, positionals } = parse(args, ["limit"], true);
+  return {
+    command: "history",
+    key: serviceKey("history", positionals),
+    limit: limitArgument(values.limit),
+    json: values.json === true,
+  };
+}
+
+/** `<ip> <port> <service>`, or the key `ip:port:service` (`[v6]:port:service` or bare v6) as one argument. */
+function serviceKey(command: string, positionals: string[]): string {
+  const parts =
+    positionals.length === 1 ? /^\[?(.+?)\]?:([^:]*):([^:]*)$/.exec(positionals[0]!)?.slice(1) : positionals;
+  if (parts?.length !== 3)
+    throw new UsageError(
+      `${command} needs <ip> <port> <service> or <ip:port:service>, got ${positionals.length} argument(s)`,
+    );
+  const [ip = "", port = "", service = ""] = parts;
+  return documentKey({
     ip: ipArgument("<ip>", ip),
     port: portArgument("<port>", port),
     service: serviceArgument("<service>", service),
   });
-  return { command: "get", key, json: values.json === true };
 }
 
 function parseList(args: string[]): ScansRequest {

@@ -1,5 +1,6 @@
 // How stored documents are shown: plain JSON values, or tables a person can scan by eye.
 
+import type { IdField } from "@scan-ingest/functions/api/json";
 import type { Stored } from "@scan-ingest/functions/api/read";
 
 type TimestampLike = { seconds: number; nanoseconds: number; toDate(): Date };
@@ -34,7 +35,7 @@ export function toJsonValue(value: unknown): unknown {
 }
 
 /** The JSON object printed for a document: its id under `idField`, then its fields in a stable order. */
-export function toJsonDocument(document: Stored, idField: "key" | "id"): Record<string, unknown> {
+export function toJsonDocument(document: Stored, idField: IdField): Record<string, unknown> {
   const fields = Object.keys(document.data).sort();
   return {
     [idField]: document.id,
@@ -91,6 +92,21 @@ export function rejectsTable(documents: readonly Stored[]): string {
     cell(data.data ?? data.dataBytes, 40),
   ]);
   return table(headers, rows);
+}
+
+/** `scans history`: one distinct response per row, newest lastSeen first, the current one marked. */
+export function historyTable(documents: readonly Stored[]): string {
+  return table(
+    ["lastSeen", "firstSeen", "current", "size", "responseSha256", "response"],
+    documents.map(({ id, data }) => [
+      cell(data.lastSeen),
+      cell(data.firstSeen),
+      data.current === true ? "*" : "",
+      cell(data.responseSize),
+      id.slice(0, 12),
+      cell(data.response, 60),
+    ]),
+  );
 }
 
 /** `scans get`: every field of one document, one per line, the response in full. */

@@ -1,7 +1,9 @@
-// The three reads `scans` makes: a document, and the first page of the read API's own listings (read.ts), so
+// The reads `scans` makes: a document, a service's history, and the first page of the read API's own listings
+// (read.ts), so
 // `scans` and the API list the same documents in the same order through the same indexes.
 import { withDeadline } from "@scan-ingest/functions/deadline";
 import { firestoreReader, type Stored } from "@scan-ingest/functions/api/read";
+import type { Cursor } from "@scan-ingest/functions/api/token";
 import { Firestore } from "@google-cloud/firestore";
 import type { Config } from "@scan-ingest/functions/config";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
@@ -43,6 +45,24 @@ export async function readRejects(
 ): Promise<Stored[]> {
   const filters = { reason: request.reason };
   return items(firestoreReader(db, config).rejects(filters, request.limit, undefined), config);
+}
+
+/** A service's history, newest lastSeen first, page after page up to the request's limit. */
+export async function readHistory(
+  db: Firestore,
+  config: Config,
+  request: Extract<ScansRequest, { command: "history" }>,
+): Promise<Stored[] | undefined> {
+  const reader = firestoreReader(db, config);
+  const found: Stored[] = [];
+  let cursor: Cursor | undefined;
+  do {
+    const page = await withTimeout(reader.history(request.key, request.limit - found.length, cursor), config);
+    if (page === undefined) return undefined;
+    found.push(...page.items);
+    cursor = page.next;
+  } while (cursor !== undefined && found.length < request.limit);
+  return found;
 }
 
 async function items(page: Promise<{ items: Stored[] }>, config: Config): Promise<Stored[]> {

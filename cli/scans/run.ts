@@ -1,10 +1,11 @@
 // The `scans` command without the process around it: arguments and environment in, text and status out.
+import type { IdField } from "@scan-ingest/functions/api/json";
 import type { Stored } from "@scan-ingest/functions/api/read";
 import { parseConfig, type Config } from "@scan-ingest/functions/config";
 import { parseScansArgs, UsageError, USAGE, type ScansRequest } from "./args.ts";
-import { rejectsTable, serviceDetail, servicesTable, toJsonDocument } from "./format.ts";
+import { historyTable, rejectsTable, serviceDetail, servicesTable, toJsonDocument } from "./format.ts";
 import { extractApiFlag, readThroughApi } from "./api.ts";
-import { openFirestore, readRejects, readService, readServices } from "./read.ts";
+import { openFirestore, readHistory, readRejects, readService, readServices } from "./read.ts";
 
 /** Where the command writes: the process's streams, or strings in a test. */
 export type Output = { stdout(text: string): void; stderr(text: string): void };
@@ -76,6 +77,13 @@ async function serve(
     output.stdout(request.json ? `${JSON.stringify(toJsonDocument(found, "key"))}\n` : serviceDetail(found));
     return 0;
   }
+  if (request.command === "history") {
+    const found = await readHistory(db, config, request);
+    if (found === undefined)
+      return nothing(`no scan stored for ${request.key} (${place} ${config.servicesCollection})`);
+    output.stdout(request.json ? jsonLines(found, "responseSha256") : historyTable(found));
+    return 0;
+  }
   if (request.command === "list") {
     const found = await readServices(db, config, request);
     if (found.length === 0) return nothing(`no scans match (${place} ${config.servicesCollection})`);
@@ -99,13 +107,15 @@ function print(
     output.stderr(`scans: nothing matches (${place})\n`);
     return 1;
   }
-  const idField = request.command === "rejects" ? "id" : "key";
+  const idField =
+    request.command === "rejects" ? "id" : request.command === "history" ? "responseSha256" : "key";
   if (request.json) output.stdout(jsonLines(found, idField));
   else if (request.command === "get") output.stdout(serviceDetail(found[0]!));
+  else if (request.command === "history") output.stdout(historyTable(found));
   else output.stdout(request.command === "list" ? servicesTable(found) : rejectsTable(found));
   return 0;
 }
 
-function jsonLines(documents: Stored[], idField: "key" | "id"): string {
+function jsonLines(documents: Stored[], idField: IdField): string {
   return documents.map((document) => `${JSON.stringify(toJsonDocument(document, idField))}\n`).join("");
 }

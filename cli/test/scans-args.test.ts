@@ -54,6 +54,21 @@ describe("parseScansArgs", () => {
       ["rejects", "--reason", "invalid_ip", "--limit", "1"],
       { command: "rejects", reason: "invalid_ip", limit: 1, json: false },
     ],
+    [
+      "reads a history as three arguments",
+      ["history", "::ffff:1.1.1.7", "443", "http", "--limit", "5"],
+      { command: "history", key: "1.1.1.7:443:HTTP", limit: 5, json: false },
+    ],
+    [
+      "reads a history as one key, IPv6 bracketed or not",
+      ["history", "[2001:DB8::1]:22:ssh", "--json"],
+      { command: "history", key: "[2001:db8::1]:22:SSH", limit: 20, json: true },
+    ],
+    [
+      "reads a key with a bare IPv6 address",
+      ["get", "2001:db8::1:22:ssh"],
+      { command: "get", key: "[2001:db8::1]:22:SSH", json: false },
+    ],
     ["asks for help with no command", [], { command: "help" }],
     ["asks for help with --help", ["--help"], { command: "help" }],
   ])("%s", (_name, argv, request) => {
@@ -62,7 +77,13 @@ describe("parseScansArgs", () => {
 
   test.each<[string, string[], string]>([
     ["an unknown command", ["show"], 'unknown command "show"'],
-    ["get without a service", ["get", "1.1.1.7", "443"], "get needs <ip> <port> <service>, got 2"],
+    [
+      "get without a service",
+      ["get", "1.1.1.7", "443"],
+      "get needs <ip> <port> <service> or <ip:port:service>, got 2",
+    ],
+    ["history of a key without a service", ["history", "1.1.1.7:443"], "history needs <ip> <port> <service>"],
+    ["history of a key with a bad port", ["history", "1.1.1.7:http:443"], '<port>: "http" is not a port'],
     [
       "an IP with a leading zero",
       ["get", "1.1.1.07", "443", "HTTP"],

@@ -16,7 +16,7 @@ import {
 } from "firebase/firestore";
 import { deploySettings } from "@scan-ingest/functions/deploy-settings";
 import { emulatorFirestore, emulatorPubSub } from "@scan-ingest/pipeline/clients";
-import { differences } from "../reliability/harness.ts";
+import { differences, historyReader } from "../reliability/harness.ts";
 import { expectedState, type PublishedMessage } from "../reliability/model.ts";
 import { createWorkload } from "../reliability/workload.ts";
 import { WAVE, WORKLOAD, type WorkloadResult } from "./suite.ts";
@@ -45,6 +45,7 @@ const run = {
     const snapshot = await firestore.collection(collection).get();
     return new Map(snapshot.docs.map((document) => [document.id, document.data()]));
   },
+  history: historyReader(firestore, "services"),
 };
 
 // In waves, each checked against the model of everything published so far: the Functions emulator runs each

@@ -1,10 +1,12 @@
 // The reliability suite's shell: the whole pipeline (@scan-ingest/pipeline) with the real Google clients, the
 // emulators' fault injection, per-subscription accounting of every message, and the comparison with the model.
 // Emulators: FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST when set (e.g. Google's), else embedded ones.
-import { Timestamp, type DocumentData } from "@google-cloud/firestore";
+import { Timestamp, type DocumentData, type Firestore } from "@google-cloud/firestore";
 import { startPipeline, type DeadLetter, type OutcomeEvent, type Pipeline } from "@scan-ingest/pipeline";
 import { emulatorFirestore, emulatorPubSub } from "@scan-ingest/pipeline/clients";
-import { HISTORY_COLLECTION } from "@scan-ingest/functions/documents";
+import { firestoreReader, type Stored } from "@scan-ingest/functions/api/read";
+import type { Cursor } from "@scan-ingest/functions/api/token";
+import { parseConfig } from "@scan-ingest/functions/config";
 import type { ExpectedState, PublishedMessage } from "./model.ts";
 
 const firestoreHost = process.env.FIRESTORE_EMULATOR_HOST || undefined;
@@ -49,6 +51,8 @@ export interface Run {
   publish(messages: ReadonlyArray<{ data: Buffer; attributes?: Record<string, string> }>): Promise<string[]>;
   /** Every document of a collection by id. */
   read(collection: string): Promise<Map<string, DocumentData>>;
+  /** Every entry of a service's history, through the read API's own reader, page after page. */
+  history(key: string): Promise<Stored[]>;
   stop(): Promise<void>;
 }
 
@@ -125,6 +129,7 @@ async function startRunNow(name: string, options: RunOptions): Promise<Run> {
       const snapshot = await reader.collection(collection).get();
       return new Map(snapshot.docs.map((document) => [document.id, document.data()]));
     },
+    history: historyReader(reader, services),
     async stop() {
       await client.close().catch(() => undefined);
       await reader.terminate().catch(() => undefined);
@@ -279,46 +284,48 @@ export async function accountWhenSettled(
 }
 
 /** Every way `services` and `rejects` differ from the model; empty when they match exactly. */
-/** The history of `services/{key}` against the model's: every entry's times, and each earlier response's text. */
+/** Every entry of a service's history through the read API's own reader (read.ts), page after page. */
+export function historyReader(firestore: Firestore, services: string): (key: string) => Promise<Stored[]> {
+  const api = firestoreReader(firestore, parseConfig({ SERVICES_COLLECTION: services }));
+  return async (key) => {
+    const items: Stored[] = [];
+    let cursor: Cursor | undefined;
+    do {
+      const page = await api.history(key, 7, cursor);
+      items.push(...(page?.items ?? []));
+      cursor = page?.next;
+    } while (cursor);
+    return items;
+  };
+}
+
+/**
+ * The history of `services/{key}` as the read API serves it (read.ts, every page) against the model's: each
+ * distinct response with its oldest and newest scan time and its text, newest lastSeen first.
+ */
 async function historyDifferences(
-  run: Pick<Run, "read" | "services">,
+  run: Pick<Run, "history">,
   key: string,
-  stored: DocumentData,
   model: ExpectedState["services"] extends Map<string, infer Service> ? Service : never,
 ): Promise<string[]> {
-  const problems: string[] = [];
-  const history = (stored.history ?? {}) as Record<
-    string,
-    { firstSeen: Timestamp; lastSeen: Timestamp; slot?: number }
-  >;
-  const seconds = (entry: { firstSeen: Timestamp; lastSeen: Timestamp }) => [
-    entry.firstSeen.seconds,
-    entry.lastSeen.seconds,
-  ];
-  const actual = Object.fromEntries(
-    Object.entries(history)
-      .map(([sha, entry]) => [sha, seconds(entry)])
-      .sort(),
-  );
-  const wanted = Object.fromEntries(
-    [...model.history].map(([sha, entry]) => [sha, [entry.firstSeen, entry.lastSeen]]).sort(),
-  );
-  if (JSON.stringify(actual) !== JSON.stringify(wanted))
-    problems.push(
-      `services/${key} has history ${JSON.stringify(actual)}, the model says ${JSON.stringify(wanted)}`,
-    );
-  const slots = await run.read(`${run.services}/${key}/${HISTORY_COLLECTION}`);
-  for (const [sha, entry] of Object.entries(history)) {
-    if (sha === stored.responseSha256) continue;
-    const slot = entry.slot === undefined ? undefined : slots.get(String(entry.slot));
-    if (slot?.responseSha256 !== sha || slot.response !== model.history.get(sha)?.response)
-      problems.push(`services/${key}: the slot of response ${sha} holds ${JSON.stringify(slot)}`);
-  }
-  return problems;
+  const served = (await run.history(key)).map(({ id, data }) => [
+    id,
+    (data.firstSeen as Timestamp).seconds,
+    (data.lastSeen as Timestamp).seconds,
+    data.response,
+  ]);
+  const wanted = [...model.history]
+    .sort(([a, x], [b, y]) => y.lastSeen - x.lastSeen || (a < b ? 1 : -1))
+    .map(([sha, entry]) => [sha, entry.firstSeen, entry.lastSeen, entry.response]);
+  return JSON.stringify(served) === JSON.stringify(wanted)
+    ? []
+    : [
+        `services/${key} serves the history ${JSON.stringify(served)}, the model says ${JSON.stringify(wanted)}`,
+      ];
 }
 
 export async function differences(
-  run: Pick<Run, "read" | "services" | "rejects">,
+  run: Pick<Run, "read" | "services" | "rejects" | "history">,
   expected: ExpectedState,
 ): Promise<string[]> {
   const problems: string[] = [];
@@ -363,7 +370,7 @@ export async function differences(
       );
     if (!(stored.updatedAt instanceof Timestamp) || !(stored.publishTime instanceof Timestamp))
       problems.push(`services/${key} lacks updatedAt or publishTime`);
-    problems.push(...(await historyDifferences(run, key, stored, model)));
+    problems.push(...(await historyDifferences(run, key, model)));
   }
   for (const key of services.keys())
     if (!expected.services.has(key)) problems.push(`services/${key} is not in the model`);

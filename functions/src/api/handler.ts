@@ -4,11 +4,11 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { documentKey } from "../key.ts";
 import type { Asset } from "./docs.ts";
-import { jsonDocument } from "./json.ts";
+import { jsonDocument, type IdField } from "./json.ts";
 import { parseParameters, queryParameters } from "./params.ts";
 import { ProblemError, badParameter, toProblem } from "./problem.ts";
 import type { Page, Reader } from "./read.ts";
-import { defaultLimit, rejectsQuery, servicePath, servicesQuery } from "./schemas.ts";
+import { defaultLimit, historyQuery, rejectsQuery, servicePath, servicesQuery } from "./schemas.ts";
 import type { Cursor, PageTokens } from "./token.ts";
 
 export interface ApiDependencies {
@@ -62,7 +62,7 @@ export function createScansApi(dependencies: ApiDependencies) {
     return cursor;
   }
 
-  function pageReply(page: Page, idField: "key" | "id", listing: string): Reply {
+  function pageReply(page: Page, idField: IdField, listing: string): Reply {
     return jsonReply(
       {
         items: page.items.map((item) => jsonDocument(idField, item.id, item.data)),
@@ -101,6 +101,17 @@ export function createScansApi(dependencies: ApiDependencies) {
       if (matches(request.headers["if-none-match"], etag))
         return { status: 304, body: Buffer.alloc(0), type: "", headers };
       return { status: 200, body, type: "application/json", headers };
+    }
+    if (collection === "services" && rest.length === 4 && rest[3] === "history") {
+      const [ip, port, service] = rest as [string, string, string];
+      const { limit, pageToken } = parseParameters(historyQuery, queryParameters(search));
+      const key = documentKey(parseParameters(servicePath, { ip, port, service }));
+      const listing = JSON.stringify(["history", key]);
+      const page = await dependencies
+        .reader()
+        .history(key, limit ?? defaultLimit, cursorOf(listing, pageToken));
+      if (!page) throw new ProblemError(404, `no scan stored for ${key}`);
+      return pageReply(page, "responseSha256", listing);
     }
     if (rest.length > 0) throw notFound(request);
     if (collection === "services") {

@@ -26,13 +26,14 @@ function jsonFields(into: Record<string, unknown>, fields: Record<string, unknow
   return into;
 }
 
-/** A document as JSON: its id under `idField`, then its fields by name — a service's `history` map aside,
- * which is storage (slots) rather than what a reader wants; the history is read as entries. */
+/** What a listing's items call their id. */
+export type IdField = "key" | "id" | "responseSha256";
+
+/** A document as JSON: its id under `idField`, then its fields by name. */
 export function jsonDocument(
-  idField: "key" | "id",
+  idField: IdField,
   id: string,
   data: Record<string, unknown>,
 ): Record<string, unknown> {
-  const { history: _history, ...fields } = data;
-  return jsonFields({ [idField]: id }, fields);
+  return jsonFields({ [idField]: id }, data);
 }

@@ -3,13 +3,14 @@
 import * as z from "zod";
 import { createDocument, type ZodOpenApiResponsesObject } from "zod-openapi";
 import {
+  historyPageSchema,
   problemSchema,
   rejectPageSchema,
   servicePageSchema,
   serviceSchema,
   statsSchema,
 } from "./responses.ts";
-import { rejectsQuery, servicePath, servicesQuery } from "./schemas.ts";
+import { historyQuery, rejectsQuery, servicePath, servicesQuery } from "./schemas.ts";
 
 const problem = (description: string) => ({
   description,
@@ -97,6 +98,18 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
               }),
             ),
             "304": { description: "Not modified since the ETag in If-None-Match" },
+            ...errors,
+            "404": problem("Nothing stored for this ip:port:service, or no such path"),
+          },
+        },
+      },
+      "/v1/services/{ip}/{port}/{service}/history": {
+        get: {
+          operationId: "getServiceHistory",
+          summary: "One service's distinct responses, newest lastSeen first",
+          requestParams: { path: servicePath, query: historyQuery },
+          responses: {
+            "200": json("One page", historyPageSchema),
             ...errors,
             "404": problem("Nothing stored for this ip:port:service, or no such path"),
           },

@@ -11,6 +11,7 @@ import {
 } from "@google-cloud/firestore";
 import type { Config } from "../config.ts";
 import { reasons, type Reason } from "../reasons.ts";
+import { HISTORY_COLLECTION } from "../documents.ts";
 import { shardGroups } from "../shard.ts";
 import type { Cursor } from "./token.ts";
 
@@ -44,6 +45,14 @@ export interface Reader {
     cursor: Cursor | undefined,
   ): Promise<Page>;
   stats(): Promise<{ services: number; rejects: number; rejectsByReason: Record<Reason, number> }>;
+  /** A page of a service's history, newest lastSeen first (ids are response hashes); undefined: no service. */
+  history(key: string, limit: number, cursor: Cursor | undefined): Promise<Page | undefined>;
+}
+
+/** A document's fields as readers see them: a service's `history` map is storage (slots), read as entries. */
+function shown(data: Record<string, unknown>): Record<string, unknown> {
+  const { history: _history, ...fields } = data;
+  return fields;
 }
 
 const pair = (time: Timestamp): [number, number] => [time.seconds, time.nanoseconds];
@@ -96,7 +105,7 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
     const first = await run(queries[0]!, cursor && timestamp(cursor.readTime));
     const rest = await Promise.all(queries.slice(1).map((query) => run(query, first.readTime)));
     const docs = merge([first.docs, ...rest.map((result) => result.docs)], timeField);
-    const items = docs.slice(0, limit).map((document) => ({ id: document.id, data: document.data() }));
+    const items = docs.slice(0, limit).map((document) => ({ id: document.id, data: shown(document.data()) }));
     const last = docs.length > limit ? docs[limit - 1] : undefined;
     if (last === undefined) return { items, next: undefined };
     const after = pair(last.get(timeField) as Timestamp);
@@ -106,7 +115,7 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
   return {
     async service(key) {
       const snapshot = await services.doc(key).get();
-      return snapshot.exists ? { id: snapshot.id, data: snapshot.data() ?? {} } : undefined;
+      return snapshot.exists ? { id: snapshot.id, data: shown(snapshot.data() ?? {}) } : undefined;
     },
 
     async services(filters, limit, cursor) {
@@ -121,6 +130,67 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
     async rejects(filters, limit, cursor) {
       const equalities = filters.reason === undefined ? [] : [["reason", filters.reason] as const];
       return newestFirst(rejects, equalities, "rejectedAt", filters.since, shardGroups, limit, cursor);
+    },
+
+    async history(key, limit, cursor) {
+      const reference = services.doc(key);
+      const readTime = cursor && timestamp(cursor.readTime);
+      // The document and the page's slots at one snapshot: the map names each slot the page needs.
+      return firestore.runTransaction(
+        async (transaction) => {
+          const snapshot = await transaction.get(reference);
+          if (!snapshot.exists) return undefined;
+          const current = snapshot.get("responseSha256") as string;
+          const map = (snapshot.get("history") ?? {
+            // A document from before history: its current response alone.
+            [current]: { firstSeen: snapshot.get("scannedAt"), lastSeen: snapshot.get("scannedAt") },
+          }) as Record<string, { firstSeen: Timestamp; lastSeen: Timestamp; slot?: number }>;
+          const newer = (a: [string, Timestamp], b: [string, Timestamp]) =>
+            b[1].seconds - a[1].seconds || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0);
+          const entries = Object.entries(map)
+            .filter(
+              ([sha, entry]) =>
+                !cursor || newer([cursor.id, timestamp(cursor.after)], [sha, entry.lastSeen]) < 0,
+            )
+            .sort(([a, x], [b, y]) => newer([a, x.lastSeen], [b, y.lastSeen]))
+            .slice(0, limit + 1);
+          const page = entries.slice(0, limit);
+          const slotted = page.filter(([sha]) => sha !== current);
+          const slots = slotted.length
+            ? await transaction.getAll(
+                ...slotted.map(([, entry]) =>
+                  reference.collection(HISTORY_COLLECTION).doc(String(entry.slot)),
+                ),
+              )
+            : [];
+          const texts = new Map(slotted.map(([sha], index) => [sha, slots[index]!]));
+          const responseOf = (sha: string) => {
+            const source = sha === current ? snapshot : texts.get(sha);
+            return Object.fromEntries(
+              ["response", "responseBytes", "responseSize", "responseTruncated"].flatMap((field) => {
+                const value: unknown = source?.get(field);
+                return value === undefined ? [] : [[field, value]];
+              }),
+            );
+          };
+          const items = page.map(([sha, entry]) => ({
+            id: sha,
+            data: {
+              firstSeen: entry.firstSeen,
+              lastSeen: entry.lastSeen,
+              current: sha === current,
+              ...responseOf(sha),
+            },
+          }));
+          const last = entries.length > limit ? page[page.length - 1] : undefined;
+          const snapshotTime = readTime ?? snapshot.readTime;
+          return {
+            items,
+            next: last && { after: pair(last[1].lastSeen), id: last[0], readTime: pair(snapshotTime) },
+          };
+        },
+        { readOnly: true, ...(readTime && { readTime }) },
+      );
     },
 
     async stats() {

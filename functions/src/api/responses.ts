@@ -51,6 +51,20 @@ export const serviceSchema = z
     },
   });
 
+/** One distinct response of a service and when it was observed (docs/contract.md §3, history). */
+export const historyEntrySchema = z
+  .object({
+    responseSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    firstSeen: timestamp.meta({ description: "the oldest scan time this response was observed at" }),
+    lastSeen: timestamp.meta({ description: "the newest scan time this response was observed at" }),
+    current: z.boolean().meta({ description: "whether it is the service's stored (newest) response" }),
+    response: z.string(),
+    responseBytes: base64.optional(),
+    responseSize: z.int().min(0),
+    responseTruncated: z.boolean(),
+  })
+  .meta({ id: "HistoryEntry", description: "One distinct response of a service" });
+
 /** `rejects/{id}` as JSON. */
 export const rejectSchema = z
   .object({
@@ -76,6 +90,11 @@ const nextPageToken = z.string().optional().meta({ description: "absent on the l
 export const servicePageSchema = z
   .object({ items: z.array(serviceSchema), nextPageToken })
   .meta({ id: "ServicePage" });
+
+/** One page of a service's history. */
+export const historyPageSchema = z
+  .object({ items: z.array(historyEntrySchema), nextPageToken })
+  .meta({ id: "HistoryPage" });
 
 /** One page of rejects. */
 export const rejectPageSchema = z

@@ -87,6 +87,12 @@ export const servicesQuery = z.strictObject({
   pageToken: pageTokenParam.optional(),
 });
 
+/** Query parameters of a service's history. */
+export const historyQuery = z.strictObject({
+  limit: limitParam.optional(),
+  pageToken: pageTokenParam.optional(),
+});
+
 /** Query parameters of the rejects listing. */
 export const rejectsQuery = z.strictObject({
   reason: reasonParam.optional(),

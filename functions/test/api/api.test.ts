@@ -1,6 +1,7 @@
 // scansApi through functions-framework's real server against a Firestore emulator (embedded, or
 // FIRESTORE_EMULATOR_HOST): every endpoint, pagination under concurrent writes, the OpenAPI document
 // (validated, and every response of this file checked against it) and the local /docs page.
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
@@ -173,6 +174,80 @@ describe("GET /v1/services (listing)", () => {
     const forged = await api.call(`/v1/services?ip=10.1.1.1&limit=2&pageToken=${altered}`);
     expect(forged.status).toBe(400);
     expect(forged.json().parameter).toBe("pageToken");
+  });
+});
+
+describe("GET /v1/services/{ip}/{port}/{service}/history", () => {
+  const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+
+  test("every distinct response with its first and last scan, newest lastSeen first, in pages", async () => {
+    // One, two, one again (current), and an older third that arrives late.
+    for (const [offset, response] of [
+      [1, "one"],
+      [2, "two"],
+      [3, "one"],
+      [0, "three"],
+    ] as const)
+      await scan("10.5.5.5", 80, "HTTP", base + offset, response);
+    const wanted = [
+      {
+        responseSha256: sha("one"),
+        firstSeen: iso(base + 1),
+        lastSeen: iso(base + 3),
+        current: true,
+        response: "one",
+      },
+      {
+        responseSha256: sha("two"),
+        firstSeen: iso(base + 2),
+        lastSeen: iso(base + 2),
+        current: false,
+        response: "two",
+      },
+      {
+        responseSha256: sha("three"),
+        firstSeen: iso(base),
+        lastSeen: iso(base),
+        current: false,
+        response: "three",
+      },
+    ].map((entry) => ({ ...entry, responseSize: entry.response.length, responseTruncated: false }));
+    const whole = await api.call("/v1/services/10.5.5.5/80/http/history");
+    expect(whole.status).toBe(200);
+    expect(whole.json()).toEqual({ items: wanted });
+    const paged: unknown[] = [];
+    let token: string | undefined;
+    do {
+      const page = await api.call(
+        `/v1/services/10.5.5.5/80/HTTP/history?limit=1${token ? `&pageToken=${token}` : ""}`,
+      );
+      paged.push(...page.json().items);
+      token = page.json().nextPageToken;
+      if (paged.length === 1) await scan("10.5.5.5", 80, "HTTP", base + 9, "four"); // after the snapshot
+    } while (token);
+    expect(paged).toEqual(wanted);
+  });
+
+  test.each([
+    ["/v1/services/10.9.9.8/80/http/history", 404, undefined],
+    ["/v1/services/10.5.5.5/80/http/history?limit=0", 400, "limit"],
+    ["/v1/services/10.5.5.5/80/http/history?since=2026-01-01T00:00:00Z", 400, "since"],
+    ["/v1/services/10.5.5.5/99999/http/history", 400, "port"],
+  ])("%s is a %d problem", async (path, status, parameter) => {
+    const response = await api.call(path);
+    expect(response.status).toBe(status);
+    expect(response.json().parameter).toBe(parameter);
+  });
+
+  test("a page token of another service's history is refused", async () => {
+    await scan("10.5.5.6", 80, "HTTP", base, "a");
+    await scan("10.5.5.6", 80, "HTTP", base + 1, "b");
+    const first = await api.call("/v1/services/10.5.5.6/80/http/history?limit=1");
+    const token = first.json().nextPageToken as string;
+    const foreign = await api.call(`/v1/services/10.5.5.5/80/http/history?limit=1&pageToken=${token}`);
+    expect(foreign.status).toBe(400);
+    expect(foreign.json().detail).toContain("other filters");
   });
 });
 
