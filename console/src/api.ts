@@ -1,10 +1,18 @@
 // The read API as the page sees it: same origin (the console server forwards /v1/* to scansApi), every error
 // an RFC 9457 problem whose detail the page shows as it is. Its types are the API's own schemas', inferred.
 import type * as z from "zod";
-import type { rejectSchema, serviceSchema, statsSchema } from "@scan-ingest/functions/api/responses";
+import type {
+  historyEntrySchema,
+  rejectSchema,
+  serviceSchema,
+  statsSchema,
+} from "@scan-ingest/functions/api/responses";
 
 /** `services/{key}` as the read API returns it (docs/contract.md §3). */
 export type Service = z.infer<typeof serviceSchema>;
+
+/** One distinct response of a service, from its history (docs/contract.md §3, history). */
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
 /** `rejects/{id}` as the read API returns it (docs/contract.md §4). */
 export type Reject = z.infer<typeof rejectSchema>;

@@ -7,8 +7,11 @@ export function fromBase64(text: string): Uint8Array {
   return bytes;
 }
 
+/** How much of a response a hex dump shows: past it, a line says how many more bytes there are. */
+export const HEX_DUMP_BYTES = 64 * 1024;
+
 /** Lines of `00000010  48 54 54 50 ...  |HTTP/1.1 200 OK.|`; at most `maxBytes`, then a line saying how many more. */
-export function hexDump(bytes: Uint8Array, maxBytes = 64 * 1024): string {
+export function hexDump(bytes: Uint8Array, maxBytes = HEX_DUMP_BYTES): string {
   const shown = Math.min(bytes.length, maxBytes);
   const lines: string[] = [];
   for (let offset = 0; offset < shown; offset += 16) {

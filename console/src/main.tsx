@@ -40,7 +40,7 @@ function App() {
       </div>
     );
   } else if (section === "/services" && where.path.length > "/services/".length) {
-    view = <ServiceView path={where.path} />;
+    view = <ServiceView where={where} />;
   } else if (section === "/services") {
     view = <ServicesView where={where} />;
   } else if (section === "/rejects") {

@@ -4,6 +4,7 @@
 // a dead letter appearing, bad input in the URL and the filters, keyboard use, axe's accessibility rules, a
 // narrow window. Screenshots of each view go to docs/console/ with SCREENSHOTS=update (docs/console.md shows them).
 // Emulators: FIRESTORE_EMULATOR_HOST / PUBSUB_EMULATOR_HOST when set (npm run test:google), else embedded.
+import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { PubSub } from "@google-cloud/pubsub";
 import AxeBuilder from "@axe-core/playwright";
@@ -269,8 +270,11 @@ describe("One service", () => {
     const hex = await page.getByLabel("Response as hex").textContent();
     expect(hex).toBe("00000000  48 49 ff fe 00 01 80 7f  0a                       |HI.......|");
     await shoot("service-hex");
-    await page.getByRole("button", { name: "Text" }).click();
-    expect(await page.getByRole("button", { name: "Text" }).getAttribute("aria-pressed")).toBe("true");
+    const text = page
+      .getByRole("group", { name: "Show the response as" })
+      .getByRole("button", { name: "Text" });
+    await text.click();
+    expect(await text.getAttribute("aria-pressed")).toBe("true");
     expect(await page.getByLabel("Response as text").textContent()).toContain("HI\uFFFD\uFFFD");
   });
 
@@ -281,6 +285,144 @@ describe("One service", () => {
     await page.goto(url("/services/not-an-ip/80/http"));
     await page.getByRole("alert").waitFor();
     expect(await alertText()).toMatch(/\(400\).*ip/s);
+  });
+});
+
+describe("History", () => {
+  const base = 1_764_547_200;
+  const http = (status: string, server: string, extra = "") =>
+    `HTTP/1.1 ${status}\r\nServer: ${server}\r\n${extra}Content-Length: 0\r\n`;
+  const first = http("200 OK", "nginx/1.24");
+  const second = http("200 OK", "nginx/1.26");
+  const third = http("301 Moved Permanently", "nginx/1.26", "Location: https://example.test/\r\n");
+  /** 22 builds of one service, a minute apart: more than a page of the console's history (20). */
+  const BUILDS = 22;
+  const bytesOf = (last: number) => Buffer.from([...BINARY, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, last]);
+
+  beforeAll(async () => {
+    const response = (ip: string, timestamp: number, text: string) =>
+      json({ ip, port: 80, service: "http", timestamp, data_version: 2, data: { response_str: text } });
+    const binary = (timestamp: number, bytes: Buffer) =>
+      json({
+        ip: "10.9.9.8",
+        port: 23,
+        service: "telnet",
+        timestamp,
+        data_version: 1,
+        data: { response_bytes_utf8: bytes.toString("base64") },
+      });
+    // Newest first and with a duplicate: the history does not depend on the order of delivery.
+    await publish([
+      response("10.5.5.5", base + 240, third),
+      response("10.5.5.5", base + 180, third),
+      response("10.5.5.5", base + 120, second),
+      response("10.5.5.5", base + 120, second),
+      response("10.5.5.5", base + 60, first),
+      response("10.5.5.5", base, first),
+      ...Array.from({ length: BUILDS }, (_, build) =>
+        response("10.5.5.6", base + build * 60, `HTTP/1.1 200 OK\r\nX-Build: ${build}\r\n`),
+      ),
+      binary(base, bytesOf(0x17)),
+      binary(base + 60, bytesOf(0xff)),
+    ]);
+    await pipeline.waitForDrain({ timeoutMs: 60_000, expectedOutcomes: 2 * published });
+  }, 90_000);
+
+  /** The timeline's rows once loaded: short hash, and whether each is marked current. */
+  async function timeline(): Promise<Array<{ sha: string; current: boolean }>> {
+    await page.locator('section.history[aria-busy="false"] table.timeline tbody tr').first().waitFor();
+    return page.locator("table.timeline tbody tr").evaluateAll((rows) =>
+      rows.map((row) => ({
+        sha: row.getAttribute("data-sha")!.slice(0, 12),
+        current: row.querySelector(".badge.current") !== null,
+      })),
+    );
+  }
+  const sha = (text: string | Buffer) => createHash("sha256").update(text).digest("hex").slice(0, 12);
+  const changes = (view: "text" | "hex") => page.getByLabel(`Changes as ${view}`);
+
+  test("lists each distinct response newest first, the current one marked, and what changed last", async () => {
+    await page.goto(url("/services/10.5.5.5/80/http"));
+    expect(await timeline()).toEqual([
+      { sha: sha(third), current: true },
+      { sha: sha(second), current: false },
+      { sha: sha(first), current: false },
+    ]);
+    const rows = page.locator("table.timeline tbody tr");
+    expect(await rows.nth(0).locator("td").first().innerText()).toMatch(/–/);
+    expect(await rows.nth(1).locator("td").first().innerText()).not.toMatch(/–/);
+    expect(await rows.nth(0).locator("td.number").textContent()).toBe(`${third.length} B`);
+
+    // The newest is chosen first: what changed from the one before it.
+    expect(await page.getByRole("button", { name: sha(third) }).getAttribute("aria-pressed")).toBe("true");
+    await page.getByRole("heading", { name: `Changes from ${sha(second)} to ${sha(third)}` }).waitFor();
+    const diff = changes("text");
+    expect(await diff.locator("del").allTextContents()).toEqual(["- HTTP/1.1 200 OK\n"]);
+    expect(await diff.locator("ins").allTextContents()).toEqual([
+      "+ HTTP/1.1 301 Moved Permanently\n",
+      "+ Location: https://example.test/\n",
+    ]);
+    await shoot("service-history");
+
+    await page.getByRole("button", { name: sha(second) }).click();
+    await page.getByRole("heading", { name: `Changes from ${sha(first)} to ${sha(second)}` }).waitFor();
+    expect(await diff.locator("del").allTextContents()).toEqual(["- Server: nginx/1.24\n"]);
+    expect(await diff.locator("ins").allTextContents()).toEqual(["+ Server: nginx/1.26\n"]);
+    expect(await diff.locator("span.same").allTextContents()).toEqual([
+      "  HTTP/1.1 200 OK\n",
+      "  Content-Length: 0\n",
+    ]);
+
+    await page.getByRole("button", { name: sha(first) }).click();
+    await page.getByRole("heading", { name: `The oldest response kept, ${sha(first)}` }).waitFor();
+    expect(await page.getByLabel("The oldest response kept, as text").textContent()).toBe(first);
+  });
+
+  test("pages older and back, and compares the oldest of a page with the newest of the next", async () => {
+    await page.goto(url("/services/10.5.5.6/80/http"));
+    const build = (number: number) => sha(`HTTP/1.1 200 OK\r\nX-Build: ${number}\r\n`);
+    const newest = Array.from({ length: BUILDS }, (_, index) => build(BUILDS - 1 - index));
+    const firstPage = await timeline();
+    expect(firstPage.map((row) => row.sha)).toEqual(newest.slice(0, 20));
+    expect(firstPage.filter((row) => row.current).map((row) => row.sha)).toEqual([newest[0]]);
+
+    await page.getByRole("button", { name: newest[19]! }).click();
+    await page.getByRole("heading", { name: `Changes from ${newest[20]} to ${newest[19]}` }).waitFor();
+    expect(await changes("text").locator("del").allTextContents()).toEqual(["- X-Build: 1\n"]);
+    expect(await changes("text").locator("ins").allTextContents()).toEqual(["+ X-Build: 2\n"]);
+
+    await page.getByRole("button", { name: "Older →" }).click();
+    await page.waitForURL(/pageToken=/);
+    await page.waitForFunction(() => document.querySelectorAll("table.timeline tbody tr").length === 2);
+    expect((await timeline()).map((row) => row.sha)).toEqual(newest.slice(20));
+    expect(await page.getByRole("button", { name: "Older →" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "← Newer" }).click();
+    await page.waitForFunction(() => document.querySelectorAll("table.timeline tbody tr").length === 20);
+  });
+
+  test("shows what changed in a response that is not UTF-8 as a diff of hex dumps", async () => {
+    await page.goto(url("/services/10.9.9.8/23/telnet"));
+    const [newer, older] = [bytesOf(0xff), bytesOf(0x17)];
+    expect(await timeline()).toEqual([
+      { sha: sha(newer), current: true },
+      { sha: sha(older), current: false },
+    ]);
+    const diff = changes("hex");
+    expect(await diff.locator("span.same").allTextContents()).toEqual([
+      "  00000000  48 49 ff fe 00 01 80 7f  0a 10 11 12 13 14 15 16  |HI..............|\n",
+    ]);
+    expect(await diff.locator("del").allTextContents()).toEqual([
+      "- 00000010  17                                                |.|\n",
+    ]);
+    expect(await diff.locator("ins").allTextContents()).toEqual([
+      "+ 00000010  ff                                                |.|\n",
+    ]);
+    await shoot("service-history-hex");
+    await page
+      .getByRole("group", { name: "Show the changes as" })
+      .getByRole("button", { name: "Text" })
+      .click();
+    expect(await changes("text").textContent()).toContain("\uFFFD");
   });
 });
 
@@ -403,6 +545,8 @@ describe("The page as a whole", () => {
     for (const path of [
       "/services",
       "/services/10.9.9.9/23/TELNET",
+      "/services/10.5.5.5/80/HTTP",
+      "/services/10.9.9.8/23/TELNET",
       "/rejects",
       "/pipeline",
       "/services?ip=x",
@@ -439,7 +583,13 @@ describe("The page as a whole", () => {
   test("fits a narrow window without sideways scrolling of the page", async () => {
     const narrow = await browser.newPage({ viewport: { width: 360, height: 740 } });
     try {
-      for (const path of ["/services", "/services/10.9.9.9/23/TELNET", "/rejects", "/pipeline"]) {
+      for (const path of [
+        "/services",
+        "/services/10.9.9.9/23/TELNET",
+        "/services/10.9.9.8/23/TELNET",
+        "/rejects",
+        "/pipeline",
+      ]) {
         await narrow.goto(url(path));
         await narrow.getByRole("heading", { level: 1 }).waitFor();
         // Each view's data has arrived: its table or its list of facts (the widest parts of every view).

@@ -1,12 +1,14 @@
-// One service: every stored field, and the response as text or as a hex dump of its bytes.
+// One service: every stored field, the response as text or as a hex dump of its bytes, and its history.
 import type { ComponentChildren } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import type { Service } from "../api.ts";
 import { formatSize, fromBase64, hexDump } from "../bytes.ts";
-import { Link } from "../router.tsx";
+import { Link, type Location } from "../router.tsx";
 import { ProblemMessage, Time, useApi, useRenderedMark } from "../ui.tsx";
+import { HistorySection } from "./history.tsx";
 
-export function ServiceView({ path }: { path: string }) {
+export function ServiceView({ where }: { where: Location }) {
+  const { path } = where;
   // The path as the browser holds it, still percent-encoded: the read API decodes and validates each part.
   const loaded = useApi<Service>(`/v1${path}`);
   useRenderedMark("service", loaded);
@@ -31,7 +33,12 @@ export function ServiceView({ path }: { path: string }) {
         ) : (
           <ProblemMessage problem={loaded.problem} what={`the service ${title}`} />
         ))}
-      {loaded.state === "ready" && <ServiceDetails service={loaded.data} />}
+      {loaded.state === "ready" && (
+        <>
+          <ServiceDetails service={loaded.data} />
+          <HistorySection path={path} where={where} />
+        </>
+      )}
     </>
   );
 }
