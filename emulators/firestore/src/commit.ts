@@ -43,12 +43,18 @@ function singleWrite(db: Database): LockOwner {
   return { id: `write-${age}`, age, wound: () => undefined };
 }
 
+/** Writes applied atomically outside any transaction, once no other owner holds their documents' locks. */
+export function writeOutsideTransaction(db: Database, writes: Write[]): Promise<CommitResponse> {
+  const keys = [...new Set(writes.flatMap((write) => writeKeys(writeTarget(write))))];
+  return db.exclusive(singleWrite(db), keys, () => applyAll(db, writes));
+}
+
 /** Commit: a transaction's writes (releasing its locks), or a batch of writes applied atomically. */
 export async function commit(db: Database, request: CommitRequest): Promise<CommitResponse> {
   const writes = request.writes ?? [];
-  const keys = [...new Set(writes.flatMap((write) => writeKeys(writeTarget(write))))];
   let response: CommitResponse;
   if (request.transaction?.length) {
+    const keys = [...new Set(writes.flatMap((write) => writeKeys(writeTarget(write))))];
     const transaction = db.transactions.use(request.transaction, request.database);
     if (transaction.readTime !== undefined && writes.length > 0) {
       db.transactions.end(transaction);
@@ -62,7 +68,7 @@ export async function commit(db: Database, request: CommitRequest): Promise<Comm
       db.transactions.end(transaction);
     }
   } else {
-    response = await db.exclusive(singleWrite(db), keys, () => applyAll(db, writes));
+    response = await writeOutsideTransaction(db, writes);
   }
   if (chance(db.faults.lostReplyRate)) {
     db.faults.injected.lostReplies++;
@@ -90,9 +96,7 @@ export async function batchWrite(db: Database, request: BatchWriteRequest): Prom
   const outcomes = await Promise.all(
     writes.map(async (write) => {
       try {
-        const response = await db.exclusive(singleWrite(db), writeKeys(writeTarget(write)), () =>
-          applyAll(db, [write]),
-        );
+        const response = await writeOutsideTransaction(db, [write]);
         return { result: response.writeResults[0] as WriteResult, code: status.OK, message: "" };
       } catch (error) {
         const { code, details } = asServiceError(error);

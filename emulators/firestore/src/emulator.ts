@@ -6,16 +6,21 @@ import { load, save } from "./persistence.ts";
 import { firestoreService } from "./protos.ts";
 import { firestoreImplementation } from "./server.ts";
 import { projectGuard } from "./project.ts";
+import { ttlSweep, type TtlOptions } from "./ttl.ts";
 import type { EmbeddedEmulator, EmbeddedEmulatorOptions } from "@scan-ingest/emulator-shared/emulator";
 
 export type { FirestoreCounters } from "./counters.ts";
 export type { FirestoreFaults } from "./faults.ts";
+export type { TtlOptions, TtlPolicy } from "./ttl.ts";
+export { DEFAULT_TTL_SWEEP_MS, readTtlPolicies, ttlPoliciesFromIndexes } from "./ttl.ts";
 
 export interface FirestoreEmulatorOptions extends EmbeddedEmulatorOptions {
   /** Default: accept any project (like Google's emulator). */
   projectId?: string;
   /** Persistence: load at start if present, save at stop. */
   dataDir?: string;
+  /** TTL policies: expired documents of their collection groups are deleted every sweep interval. Default none. */
+  ttl?: TtlOptions;
 }
 
 export interface FirestoreEmulator extends EmbeddedEmulator<FirestoreCounters, FirestoreFaults> {
@@ -37,6 +42,7 @@ export async function startWithTiming(
   const counters = createCounters();
   const faults = createFaults();
   const db = new Database(counters, faults, timing);
+  const ttl = ttlSweep(db, options.ttl ?? { policies: [] });
   if (options.dataDir) await load(db, options.dataDir);
   const server = new Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });
   server.addService(
@@ -50,6 +56,7 @@ export async function startWithTiming(
       (error, bound) => (error ? reject(error) : resolve(bound)),
     );
   });
+  ttl.start();
   const sweeper = setInterval(
     () => db.transactions.expireIdle(),
     Math.min(5000, timing.transactionIdleMs / 4),
@@ -63,8 +70,11 @@ export async function startWithTiming(
     clear: () => db.clear(),
     async stop() {
       clearInterval(sweeper);
+      const ttlStopped = ttl.stop();
       server.forceShutdown();
+      // Ending the transactions frees any lock a TTL delete waits for.
       db.transactions.clear();
+      await ttlStopped;
       if (options.dataDir) await save(db, options.dataDir);
     },
   };

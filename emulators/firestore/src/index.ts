@@ -7,8 +7,11 @@ export type {
   FirestoreEmulator,
   FirestoreEmulatorOptions,
   FirestoreFaults,
+  TtlOptions,
+  TtlPolicy,
 } from "./emulator.ts";
 
 enableCompileCache();
 
-export const { start, startWithTiming } = await import("./emulator.ts");
+export const { start, startWithTiming, readTtlPolicies, ttlPoliciesFromIndexes, DEFAULT_TTL_SWEEP_MS } =
+  await import("./emulator.ts");

@@ -1,5 +1,5 @@
 import { OrderedIndex, OrderedIndexes } from "./ordered-index.ts";
-import { collectionOf } from "./paths.ts";
+import { collectionOf, lastSegment } from "./paths.ts";
 import type { Micros } from "./time.ts";
 import type { Fields, Order } from "./wire.ts";
 
@@ -80,6 +80,12 @@ export class DocumentStore {
       const document = this.read(name, time);
       if (document) yield document;
     }
+  }
+
+  /** The documents of every collection named `collectionId` (a collection group) that exist at `time`. */
+  *documentsInGroup(collectionId: string, time: Micros): Iterable<DocumentVersion> {
+    for (const collection of this.collections.keys())
+      if (lastSegment(collection) === collectionId) yield* this.documentsIn(collection, time);
   }
 
   /** The newest documents of `collection` that have every order field, sorted: built on first use, then kept current. */
