@@ -2,6 +2,7 @@
 // without Java. Prints the environment to point clients at them, then a line containing "ready".
 // A development tool, never a production path.
 import { parseArgs } from "node:util";
+import { DEFAULT_TTL_SWEEP_MS, readTtlPolicies, type TtlOptions } from "@scan-ingest/emulator-firestore/ttl";
 import {
   DEFAULT_EMULATOR_PORTS as DEFAULT_PORTS,
   DEFAULT_PROJECT,
@@ -23,6 +24,9 @@ do not implement) and prints the environment variables that point clients at the
   --host H                        address to listen on (default 127.0.0.1)
   --project ID                    the only project Firestore accepts (default: any)
   --data-dir DIR                  Firestore persistence: load at start, save at stop
+  --ttl-from FILE                 Firestore TTL policies from a Firebase index file's fieldOverrides with
+                                  "ttl": true (e.g. firestore.indexes.json; default: no TTL deletion)
+  --ttl-sweep-ms N                how often expired documents are deleted (default ${DEFAULT_TTL_SWEEP_MS})
   --firestore-fail-rate R         fraction of Firestore RPCs answered UNAVAILABLE (0..1, default 0)
   --firestore-lost-reply-rate R   fraction of commits applied whose reply is lost (0..1, default 0)
   --pubsub-duplicate-rate R       fraction of deliveries made twice (0..1, default 0)
@@ -37,6 +41,8 @@ interface EmulatorsOptions {
   host: string;
   projectId: string | undefined;
   dataDir: string | undefined;
+  ttlFrom: string | undefined;
+  ttlSweepMs: number;
   firestoreFailRate: number;
   firestoreLostReplyRate: number;
   pubsubDuplicateRate: number;
@@ -56,6 +62,8 @@ function parseEmulatorsArgs(args: readonly string[]): EmulatorsOptions | "help" 
         host: { type: "string", default: "127.0.0.1" },
         project: { type: "string" },
         "data-dir": { type: "string" },
+        "ttl-from": { type: "string" },
+        "ttl-sweep-ms": { type: "string", default: String(DEFAULT_TTL_SWEEP_MS) },
         "firestore-fail-rate": { type: "string", default: "0" },
         "firestore-lost-reply-rate": { type: "string", default: "0" },
         "pubsub-duplicate-rate": { type: "string", default: "0" },
@@ -74,6 +82,8 @@ function parseEmulatorsArgs(args: readonly string[]): EmulatorsOptions | "help" 
     host: values.host,
     projectId: values.project,
     dataDir: values["data-dir"],
+    ttlFrom: values["ttl-from"],
+    ttlSweepMs: positive("--ttl-sweep-ms", values["ttl-sweep-ms"]),
     firestoreFailRate: rate("--firestore-fail-rate", values["firestore-fail-rate"]),
     firestoreLostReplyRate: rate("--firestore-lost-reply-rate", values["firestore-lost-reply-rate"]),
     pubsubDuplicateRate: rate("--pubsub-duplicate-rate", values["pubsub-duplicate-rate"]),
@@ -83,6 +93,12 @@ function parseEmulatorsArgs(args: readonly string[]): EmulatorsOptions | "help" 
 
 function port(flag: string, text: string): number {
   return wholeNumber(flag, text, 65535);
+}
+
+function positive(flag: string, text: string): number {
+  const value = wholeNumber(flag, text, 86_400_000);
+  if (value === 0) throw new UsageError(`${flag} must be above 0`);
+  return value;
 }
 
 function wholeNumber(flag: string, text: string, maximum: number): number {
@@ -101,6 +117,16 @@ function rate(flag: string, text: string): number {
 async function main(): Promise<void> {
   const options = readCommandLine(parseEmulatorsArgs, usage);
   if (options === undefined) return;
+  let ttl: TtlOptions | undefined;
+  try {
+    ttl = options.ttlFrom
+      ? { policies: await readTtlPolicies(options.ttlFrom), sweepIntervalMs: options.ttlSweepMs }
+      : undefined;
+  } catch (error) {
+    process.stderr.write(`emulators: --ttl-from: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   // Loaded in parallel: most of the start-up time is reading each package's protos.
   const [firestoreModule, pubsubModule] = await Promise.all([
     import("@scan-ingest/emulator-firestore"),
@@ -112,6 +138,7 @@ async function main(): Promise<void> {
       host: options.host,
       projectId: options.projectId,
       dataDir: options.dataDir,
+      ttl,
     }),
     pubsubModule.start({ port: options.pubsubPort, host: options.host }),
   ]);

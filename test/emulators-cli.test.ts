@@ -1,7 +1,10 @@
 // `npm run emulators:embedded` as a user runs it: a child process, then the real clients against what it prints.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
-import { Firestore, v1 } from "@google-cloud/firestore";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Firestore, Timestamp, v1 } from "@google-cloud/firestore";
 import { credentials } from "@grpc/grpc-js";
 import { PubSub } from "@google-cloud/pubsub";
 import { afterEach, describe, expect, test } from "vitest";
@@ -82,12 +85,41 @@ describe("npm run emulators:embedded", () => {
     [["--pubsub-port", "80000"], "--pubsub-port must be a whole number 0..65535"],
     [["--firestore-fail-rate", "1.5"], "--firestore-fail-rate must be a fraction 0..1"],
     [["--pubsub-delay-ms", "soon"], "--pubsub-delay-ms must be a whole number"],
+    [["--ttl-sweep-ms", "0"], "--ttl-sweep-ms must be above 0"],
     [["--colour"], "--colour"],
   ])("refuses %j with exit 2 and a message naming the flag", async (args, message) => {
     const emulators = run(args);
     expect(await emulators.exited).toBe(2);
     expect(emulators.output().stderr).toContain(message);
     expect(emulators.output().stderr).toContain("Usage:");
+  });
+
+  test("--ttl-from takes TTL policies from an index file: an expired document of the group is deleted", async () => {
+    const file = path.join(await mkdtemp(path.join(tmpdir(), "ttl-")), "firestore.indexes.json");
+    const override = { collectionGroup: "services", fieldPath: "expireAt", ttl: true, indexes: [] };
+    await writeFile(file, JSON.stringify({ indexes: [], fieldOverrides: [override] }));
+    const emulators = run([
+      "--firestore-port",
+      "0",
+      "--pubsub-port",
+      "0",
+      "--ttl-from",
+      file,
+      "--ttl-sweep-ms",
+      "50",
+    ]);
+    const firestoreHost = exported(await emulators.ready, "FIRESTORE_EMULATOR_HOST");
+    const firestore = new Firestore({ projectId: "demo-cli", host: firestoreHost, ssl: false });
+    const expired = firestore.doc("services/1.1.1.1:80:HTTP");
+    await expired.set({ expireAt: Timestamp.fromMillis(Date.now() - 1000) });
+    await expect.poll(async () => (await expired.get()).exists, { timeout: 10_000 }).toBe(false);
+    await firestore.terminate();
+  });
+
+  test("--ttl-from a file that cannot be read gives exit 2 naming it", async () => {
+    const emulators = run(["--ttl-from", "/nonexistent/firestore.indexes.json"]);
+    expect(await emulators.exited).toBe(2);
+    expect(emulators.output().stderr).toContain("--ttl-from: cannot read TTL policies from /nonexistent/");
   });
 
   test("a port in use gives exit 1 and says which emulator and which flag", async () => {
