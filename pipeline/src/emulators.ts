@@ -1,11 +1,14 @@
 // The emulators of the local pipeline: the ones named (checked to answer), Google's started here, or
 // embedded ones started here.
+import { fileURLToPath } from "node:url";
 import type { FirestoreEmulator } from "@scan-ingest/emulator-firestore";
 import { parseHostPort, probePort } from "@scan-ingest/emulator-shared/ports";
 import type { PubSubEmulator } from "@scan-ingest/emulator-pubsub";
 import { PipelineStartError } from "./start-error.ts";
 
 const REACH_TIMEOUT_MS = 3_000;
+/** The index file production deploys: the embedded Firestore applies its TTL policies as production does. */
+const INDEX_FILE = fileURLToPath(new URL("../../firestore.indexes.json", import.meta.url));
 
 /** Which emulators, and where (PipelineOptions says what each field means). */
 export interface EmulatorChoice {
@@ -14,6 +17,7 @@ export interface EmulatorChoice {
   pubsubHost?: string;
   firestorePort?: number;
   pubsubPort?: number;
+  firestoreTtlSweepMs?: number;
 }
 
 /** An emulator in use: its host:port, and its handle when it is an embedded one started here. */
@@ -32,7 +36,13 @@ export async function startEmulators(
     "firestore",
     google?.firestore ?? choice.firestoreHost,
     choice.firestorePort,
-    async (port) => (await import("@scan-ingest/emulator-firestore")).start({ port }),
+    async (port) => {
+      const { start, readTtlPolicies } = await import("@scan-ingest/emulator-firestore");
+      const policies = await readTtlPolicies(INDEX_FILE).catch((error: Error) => {
+        throw new PipelineStartError("firestore", error.message, { cause: error });
+      });
+      return start({ port, ttl: { policies, sweepIntervalMs: choice.firestoreTtlSweepMs } });
+    },
     onStop,
   );
   const pubsub = emulator(
@@ -77,6 +87,7 @@ async function emulator<T extends Embedded>(
     onStop(() => embedded.stop());
     return { host: embedded.host, embedded };
   } catch (error) {
+    if (error instanceof PipelineStartError) throw error;
     const message = (error as Error).message;
     const why = message.includes("EADDRINUSE") ? "the port is in use" : `${message}; is the port in use?`;
     throw new PipelineStartError(

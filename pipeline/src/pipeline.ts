@@ -50,6 +50,11 @@ export interface PipelineOptions {
   /** Port of the started Pub/Sub emulator; default 0 (a free one). */
   pubsubPort?: number;
   /**
+   * How often the started embedded Firestore deletes documents expired under firestore.indexes.json's TTL
+   * policies; default its own (DEFAULT_TTL_SWEEP_MS, a minute). Tests shorten it.
+   */
+  firestoreTtlSweepMs?: number;
+  /**
    * Port of the push endpoint, the function servers' ports following it: with several shared instances the
    * front listens there and the servers from one above (8091, ...); else server 1 does (8090, 8091, ...).
    * Default 0 (free ones).
