@@ -33,8 +33,11 @@ const firebaseMinimumJava = 21;
 const pubsubBinary = new URL("./pubsub-binary.ts", import.meta.url).pathname;
 
 type Address = { host: string; port: number };
-const { emulators } = JSON.parse(readFileSync(join(root, "firebase.json"), "utf8")) as {
+const { emulators, firestore: firestoreConfig } = JSON.parse(
+  readFileSync(join(root, "firebase.json"), "utf8"),
+) as {
   emulators: { firestore: Address; pubsub: Address };
+  firestore: { indexes: string };
 };
 const firestoreHost = `${emulators.firestore.host}:${emulators.firestore.port}`;
 const pubsubHost = `${emulators.pubsub.host}:${emulators.pubsub.port}`;
@@ -130,8 +133,10 @@ async function main(): Promise<number> {
     const { host, port } = emulators.firestore;
     if (!(await isPortFree(port, host)))
       throw new Error(`${firestoreHost} (Firestore in firebase.json) is in use: stop what holds it`);
-    const { start } = await import("@scan-ingest/emulator-firestore");
-    firestore = await start({ host, port, projectId: project });
+    const { start, readTtlPolicies } = await import("@scan-ingest/emulator-firestore");
+    // The TTL policies of the index file firebase.json names, as production has them.
+    const ttl = { policies: await readTtlPolicies(join(root, firestoreConfig.indexes)) };
+    firestore = await start({ host, port, projectId: project, ttl });
     Object.assign(env, { FIRESTORE_EMULATOR_HOST: firestoreHost, PUBSUB_EMULATOR_BINARY_PATH: pubsubBinary });
     log(`set-up: embedded Firestore at ${firestoreHost} and embedded Pub/Sub at ${pubsubHost}, no Java`);
   } else {
