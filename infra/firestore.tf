@@ -32,6 +32,13 @@ resource "google_firestore_field" "overrides" {
   collection = each.value.collectionGroup
   field      = each.value.fieldPath
 
+  # `"ttl": true` in the file: Firestore's TTL policy deletes a document once this timestamp has passed
+  # (SERVICE_TTL_DAYS, docs/contract.md §3).
+  dynamic "ttl_config" {
+    for_each = lookup(each.value, "ttl", false) ? [true] : []
+    content {}
+  }
+
   # No index entries in the file: the field is exempt from single-field indexing.
   index_config {
     dynamic "indexes" {

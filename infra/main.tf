@@ -23,6 +23,8 @@ locals {
     "run.googleapis.com",
     "secretmanager.googleapis.com",
   ]
+  # SERVICE_TTL_DAYS for both functions: ingest stamps expireAt and rejects older scans, the API hides them.
+  expiry_environment = var.service_ttl_days == null ? {} : { SERVICE_TTL_DAYS = tostring(var.service_ttl_days) }
   pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
 
@@ -141,7 +143,7 @@ resource "google_cloudfunctions2_function" "ingest_scan" {
     timeout_seconds                  = local.deploy.timeoutSeconds
     ingress_settings                 = local.deploy.ingress
     service_account_email            = google_service_account.ingest.email
-    environment_variables            = merge({ GOOGLE_CLOUD_PROJECT = var.project_id }, var.function_environment)
+    environment_variables            = merge({ GOOGLE_CLOUD_PROJECT = var.project_id }, local.expiry_environment, var.function_environment)
   }
 
   event_trigger {
@@ -222,7 +224,7 @@ resource "google_cloudfunctions2_function" "scans_api" {
     timeout_seconds                  = local.deploy.api.timeoutSeconds
     ingress_settings                 = local.deploy.api.ingress
     service_account_email            = google_service_account.api.email
-    environment_variables            = merge({ GOOGLE_CLOUD_PROJECT = var.project_id }, var.function_environment)
+    environment_variables            = merge({ GOOGLE_CLOUD_PROJECT = var.project_id }, local.expiry_environment, var.function_environment)
     secret_environment_variables {
       key        = "PAGE_TOKEN_SECRET"
       project_id = var.project_id

@@ -86,3 +86,13 @@ variable "observations_retention_days" {
     error_message = "observations_retention_days is at least 1, or unset to keep every observation."
   }
 }
+
+variable "service_ttl_days" {
+  description = "Days a service and its history are kept after their last scan (SERVICE_TTL_DAYS, docs/contract.md §3); null keeps them forever. Firestore's TTL policies on expireAt (infra/firestore.tf) delete them."
+  type        = number
+  default     = null
+  validation {
+    condition     = var.service_ttl_days == null ? true : (var.service_ttl_days >= 1 && var.service_ttl_days <= 36500 && floor(var.service_ttl_days) == var.service_ttl_days)
+    error_message = "service_ttl_days must be a whole number of days from 1 to 36500, or null."
+  }
+}

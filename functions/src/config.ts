@@ -38,6 +38,7 @@ const rules = {
   ],
   MAX_CLOCK_SKEW_SECONDS: [integerAtLeast(0), "a non-negative integer"],
   STORE_DEADLINE_MS: [integerAtLeast(1, 3_600_000), "a whole number of milliseconds from 1 to 3600000"],
+  SERVICE_TTL_DAYS: [integerAtLeast(1, 36_500), "a whole number of days from 1 to 36500"],
   HISTORY_MAX_ENTRIES: [
     integerAtLeast(1, HISTORY_MAX_ENTRIES_LIMIT),
     `a positive integer of at most ${HISTORY_MAX_ENTRIES_LIMIT} (the map must fit beside the response in 1 MiB)`,
@@ -58,6 +59,8 @@ export interface Config {
   storeDeadlineMs: number;
   /** Distinct responses kept per service (docs/contract.md §3). */
   historyMaxEntries: number;
+  /** Days a service and its history are kept after their last scan; undefined: forever (§3, expiry). */
+  serviceTtlDays: number | undefined;
 }
 
 /** The Firestore collections when SERVICES_COLLECTION and REJECTS_COLLECTION are unset. */
@@ -91,6 +94,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     // Below the 60 s timeout of deploy.json: the SDK alone retries UNAVAILABLE for minutes.
     storeDeadlineMs: value("STORE_DEADLINE_MS") ?? 50_000,
     historyMaxEntries: value("HISTORY_MAX_ENTRIES") ?? 50,
+    serviceTtlDays: value("SERVICE_TTL_DAYS"),
   };
 }
 

@@ -29,6 +29,7 @@ export interface StoredHistory {
 const withoutSlot = ({ firstSeen, lastSeen }: HistoryEntry): HistoryEntry => ({ firstSeen, lastSeen });
 
 const sameEntry = (a: HistoryEntry | undefined, b: HistoryEntry | undefined) =>
+  // Stryker disable next-line ConditionalExpression: a key only the new map has comes with a slot or a removal, met first
   a !== undefined &&
   b !== undefined &&
   a.firstSeen === b.firstSeen &&
@@ -48,11 +49,18 @@ function oldest(history: History): string {
   return sha;
 }
 
+/** With SERVICE_TTL_DAYS (docs/contract.md §3, expiry): slots carry an expiry that follows their entry's lastSeen. */
+export interface Expiry {
+  /** The oldest lastSeen kept: older entries go when the map is written anyway. */
+  oldest: number;
+}
+
 /** What offering `incoming` to a service whose document holds `stored` (undefined: none) does to its history. */
 export function planHistory(
   incoming: Version,
   stored: StoredHistory | undefined,
   maxEntries: number,
+  expiry?: Expiry,
 ): HistoryPlan {
   const { timestamp, responseSha256: sha } = incoming;
   if (stored === undefined)
@@ -77,17 +85,32 @@ export function planHistory(
   const needing =
     current === sha ? (sha === before ? undefined : before) : entry === undefined ? sha : undefined;
   while (Object.keys(next).length > maxEntries) delete next[oldest(next)];
+  // Stryker disable next-line ConditionalExpression: next[undefined] is undefined too
+  const slotted = needing !== undefined && next[needing] !== undefined;
+  const keys = new Set([...Object.keys(previous), ...Object.keys(next)]);
+  const changed = slotted || [...keys].some((key) => !sameEntry(previous[key], next[key]));
+  if (!changed) return { history: undefined, slot: undefined };
+
+  if (expiry !== undefined)
+    // Expired entries go with a write the message makes anyway, never with a write of their own. The current
+    // response has not expired (an expired scan is rejected before the store); the one it replaces may have.
+    for (const [kept, { lastSeen }] of Object.entries(next))
+      // Stryker disable next-line ConditionalExpression: the current entry's lastSeen is never below oldest
+      if (kept !== current && lastSeen < expiry.oldest) delete next[kept];
 
   let slot: HistoryPlan["slot"];
-  // Stryker disable next-line ConditionalExpression: next[undefined] is undefined too
-  if (needing !== undefined && next[needing] !== undefined) {
+  if (slotted && next[needing!] !== undefined) {
     const taken = new Set(Object.values(next).map((kept) => kept.slot));
     let free = 0;
     while (taken.has(free)) free++;
-    next[needing] = { ...next[needing], slot: free };
+    next[needing!] = { ...next[needing!]!, slot: free };
     slot = { slot: free, text: needing === sha ? "incoming" : "stored" };
+  } else if (expiry !== undefined) {
+    // A slotted entry seen later than before: its slot is written again, so its expiry follows.
+    const widened = next[sha];
+    // Stryker disable next-line OptionalChaining: here the incoming response was kept (a change) and, if new, slotted above
+    if (widened?.slot !== undefined && widened.lastSeen > (entry?.lastSeen ?? 0))
+      slot = { slot: widened.slot, text: "incoming" };
   }
-  const keys = new Set([...Object.keys(previous), ...Object.keys(next)]);
-  const changed = [...keys].some((key) => !sameEntry(previous[key], next[key]));
-  return { history: changed ? next : undefined, slot };
+  return { history: next, slot };
 }

@@ -75,6 +75,7 @@ export function createIngestScan(dependencies: IngestDependencies): (event: Deli
       const limits = {
         nowSeconds: Math.floor(now() / 1000),
         maxClockSkewSeconds: config.maxClockSkewSeconds,
+        serviceTtlDays: config.serviceTtlDays,
       };
       const decoded = decodeScan(message.data, limits);
       if (!decoded.ok) {

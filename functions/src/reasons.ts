@@ -11,5 +11,6 @@ export const reasons = [
   "invalid_timestamp",
   "unsupported_data_version",
   "invalid_data",
+  "expired",
 ] as const;
 export type Reason = (typeof reasons)[number];

@@ -20,6 +20,13 @@ export type Decoded = { ok: true; scan: Scan } | { ok: false; reason: Reason; de
 export interface DecodeLimits {
   nowSeconds: number;
   maxClockSkewSeconds: number;
+  /** SERVICE_TTL_DAYS: a scan older than this many days is `expired` (§1); absent, none is. */
+  serviceTtlDays?: number | undefined;
+}
+
+/** The oldest scan time a service keeps under SERVICE_TTL_DAYS (docs/contract.md §3, expiry). */
+export function oldestKept(nowSeconds: number, serviceTtlDays: number): number {
+  return nowSeconds - serviceTtlDays * 86_400;
 }
 
 /** What a service name must look like (docs/contract.md §1); stored upper-cased. */
@@ -135,6 +142,18 @@ export function decodeScan(data: Uint8Array, limits: DecodeLimits): Decoded {
   }
   const bytes =
     "response_str" in response.data ? response.data.response_str : response.data.response_bytes_utf8;
+  // Stryker disable next-line ConditionalExpression: without the setting the oldest would be NaN, and nothing is below NaN
+  if (limits.serviceTtlDays !== undefined) {
+    const oldest = oldestKept(limits.nowSeconds, limits.serviceTtlDays);
+    if (timestamp.data < oldest)
+      return {
+        ok: false,
+        reason: "expired",
+        detail:
+          `timestamp ${timestamp.data} (${new Date(timestamp.data * 1000).toISOString()}) is older than ` +
+          `SERVICE_TTL_DAYS=${limits.serviceTtlDays} keeps (${new Date(oldest * 1000).toISOString()})`,
+      };
+  }
   const scan = {
     ip: ip.data,
     port: port.data,

@@ -108,8 +108,12 @@ function responseOf(snapshot: DocumentSnapshot) {
 }
 
 /** The Store over a Firestore client and the configured collections. */
-export function firestoreStore(firestore: Firestore, config: Config): Store {
+export function firestoreStore(firestore: Firestore, config: Config, now: () => number = Date.now): Store {
   const services = firestore.collection(config.servicesCollection);
+  const ttlSeconds = config.serviceTtlDays === undefined ? undefined : config.serviceTtlDays * 86_400;
+  /** With SERVICE_TTL_DAYS, when a document seen last at `seconds` expires (Firestore's TTL policy deletes it). */
+  const expireAt = (seconds: number) =>
+    ttlSeconds === undefined ? {} : { expireAt: new Timestamp(seconds + ttlSeconds, 0) };
   const rejects = firestore.collection(config.rejectsCollection);
   return {
     async applyIfNewer(key, document) {
@@ -120,12 +124,13 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
           const snapshot = await transaction.get(reference);
           const stored = storedHistory(snapshot);
           const outcome = decideOutcome(incoming, stored?.version);
-          const plan = planHistory(incoming, stored, config.historyMaxEntries);
+          const expiry =
+            ttlSeconds === undefined ? undefined : { oldest: Math.floor(now() / 1000) - ttlSeconds };
+          const plan = planHistory(incoming, stored, config.historyMaxEntries, expiry);
           if (plan.slot) {
             const slot = reference.collection(HISTORY_COLLECTION).doc(String(plan.slot.slot));
             const { responseSha256, response, responseBytes, responseSize, responseTruncated } = document;
-            transaction.set(
-              slot,
+            const text =
               plan.slot.text === "stored"
                 ? responseOf(snapshot)
                 : {
@@ -134,8 +139,8 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
                     ...(responseBytes && { responseBytes: Buffer.from(responseBytes) }),
                     responseSize,
                     responseTruncated,
-                  },
-            );
+                  };
+            transaction.set(slot, { ...text, ...expireAt(plan.history![text.responseSha256]!.lastSeen) });
           }
           if (outcome === "stored") {
             transaction.set(reference, {
@@ -145,6 +150,7 @@ export function firestoreStore(firestore: Firestore, config: Config): Store {
               scannedAt: toTimestamp(document.scannedAt),
               publishTime: document.publishTime && toTimestamp(document.publishTime),
               history: toStored(plan.history!),
+              ...expireAt(document.scannedAt.seconds),
               updatedAt: FieldValue.serverTimestamp(),
             });
           } else if (plan.history) {

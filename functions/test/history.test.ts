@@ -181,13 +181,75 @@ describe("planHistory", () => {
 
   test("a document from before history starts its map at its stored scan, and a duplicate writes nothing", () => {
     const legacy: StoredHistory = { version: { timestamp: 5, responseSha256: "a" }, history: undefined };
-    expect(planHistory({ timestamp: 5, responseSha256: "a" }, legacy, 50)).toEqual({
+    expect(planHistory({ timestamp: 5, responseSha256: "a" }, legacy, 50)).toStrictEqual({
       history: undefined,
       slot: undefined,
     });
     expect(planHistory({ timestamp: 7, responseSha256: "b" }, legacy, 50)).toEqual({
       history: { a: { firstSeen: 5, lastSeen: 5, slot: 0 }, b: { firstSeen: 7, lastSeen: 7 } },
       slot: { slot: 0, text: "stored" },
+    });
+  });
+
+  test("with a cap of one, a newer response replaces the stored one outright, with no slot", () => {
+    const one: StoredHistory = { version: { timestamp: 1, responseSha256: "a" }, history: undefined };
+    expect(planHistory({ timestamp: 2, responseSha256: "b" }, one, 1)).toStrictEqual({
+      history: { b: { firstSeen: 2, lastSeen: 2 } },
+      slot: undefined,
+    });
+  });
+
+  describe("with SERVICE_TTL_DAYS", () => {
+    const stored: StoredHistory = {
+      version: { timestamp: 10, responseSha256: "a" },
+      history: { a: { firstSeen: 8, lastSeen: 10 }, b: { firstSeen: 3, lastSeen: 5, slot: 0 } },
+    };
+
+    test("writes a slot again when its entry is seen later, so its expiry follows; not without expiry", () => {
+      const later = { timestamp: 7, responseSha256: "b" };
+      expect(planHistory(later, stored, 50, { oldest: 0 }).slot).toEqual({ slot: 0, text: "incoming" });
+      expect(planHistory(later, stored, 50).slot).toBeUndefined();
+      expect(
+        planHistory({ timestamp: 2, responseSha256: "b" }, stored, 50, { oldest: 0 }).slot,
+      ).toBeUndefined();
+    });
+
+    test("drops expired entries with a write the message makes anyway, and never for a write of their own", () => {
+      expect(planHistory({ timestamp: 11, responseSha256: "a" }, stored, 50, { oldest: 6 }).history).toEqual({
+        a: { firstSeen: 8, lastSeen: 11 },
+      });
+      expect(planHistory({ timestamp: 10, responseSha256: "a" }, stored, 50, { oldest: 6 })).toEqual({
+        history: undefined,
+        slot: undefined,
+      });
+    });
+
+    test("a new, older response gets its slot with its expiry; one dropped at the cap gets none", () => {
+      expect(planHistory({ timestamp: 6, responseSha256: "c" }, stored, 50, { oldest: 0 }).slot).toEqual({
+        slot: 1,
+        text: "incoming",
+      });
+      expect(planHistory({ timestamp: 1, responseSha256: "c" }, stored, 2, { oldest: 0 })).toEqual({
+        history: undefined,
+        slot: undefined,
+      });
+    });
+
+    test("dropping another expired entry keeps the slot of the response that stops being current", () => {
+      expect(planHistory({ timestamp: 12, responseSha256: "c" }, stored, 50, { oldest: 9 })).toEqual({
+        history: { a: { firstSeen: 8, lastSeen: 10, slot: 0 }, c: { firstSeen: 12, lastSeen: 12 } },
+        slot: { slot: 0, text: "stored" },
+      });
+    });
+
+    test("an expired response that stops being current goes without a slot", () => {
+      const old: StoredHistory = { version: { timestamp: 2, responseSha256: "a" }, history: undefined };
+      expect(planHistory({ timestamp: 10, responseSha256: "b" }, old, 50, { oldest: 5 })).toEqual({
+        history: { b: { firstSeen: 10, lastSeen: 10 } },
+        slot: undefined,
+      });
+      const kept = planHistory({ timestamp: 10, responseSha256: "b" }, old, 50, { oldest: 2 });
+      expect(kept.slot).toEqual({ slot: 0, text: "stored" });
     });
   });
 });

@@ -395,3 +395,29 @@ describe("decodeScan properties", () => {
     expect([...seen].sort()).toEqual(["ok", ...table.map(([, reason]) => reason)].sort());
   });
 });
+
+describe("decodeScan with SERVICE_TTL_DAYS", () => {
+  const keeping = { ...limits, serviceTtlDays: 2 };
+  const oldest = now - 2 * 86_400;
+
+  test("refuses a scan older than the window as expired, naming the window", () => {
+    expect(decodeScan(withFields({ timestamp: oldest - 1 }), keeping)).toEqual({
+      ok: false,
+      reason: "expired",
+      detail:
+        `timestamp ${oldest - 1} (${new Date((oldest - 1) * 1000).toISOString()}) is older than ` +
+        `SERVICE_TTL_DAYS=2 keeps (${new Date(oldest * 1000).toISOString()})`,
+    });
+  });
+
+  test("keeps a scan at the window's edge, and any scan without the setting", () => {
+    expect(decodeScan(withFields({ timestamp: oldest }), keeping).ok).toBe(true);
+    expect(decodeScan(withFields({ timestamp: 1 }), limits).ok).toBe(true);
+  });
+
+  test("gives a broken field's reason before expiry", () => {
+    expect(decodeScan(withFields({ timestamp: oldest - 1, data_version: 3 }), keeping)).toMatchObject({
+      reason: "unsupported_data_version",
+    });
+  });
+});

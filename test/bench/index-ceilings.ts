@@ -70,7 +70,7 @@ const oneValue: Values = { kind: "skewed", topShare: 1 };
  * until the model says how its values fall.
  */
 export function collectionsUnder(traffic: Traffic): Collection[] {
-  const services: Record<keyof ServiceDocument | "shard" | "history" | "updatedAt", Values> = {
+  const services: Record<keyof ServiceDocument | "shard" | "history" | "expireAt" | "updatedAt", Values> = {
     ip: { kind: "spread", perValuePerSec: traffic.hostScansPerSec },
     port: { kind: "skewed", topShare: Math.max(...Object.values(traffic.ports)) },
     service: { kind: "skewed", topShare: Math.max(...Object.values(traffic.services)) },
@@ -87,14 +87,17 @@ export function collectionsUnder(traffic: Traffic): Collection[] {
     shard: { kind: "shard" },
     // A map of scan times per response: indexed, its entries would be as sequential as scannedAt.
     history: sequential,
+    // SERVICE_TTL_DAYS: scannedAt plus a constant.
+    expireAt: sequential,
     updatedAt: sequential,
   };
-  const slots: Record<keyof HistorySlotDocument, Values> = {
+  const slots: Record<keyof HistorySlotDocument | "expireAt", Values> = {
     responseSha256: oneValue,
     response: oneValue,
     responseBytes: oneValue,
     responseSize: oneValue,
     responseTruncated: oneValue,
+    expireAt: sequential,
   };
   const rejects: Record<keyof RejectDocument | "shard" | "rejectedAt", Values> = {
     reason: { kind: "skewed", topShare: traffic.topReasonShare },

@@ -59,8 +59,20 @@ const pair = (time: Timestamp): [number, number] => [time.seconds, time.nanoseco
 const timestamp = ([seconds, nanoseconds]: [number, number]) => new Timestamp(seconds, nanoseconds);
 
 /** The Reader over a Firestore client and the configured collections. */
-export function firestoreReader(firestore: Firestore, config: Config): Reader {
+export function firestoreReader(firestore: Firestore, config: Config, now: () => number = Date.now): Reader {
   const services = firestore.collection(config.servicesCollection);
+  /**
+   * With SERVICE_TTL_DAYS, the oldest scan time still shown: Firestore's TTL deletion may take a day, so what
+   * has expired but is not yet deleted is hidden here (docs/contract.md §3, expiry).
+   */
+  const keptSince = (): Timestamp | undefined =>
+    config.serviceTtlDays === undefined
+      ? undefined
+      : new Timestamp(Math.floor(now() / 1000) - config.serviceTtlDays * 86_400, 0);
+  const expired = (scannedAt: unknown) => {
+    const since = keptSince();
+    return since !== undefined && (!(scannedAt instanceof Timestamp) || scannedAt < since);
+  };
   const rejects = firestore.collection(config.rejectsCollection);
 
   /** Runs the query at a snapshot's read time (a later page), or now (a first page). */
@@ -115,7 +127,8 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
   return {
     async service(key) {
       const snapshot = await services.doc(key).get();
-      return snapshot.exists ? { id: snapshot.id, data: shown(snapshot.data() ?? {}) } : undefined;
+      if (!snapshot.exists || expired(snapshot.get("scannedAt"))) return undefined;
+      return { id: snapshot.id, data: shown(snapshot.data() ?? {}) };
     },
 
     async services(filters, limit, cursor) {
@@ -124,7 +137,9 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
       );
       // One host's services are few and scanned at random times, so the ip composites need no shard.
       const shards = filters.ip === undefined ? shardGroups : [undefined];
-      return newestFirst(services, equalities, "scannedAt", filters.since, shards, limit, cursor);
+      const kept = keptSince()?.toDate();
+      const since = kept && (!filters.since || filters.since < kept) ? kept : filters.since;
+      return newestFirst(services, equalities, "scannedAt", since, shards, limit, cursor);
     },
 
     async rejects(filters, limit, cursor) {
@@ -139,7 +154,8 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
       return firestore.runTransaction(
         async (transaction) => {
           const snapshot = await transaction.get(reference);
-          if (!snapshot.exists) return undefined;
+          if (!snapshot.exists || expired(snapshot.get("scannedAt"))) return undefined;
+          const kept = keptSince();
           const current = snapshot.get("responseSha256") as string;
           const map = (snapshot.get("history") ?? {
             // A document from before history: its current response alone.
@@ -148,6 +164,7 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
           const newer = (a: [string, Timestamp], b: [string, Timestamp]) =>
             b[1].seconds - a[1].seconds || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0);
           const entries = Object.entries(map)
+            .filter(([, entry]) => kept === undefined || entry.lastSeen >= kept)
             .filter(
               ([sha, entry]) =>
                 !cursor || newer([cursor.id, timestamp(cursor.after)], [sha, entry.lastSeen]) < 0,
@@ -195,8 +212,20 @@ export function firestoreReader(firestore: Firestore, config: Config): Reader {
 
     async stats() {
       const count = async (query: Query) => (await query.count().get()).data().count;
+      const kept = keptSince();
+      // With expiry, only the services still shown: per group of shards, through (shard, scannedAt desc).
+      const countServices = async () =>
+        kept === undefined
+          ? count(services)
+          : (
+              await Promise.all(
+                shardGroups.map((group) =>
+                  count(services.where("shard", "in", group).where("scannedAt", ">=", kept)),
+                ),
+              )
+            ).reduce((sum, part) => sum + part, 0);
       const [serviceCount, rejectCount, ...byReason] = await Promise.all([
-        count(services),
+        countServices(),
         count(rejects),
         ...reasons.map((reason) => count(rejects.where("reason", "==", reason))),
       ]);
