@@ -124,3 +124,54 @@ describe("reads with SERVICE_TTL_DAYS=2", () => {
     expect((await readerAt(3).history("10.7.0.2:443:HTTP", 10, undefined))!.items).toHaveLength(1);
   });
 });
+
+describe("on the embedded emulator, with the repository's TTL policies", () => {
+  test("a service and its history slot are deleted once their expireAt passes", async () => {
+    const emulator = await import("@scan-ingest/emulator-firestore");
+    const indexes = new URL("../../firestore.indexes.json", import.meta.url).pathname;
+    const ttl = { policies: await emulator.readTtlPolicies(indexes), sweepIntervalMs: 50 };
+    const embedded = await emulator.start({ port: 0, projectId, ttl });
+    // The client prefers FIRESTORE_EMULATOR_HOST, which the function of this file set, to its host option.
+    const functionsEmulator = process.env.FIRESTORE_EMULATOR_HOST;
+    process.env.FIRESTORE_EMULATOR_HOST = embedded.host;
+    const db = firestoreClient(embedded.host);
+    try {
+      const config = parseConfig({ FIRESTORE_EMULATOR_HOST: embedded.host, SERVICE_TTL_DAYS: "1" });
+      const store = firestoreStore(db, config);
+      // Scanned a day ago less two seconds: kept for two more seconds.
+      const at = Math.floor(Date.now() / 1000) - DAY + 2;
+      for (const [timestamp, response] of [
+        [at, "first"],
+        [at + 1, "second"],
+      ] as const)
+        await store.applyIfNewer(
+          "10.8.0.1:443:HTTP",
+          toServiceDocument(
+            {
+              ip: "10.8.0.1",
+              port: 443,
+              service: "HTTP",
+              timestamp,
+              dataVersion: 2,
+              response: Buffer.from(response),
+            },
+            { messageId: response, publishTime: { seconds: timestamp, nanoseconds: 0 } },
+            1024,
+          ),
+        );
+      const service = db.collection("services").doc("10.8.0.1:443:HTTP");
+      expect((await service.get()).exists).toBe(true);
+      expect((await service.collection("history").doc("0").get()).exists).toBe(true);
+      await expect
+        .poll(async () => (await service.get()).exists, { timeout: 15_000, interval: 100 })
+        .toBe(false);
+      await expect
+        .poll(async () => (await service.collection("history").doc("0").get()).exists, { timeout: 15_000 })
+        .toBe(false);
+    } finally {
+      process.env.FIRESTORE_EMULATOR_HOST = functionsEmulator;
+      await db.terminate();
+      await embedded.stop();
+    }
+  });
+});
