@@ -44,8 +44,10 @@ afterAll(async () => {
 test(`the corpus has ${broken.length} broken messages covering every reason a message can carry, and valid look-alikes`, () => {
   expect(broken.length).toBeGreaterThanOrEqual(50);
   const covered = new Set(broken.map((entry) => ("reason" in entry.expected ? entry.expected.reason : "")));
-  // invalid_envelope cannot travel through Pub/Sub: its own test below posts it to the server.
-  expect([...covered].sort()).toEqual(reasons.filter((reason) => reason !== "invalid_envelope").sort());
+  // invalid_envelope cannot travel through Pub/Sub: its own test below posts it to the server. expired needs
+  // SERVICE_TTL_DAYS, which this run leaves unset: functions/test/expiry.test.ts sends one through the function.
+  const elsewhere = new Set(["invalid_envelope", "expired"]);
+  expect([...covered].sort()).toEqual(reasons.filter((reason) => !elsewhere.has(reason)).sort());
   expect(entries.filter((entry) => entry.large).length).toBeGreaterThanOrEqual(3);
 });
 
