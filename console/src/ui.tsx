@@ -149,3 +149,20 @@ export function Results<T>(props: {
     </>
   );
 }
+
+/** How a response is shown: as text, or as a hex dump of its bytes. */
+export type ResponseView = "text" | "hex";
+
+/** The Text / Hex switch of a response, `label` naming what it switches for assistive technology. */
+export function ViewToggle(props: { label: string; view: ResponseView; onChange(view: ResponseView): void }) {
+  return (
+    <div role="group" aria-label={props.label} class="toggle">
+      <button type="button" aria-pressed={props.view === "text"} onClick={() => props.onChange("text")}>
+        Text
+      </button>
+      <button type="button" aria-pressed={props.view === "hex"} onClick={() => props.onChange("hex")}>
+        Hex
+      </button>
+    </div>
+  );
+}

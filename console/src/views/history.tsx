@@ -5,7 +5,7 @@ import { query, type HistoryEntry, type Page } from "../api.ts";
 import { formatSize, fromBase64, HEX_DUMP_BYTES, hexDump } from "../bytes.ts";
 import { hunks, lineDiff, MAX_CHANGED_LINES } from "../diff.ts";
 import type { Location } from "../router.tsx";
-import { Pager, ProblemMessage, Time, useApi } from "../ui.tsx";
+import { Pager, ProblemMessage, Time, useApi, ViewToggle, type ResponseView } from "../ui.tsx";
 
 /** Entries a page: each carries its whole response, so fewer than the API's 50 keep a page light. */
 export const HISTORY_PAGE_SIZE = 20;
@@ -132,7 +132,7 @@ function Seen({ entry }: { entry: HistoryEntry }) {
 /** What changed from `before` to `after`; with nothing before, `after` whole. */
 function Changes({ before, after }: { before: HistoryEntry | undefined; after: HistoryEntry }) {
   const binary = after.responseBytes !== undefined || before?.responseBytes !== undefined;
-  const [view, setView] = useState<"text" | "hex">(binary ? "hex" : "text");
+  const [view, setView] = useState<ResponseView>(binary ? "hex" : "text");
   const shown = (entry: HistoryEntry) => (view === "hex" ? hexDump(bytesOf(entry)) : entry.response);
   const lines = useMemo(
     () => (before === undefined ? undefined : lineDiff(shown(before), shown(after))),
@@ -150,14 +150,7 @@ function Changes({ before, after }: { before: HistoryEntry | undefined; after: H
             </>
           )}
         </h3>
-        <div role="group" aria-label="Show the changes as" class="toggle">
-          <button type="button" aria-pressed={view === "text"} onClick={() => setView("text")}>
-            Text
-          </button>
-          <button type="button" aria-pressed={view === "hex"} onClick={() => setView("hex")}>
-            Hex
-          </button>
-        </div>
+        <ViewToggle label="Show the changes as" view={view} onChange={setView} />
       </div>
       {(after.responseTruncated || before?.responseTruncated) && (
         <p class="muted">A response was truncated: only its first bytes are kept and compared.</p>

@@ -4,7 +4,7 @@ import { useMemo, useState } from "preact/hooks";
 import type { Service } from "../api.ts";
 import { formatSize, fromBase64, hexDump } from "../bytes.ts";
 import { Link, type Location } from "../router.tsx";
-import { ProblemMessage, Time, useApi, useRenderedMark } from "../ui.tsx";
+import { ProblemMessage, Time, useApi, useRenderedMark, ViewToggle, type ResponseView } from "../ui.tsx";
 import { HistorySection } from "./history.tsx";
 
 export function ServiceView({ where }: { where: Location }) {
@@ -49,7 +49,7 @@ function ServiceDetails({ service }: { service: Service }) {
     () => (binary ? fromBase64(service.responseBytes!) : new TextEncoder().encode(service.response)),
     [service],
   );
-  const [view, setView] = useState<"text" | "hex">(binary ? "hex" : "text");
+  const [view, setView] = useState<ResponseView>(binary ? "hex" : "text");
   return (
     <>
       <dl class="facts">
@@ -83,14 +83,7 @@ function ServiceDetails({ service }: { service: Service }) {
       <section aria-labelledby="response-heading">
         <div class="response-head">
           <h2 id="response-heading">Response</h2>
-          <div role="group" aria-label="Show the response as" class="toggle">
-            <button type="button" aria-pressed={view === "text"} onClick={() => setView("text")}>
-              Text
-            </button>
-            <button type="button" aria-pressed={view === "hex"} onClick={() => setView("hex")}>
-              Hex
-            </button>
-          </div>
+          <ViewToggle label="Show the response as" view={view} onChange={setView} />
         </div>
         {binary && view === "text" && (
           <p class="muted">
