@@ -17,7 +17,7 @@ export const GROUPS = [
 ] as const;
 export type Group = (typeof GROUPS)[number];
 
-export const usage = `Usage: npm run bench -- [--json FILE] [--quick] [--only GROUPS]
+export const usage = `Usage: npm run bench -- [--json FILE] [--quick] [--only GROUPS] [--profile GROUP]
 
 Measures the project's performance figures side by side in one run and prints a table (progress on stderr).
 
@@ -29,6 +29,9 @@ Measures the project's performance figures side by side in one run and prints a 
                  capacity: the capacity model on firestore.indexes.json at the measured CPU per message;
                  readApi: the built scansApi against the SDK's reads, so npm run build first;
                  console: the web console in Debian's chromium over 100,000 services ÷ over 100)
+  --profile GROUP  run only GROUP under V8's CPU profiler, in this process and every Node child it starts,
+                 and print each process's self time by package family (ours, functions-framework, the
+                 Google clients, grpc, node) and its heaviest frames; the .cpuprofile files are kept
   -h, --help     this text`;
 
 export class UsageError extends Error {}
@@ -38,6 +41,8 @@ export interface BenchOptions {
   quick: boolean;
   /** Undefined: every group. */
   only?: Group[] | undefined;
+  /** Profile this group (and run only it). */
+  profile?: Group | undefined;
 }
 
 /** Reads the command line; a bad flag throws UsageError naming it. */
@@ -51,6 +56,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | "help" {
         json: { type: "string" },
         quick: { type: "boolean", default: false },
         only: { type: "string" },
+        profile: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -66,6 +72,15 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions | "help" {
     if (unknown.length > 0 || names.length === 0)
       throw new UsageError(`--only takes groups among ${GROUPS.join(", ")}; got "${values.only}"`);
     options.only = names as Group[];
+  }
+  if (values.profile !== undefined) {
+    const group = values.profile.trim();
+    if (!(GROUPS as readonly string[]).includes(group))
+      throw new UsageError(`--profile takes one group among ${GROUPS.join(", ")}; got "${values.profile}"`);
+    if (options.only !== undefined && (options.only.length !== 1 || options.only[0] !== group))
+      throw new UsageError(`--profile ${group} runs only ${group}: drop --only or make it --only ${group}`);
+    options.profile = group as Group;
+    options.only = [group as Group];
   }
   return options;
 }

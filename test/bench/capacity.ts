@@ -3,7 +3,6 @@
 // of the design before the shards, for the before-and-after of docs/capacity.md.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { loadSettings } from "../../cli/deploy/plan.ts";
 import { capacityModel, type CapacityModel, type Measured, type Scaling } from "./capacity-model.ts";
@@ -102,7 +101,7 @@ async function measure(
       from: "capacity group",
     };
   } finally {
-    await rm(build.dir, { recursive: true, force: true });
+    await build.remove();
   }
 }
 

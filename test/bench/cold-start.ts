@@ -8,6 +8,7 @@ import { transform } from "esbuild";
 import { buildFunction } from "@scan-ingest/functions/build";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { alternate, deliverPush, median, progress, repositoryRoot, startFramework } from "./measure.ts";
+import { isProfiling } from "./profile.ts";
 
 export interface ColdStartFigures {
   ratio: number;
@@ -23,14 +24,22 @@ export interface ColdStartFigures {
 }
 
 /** Builds a function into a fresh directory that sees the repository's node_modules, as an install would. */
-export async function buildInto(
-  prefix: string,
-  entryPoint?: string,
-): Promise<{ dir: string; bytes: number }> {
+export async function buildInto(prefix: string, entryPoint?: string): Promise<Build> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   const bytes = await buildFunction(dir, entryPoint === undefined ? {} : { entryPoint });
   await symlink(join(repositoryRoot, "node_modules"), join(dir, "node_modules"));
-  return { dir, bytes };
+  return { dir, bytes, remove: () => removeBuild(dir) };
+}
+
+export interface Build {
+  dir: string;
+  bytes: number;
+  /** Deletes the build; kept while bench --profile runs, which reads its source maps at the end. */
+  remove(): Promise<void>;
+}
+
+async function removeBuild(dir: string): Promise<void> {
+  if (!isProfiling()) await rm(dir, { recursive: true, force: true });
 }
 
 /**
@@ -78,7 +87,7 @@ export async function buildBoth(): Promise<Builds> {
     minimal,
     unbundled,
     async remove() {
-      for (const dir of [dist.dir, minimal.dir, unbundled]) await rm(dir, { recursive: true, force: true });
+      for (const dir of [dist.dir, minimal.dir, unbundled]) await removeBuild(dir);
     },
   };
 }

@@ -4,7 +4,6 @@
 // page (navigation start → the rows are in the DOM, User Timing mark `console:rendered`) and the next page
 // (the Older click → the next rows). Two listings: the default one across every shard, and the one a
 // service filter gives, both newest first. Goal: 100,000 ÷ 100 ≤ 1.5.
-import { rm } from "node:fs/promises";
 import type { Firestore } from "@google-cloud/firestore";
 import { buildConsole, startConsole, type ConsoleServer } from "@scan-ingest/console";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
@@ -105,7 +104,7 @@ export async function benchConsole(options: ConsoleBenchOptions): Promise<Consol
     for (const server of servers) await server.stop();
     await client.terminate();
     await firestore.stop();
-    await rm(build.dir, { recursive: true, force: true });
+    await build.remove();
   }
 }
 

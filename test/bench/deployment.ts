@@ -1,6 +1,5 @@
 // The deployment group: ingestScan's CPU per message and latency at each concurrency, its Firestore
 // operations per fresh scan, and from those the cost per million scans at functions/deploy.json's sizing.
-import { rm } from "node:fs/promises";
 import { loadSettings } from "../../cli/deploy/plan.ts";
 import { buildInto } from "./cold-start.ts";
 import { benchConcurrency, type ConcurrencyFigures } from "./concurrency.ts";
@@ -45,6 +44,6 @@ export async function benchDeployment(options: {
     );
     return { concurrency, cost, pricedAt: point.concurrency };
   } finally {
-    await rm(build.dir, { recursive: true, force: true });
+    await build.remove();
   }
 }

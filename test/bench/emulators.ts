@@ -1,15 +1,21 @@
-// emulators.readyMs: `npm run emulators:embedded` (emulators/cli.ts), process start -> both ports accept.
+// emulators.readyMs: `npm run emulators:embedded` (emulators/dist/cli.mjs, the bundle of emulators/cli.ts),
+// process start -> both ports accept; emulators.firstRpc.*: the first request each then answers.
 // emulators.queryPage: one 50-document page of a collection newest first, over 100,000 documents ÷ over 100,
 // through the real client to emulators/cli.ts; and how long seeding 100,000 documents in batches of 500 takes.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { once } from "node:events";
 import { Timestamp, type CollectionReference, type Query } from "@google-cloud/firestore";
+import { Client, credentials } from "@grpc/grpc-js";
+import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 import { freePort, waitForPort } from "@scan-ingest/emulator-shared/ports";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { alternate, median, progress, repositoryRoot } from "./measure.ts";
 
 export interface EmulatorFigures {
   readyMs: number;
+  /** Milliseconds of each emulator's first request after a start, over a new connection (medians). */
+  firstRpc: { firestoreMs: number; pubsubMs: number };
   repetitions: number;
   queryPage: QueryPageFigures;
 }
@@ -43,13 +49,26 @@ export interface EmbeddedCli {
   stop(): Promise<void>;
 }
 
-/** Starts emulators/cli.ts on two free ports; resolves once both accept connections. */
+/** What `npm run emulators:embedded` runs, as node's arguments (package.json is its one home). */
+function embeddedCommand(): string[] {
+  const manifest = JSON.parse(readFileSync(`${repositoryRoot}package.json`, "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const [command, ...args] = manifest.scripts["emulators:embedded"]!.split(/\s+/);
+  if (command !== "node") throw new Error(`npm run emulators:embedded runs ${command}, not node`);
+  if (!existsSync(`${repositoryRoot}${args[0]}`))
+    throw new Error(`${args[0]} is missing: run npm run build (npm ci makes it too)`);
+  return args;
+}
+
+/** Starts `npm run emulators:embedded`'s script on two free ports; resolves once both accept connections. */
 export async function startEmbeddedCli(): Promise<EmbeddedCli> {
   const [firestorePort, pubsubPort] = [await freePort(), await freePort()];
+  const command = embeddedCommand();
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    ["emulators/cli.ts", "--firestore-port", String(firestorePort), "--pubsub-port", String(pubsubPort)],
+    [...command, "--firestore-port", String(firestorePort), "--pubsub-port", String(pubsubPort)],
     { cwd: repositoryRoot, stdio: ["ignore", "ignore", "pipe"] },
   );
   let errors = "";
@@ -60,7 +79,7 @@ export async function startEmbeddedCli(): Promise<EmbeddedCli> {
   process.once("exit", killOnExit);
   let ready = false;
   const failed = exited.then(() => {
-    if (!ready) throw new Error(`emulators/cli.ts exited before it was ready:\n${errors}`);
+    if (!ready) throw new Error(`${command[0]} exited before it was ready:\n${errors}`);
   });
   const stop = async () => {
     process.removeListener("exit", killOnExit);
@@ -97,6 +116,57 @@ export async function readyOnce(): Promise<number> {
   const cli = await startEmbeddedCli();
   await cli.stop();
   return cli.readyMs;
+}
+
+/** A protobuf message of one string field, number 1: the request of each first RPC. */
+function oneStringField(text: string): Buffer {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length > 127) throw new RangeError("a one-byte length only");
+  return Buffer.concat([Buffer.from([0x0a, bytes.length]), bytes]);
+}
+
+/**
+ * Milliseconds of one unary call over a new gRPC channel, connection included, as a client's first call;
+ * any status counts as an answer (a missing document is NOT_FOUND).
+ */
+async function firstCall(host: string, method: string, request: Buffer): Promise<number> {
+  const client = new Client(host, credentials.createInsecure());
+  const started = performance.now();
+  await new Promise<void>((resolve) =>
+    client.makeUnaryRequest(
+      method,
+      (message: Buffer) => message,
+      (message: Buffer) => message,
+      request,
+      () => resolve(),
+    ),
+  );
+  const ms = performance.now() - started;
+  client.close();
+  return ms;
+}
+
+/** The first request each emulator answers after a start: lazy work at start-up would show here. */
+async function firstRpcs(): Promise<{ readyMs: number; firestoreMs: number; pubsubMs: number }> {
+  const cli = await startEmbeddedCli();
+  try {
+    const database = `projects/${DEFAULT_PROJECT}/databases/(default)`;
+    return {
+      readyMs: cli.readyMs,
+      firestoreMs: await firstCall(
+        cli.firestoreHost,
+        "/google.firestore.v1.Firestore/GetDocument",
+        oneStringField(`${database}/documents/bench/first`),
+      ),
+      pubsubMs: await firstCall(
+        cli.pubsubHost,
+        "/google.pubsub.v1.Publisher/ListTopics",
+        oneStringField(`projects/${DEFAULT_PROJECT}`),
+      ),
+    };
+  } finally {
+    await cli.stop();
+  }
 }
 
 const LARGE = 100_000;
@@ -186,8 +256,13 @@ export async function benchQueryPage(options: { pages: number }): Promise<QueryP
 }
 
 export async function benchEmulators(options: { repetitions: number }): Promise<EmulatorFigures> {
-  progress(`emulators: ${options.repetitions} starts of emulators/cli.ts`);
-  const times = await alternate(options.repetitions, { cli: readyOnce });
+  progress(`emulators: ${options.repetitions} starts of npm run emulators:embedded`);
+  const starts: Array<Awaited<ReturnType<typeof firstRpcs>>> = [];
+  for (let start = 0; start < options.repetitions; start++) starts.push(await firstRpcs());
+  const firstRpc = {
+    firestoreMs: median(starts.map((start) => start.firestoreMs)),
+    pubsubMs: median(starts.map((start) => start.pubsubMs)),
+  };
   const queryPage = await benchQueryPage({ pages: 10 * options.repetitions });
   const round = (ms: number) => ms.toFixed(1);
   // Rows of main.ts's table (emulators.queryPage.*); the progress line also shows the small side.
@@ -196,5 +271,10 @@ export async function benchEmulators(options: { repetitions: number }): Promise<
       `middle page ${round(queryPage.middleLargeMs)} ÷ ${round(queryPage.middleSmallMs)} ms = ${queryPage.middleRatio.toFixed(2)}; ` +
       `first query over ${LARGE} (builds the index) ${round(queryPage.firstQueryLargeMs)} ms; seeding ${LARGE} in batches of ${BATCH}: ${round(queryPage.seedMs / 1000)} s`,
   );
-  return { readyMs: median(times.cli), repetitions: options.repetitions, queryPage };
+  return {
+    readyMs: median(starts.map((start) => start.readyMs)),
+    firstRpc,
+    repetitions: options.repetitions,
+    queryPage,
+  };
 }

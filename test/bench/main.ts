@@ -1,4 +1,4 @@
-// `npm run bench -- [--json FILE] [--quick] [--only GROUPS]`: the performance figures, each a ratio to its
+// `npm run bench -- [--json FILE] [--quick] [--only GROUPS] [--profile GROUP]`: the performance figures, each a ratio to its
 // floor measured side by side in this run (this machine is noisy), as a table on stdout and optionally as JSON.
 import { writeFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
@@ -17,6 +17,7 @@ import { benchListeners } from "./listeners.ts";
 import { progress } from "./measure.ts";
 import { benchOps, OPS_CASES, OPS_WRITES } from "./ops.ts";
 import { benchPipeline } from "./pipeline.ts";
+import { formatProfiles, startProfiling, type Profiling } from "./profile.ts";
 import { benchReadApi } from "./read-api.ts";
 import { formatTable, nestFigures, type Figure, type Goal } from "./report.ts";
 import { benchVsGoogle } from "./vs-google.ts";
@@ -125,16 +126,19 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
     ...(await group("handler", () =>
       measure(
         [
-          ["handler.ratio", { atLeast: 0.8 }, 2],
-          // No goal of its own: the same ratio for a function that only runs the transaction, i.e. what
-          // functions-framework itself leaves of the SDK's throughput on this machine.
+          // ingestScan ÷ a function that only runs the transaction, both through functions-framework: what
+          // our own code leaves of the most any function reaches here.
+          ["handler.ofFloor", { atLeast: 0.9 }, 2],
+          // ingestScan ÷ the SDK alone, and the same for the bare function: what functions-framework
+          // itself leaves of the SDK's throughput on this machine.
+          ["handler.ratio", undefined, 2],
           ["handler.frameworkFloorRatio", undefined, 2],
         ],
         async () => {
           const { dist, minimal } = await built();
           return benchHandler({ dist: dist.dir, minimal: minimal.dir, ...size.handler });
         },
-        (result) => [result.ratio, result.frameworkFloorRatio],
+        (result) => [result.ofFloor, result.ratio, result.frameworkFloorRatio],
       ),
     )),
     ...(await group("coldStart", () =>
@@ -164,7 +168,10 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
     ...(await group("emulators", () =>
       measure(
         [
-          ["emulators.readyMs", { below: 300 }, 0],
+          ["emulators.readyMs", { below: 250 }, 0],
+          // Each emulator's first request after that start, over a new connection: no work left for it.
+          ["emulators.firstRpc.firestoreMs", undefined, 1],
+          ["emulators.firstRpc.pubsubMs", undefined, 1],
           // Firestore commit throughput with 100 open listeners ÷ with none (emulators/firestore Listen).
           ["emulators.listeners.ratio", { atLeast: 0.8 }, 2],
           ["emulators.listeners.withPerSec", undefined, 0],
@@ -181,6 +188,8 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
         }),
         (result) => [
           result.readyMs,
+          result.firstRpc.firestoreMs,
+          result.firstRpc.pubsubMs,
           result.listeners.ratio,
           result.listeners.withPerSec,
           result.listeners.withoutPerSec,
@@ -348,8 +357,9 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
       measure(
         [
           ...(["get", "page"] as const).flatMap((read): Row[] => [
-            [`readApi.${read}.ratio`, { atLeast: 0.8 }, 2],
-            // No goal of its own: the same reads from a function doing nothing else, served the same way.
+            // scansApi ÷ a function making the same reads and nothing else, served the same way.
+            [`readApi.${read}.ofFloor`, { atLeast: 0.9 }, 2],
+            [`readApi.${read}.ratio`, undefined, 2],
             [`readApi.${read}.frameworkFloorRatio`, undefined, 2],
             [`readApi.${read}.apiPerSec`, undefined, 0],
             [`readApi.${read}.floorPerSec`, undefined, 0],
@@ -362,6 +372,7 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
         () => benchReadApi(size.readApi),
         ({ get, page }) =>
           [get, page].flatMap((read) => [
+            read.ofFloor,
             read.ratio,
             read.frameworkFloorRatio,
             read.apiPerSec,
@@ -425,13 +436,20 @@ async function main(): Promise<void> {
     return;
   }
   const started = performance.now();
+  const profiling: Profiling | undefined = options.profile ? await startProfiling() : undefined;
   const figures = await runBench(options);
+  const profiles = await profiling?.finish();
   const host = machine();
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
     `\n${formatTable(figures)}\n\n${host.cpus} CPUs (${host.cpuModel}), Node ${host.node}, ` +
       `${options.quick ? "quick run, " : ""}${seconds.toFixed(0)} s\n`,
   );
+  if (profiles !== undefined)
+    process.stdout.write(
+      `\nCPU profile of ${options.profile}, self time per process (${profiling!.directory} keeps the ` +
+        `.cpuprofile files for Chrome DevTools):\n\n${formatProfiles(profiles)}\n`,
+    );
   if (options.jsonFile !== undefined) {
     const json = { ...nestFigures(figures), machine: host, quick: options.quick, seconds, details };
     await writeFile(options.jsonFile, `${JSON.stringify(json, null, 2)}\n`);

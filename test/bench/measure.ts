@@ -65,7 +65,7 @@ export interface FrameworkServer {
   stop(): Promise<void>;
 }
 
-/** Starts functions-framework on `source` (the one launcher, startFunctionServer) with only `env` and PATH. */
+/** Starts functions-framework on `source` (the one launcher, startFunctionServer) with only `env`, PATH and NODE_OPTIONS. */
 export async function startFramework(options: {
   source: string;
   env: Record<string, string>;
@@ -75,7 +75,13 @@ export async function startFramework(options: {
   const server = await startFunctionServer({
     source: options.source,
     target: options.target ?? "ingestScan",
-    env: { PATH: process.env.PATH ?? "", METADATA_SERVER_DETECTION: "none", ...options.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      METADATA_SERVER_DETECTION: "none",
+      // Node's own flags pass on (bench --profile adds --cpu-prof there).
+      ...(process.env.NODE_OPTIONS !== undefined && { NODE_OPTIONS: process.env.NODE_OPTIONS }),
+      ...options.env,
+    },
     nodeOptions: options.nodeOptions ?? [],
   });
   return { url: server.url, child: server, output: () => server.recentOutput(), stop: () => server.kill() };

@@ -1,13 +1,11 @@
 // readApi: scansApi as production runs it (functions/dist through functions-framework) against the embedded
 // Firestore, at concurrency 32 over keep-alive HTTP, beside the same reads made straight through the
 // Firestore SDK in the same run: one service by key (a document get) and a 50-item page (the newest-first
-// listing's queries, which GET /v1/services?limit=50 issues, made through read.ts in this process). Goal: API ÷
-// SDK ≥ 0.8 of requests/s.
+// listing's queries, which GET /v1/services?limit=50 issues, made through read.ts in this process).
 // A third side, the floor, serves the same two SDK reads from a function that does nothing else
 // (minimal-read-function.ts) through the same functions-framework server: floor ÷ SDK is the most any
-// function could reach here, and API ÷ floor is what scansApi's own code costs.
+// function could reach here, and API ÷ floor (goal ≥ 0.9) is what scansApi's own code leaves of it.
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { Agent, get } from "node:http";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { parseConfig } from "@scan-ingest/functions/config";
@@ -30,7 +28,9 @@ import { DEFAULT_PROJECT } from "@scan-ingest/emulator-shared/defaults";
 
 /** One read's throughput and tail: the API, the floor function and the SDK side by side. */
 export interface ReadFigures {
-  /** API ÷ SDK requests/s: the figure with the goal (≥ 0.8). */
+  /** API ÷ floor requests/s, both through functions-framework: the figure with the goal (≥ 0.9). */
+  ofFloor: number;
+  /** API ÷ SDK requests/s. */
   ratio: number;
   /** Floor ÷ SDK: what functions-framework and the HTTP hop alone leave of the SDK's throughput. */
   frameworkFloorRatio: number;
@@ -212,6 +212,7 @@ export async function benchReadApi(options: {
     const figures = (kind: "Get" | "Page"): ReadFigures => {
       const [apiRead, floorRead, sdkRead] = [`api${kind}`, `floor${kind}`, `sdk${kind}`] as const;
       return {
+        ofFloor: median(rates[apiRead]) / median(rates[floorRead]),
         ratio: median(rates[apiRead]) / median(rates[sdkRead]),
         frameworkFloorRatio: median(rates[floorRead]) / median(rates[sdkRead]),
         apiPerSec: median(rates[apiRead]),
@@ -235,6 +236,6 @@ export async function benchReadApi(options: {
     for (const server of servers) await server.stop();
     await client.terminate();
     await firestore.stop();
-    await rm(floorBuild.dir, { recursive: true, force: true });
+    await floorBuild.remove();
   }
 }
