@@ -1,9 +1,9 @@
-// Firestore calls made outside functions-framework's per-request domain (shared by both functions).
+// Both functions' work, run outside functions-framework's per-request domain.
 
 /**
- * Runs the store call outside functions-framework's per-request domain. Inside it, every promise and
- * socket callback the Firestore SDK creates is tagged and re-entered, which cost more CPU than the SDK
- * itself under load; the call's failures still reach the handler as rejections.
+ * Runs `work` outside functions-framework's per-request domain. Inside it, every promise, timer and socket
+ * callback is tagged and re-entered, which cost more CPU than the Firestore SDK itself under load; the
+ * work's failures still reach functions-framework as rejections.
  */
 export function outsideRequestDomain<T>(work: () => Promise<T>): Promise<T> {
   // Typed by hand: @types/node leaves process.domain out, the domain module being deprecated.

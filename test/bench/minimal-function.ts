@@ -1,8 +1,9 @@
 // The floor of coldStart.overhead and of handler.frameworkFloorRatio: a function that does nothing but one
 // SDK transaction per message, bundled by functions/build.ts exactly like ingestScan, and like it running
-// the transaction outside functions-framework's per-request domain. What ingestScan costs above it is ours.
+// whole outside functions-framework's per-request domain. What ingestScan costs above it is ours.
 import functions from "@google-cloud/functions-framework";
 import { FieldValue, Firestore } from "@google-cloud/firestore";
+import { outsideRequestDomain } from "@scan-ingest/functions/request-domain";
 
 const firestore = new Firestore({
   projectId: process.env.GOOGLE_CLOUD_PROJECT,
@@ -18,12 +19,6 @@ async function transaction(id: string): Promise<void> {
   });
 }
 
-functions.cloudEvent("ingestScan", (event: { id: string }) => {
-  const domain = (process as { domain?: { enter(): void; exit(): void } | null }).domain;
-  domain?.exit();
-  try {
-    return transaction(event.id);
-  } finally {
-    domain?.enter();
-  }
-});
+functions.cloudEvent("ingestScan", (event: { id: string }) =>
+  outsideRequestDomain(() => transaction(event.id)),
+);
