@@ -1,6 +1,7 @@
-// Bundles both embedded emulators (emulators/cli.ts) for the container image: `node build.ts [outdir]`
-// writes outdir/emulators.js and the few dependency files it reads at run time into outdir/node_modules,
-// so the image needs no npm install. dist/ by default.
+// Bundles both embedded emulators (emulators/cli.ts): `node build.ts [outdir]` writes outdir/emulators.js and
+// the few dependency files it reads at run time into outdir/node_modules, so the container image needs no npm
+// install; and outdir/cli.mjs, which `npm run emulators:embedded` runs. dist/ by default (npm ci and
+// npm run build make it).
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -28,12 +29,41 @@ async function stubManifest(name: string, extra: Record<string, string> = {}): P
   await writeFile(join(modules, name, "package.json"), `${JSON.stringify({ name, ...extra })}\n`);
 }
 
+/**
+ * The start of `npm run emulators:embedded`: Node's compile cache, then the bundle; one module and a cached
+ * compile instead of type-stripping and resolving every source file at each start. Should a source be newer
+ * than the bundle, it runs the sources (cli.ts) instead and says so, so an edit is never run stale.
+ */
+const launcher = (
+  builtAtMs: number,
+  sources: string[],
+) => `// Written by emulators/build.ts: runs the emulators' bundle, or their sources when one is newer.
+import { statSync } from "node:fs";
+import { enableCompileCache } from "node:module";
+enableCompileCache();
+const sources = ${JSON.stringify(sources)};
+const newer = sources.find((file) => (statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > ${builtAtMs});
+if (newer === undefined) await import("./emulators.js");
+else {
+  process.stderr.write(\`emulators: running the sources, \${newer} being newer than this build (npm run build makes starts faster)\n\`);
+  await import(${JSON.stringify(join(here, "cli.ts"))});
+}
+`;
+
 await rm(outdir, { recursive: true, force: true });
-await build({
+// Before esbuild reads the sources: a file saved while it builds counts as newer.
+const builtAtMs = Date.now();
+const { metafile } = await build({
   entryPoints: [join(here, "cli.ts")],
   outfile: join(outdir, "emulators.js"),
+  metafile: true,
   ...NODE_BUNDLE,
 });
+// The repository's own files in the bundle (esbuild names them relative to the working directory).
+const sources = Object.keys(metafile.inputs)
+  .filter((input) => !input.includes("node_modules/"))
+  .map((input) => resolve(input));
+await writeFile(join(outdir, "cli.mjs"), launcher(builtAtMs, sources));
 
 // What emulators/*/src/protos.ts and emulators/shared/service-definitions.ts read through a runtime
 // require, which esbuild cannot follow: each client library's JSON proto bundle, and protobufjs/light as
@@ -57,4 +87,4 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
-console.log(`built ${join(outdir, "emulators.js")}`);
+console.log(`built ${join(outdir, "emulators.js")} and ${join(outdir, "cli.mjs")}`);

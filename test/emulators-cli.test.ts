@@ -1,7 +1,7 @@
 // `npm run emulators:embedded` as a user runs it: a child process, then the real clients against what it prints.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Firestore, Timestamp, v1 } from "@google-cloud/firestore";
@@ -9,15 +9,16 @@ import { credentials } from "@grpc/grpc-js";
 import { PubSub } from "@google-cloud/pubsub";
 import { afterEach, describe, expect, test } from "vitest";
 
-const cli = new URL("../emulators/cli.ts", import.meta.url).pathname;
+// What the npm script runs: the bundle (npm ci builds it), which runs the sources should they be newer.
+const cli = new URL("../emulators/dist/cli.mjs", import.meta.url).pathname;
 const running: ChildProcessWithoutNullStreams[] = [];
 
 afterEach(() => {
   for (const child of running.splice(0)) child.kill("SIGKILL");
 });
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, [cli, ...args]);
+function run(args: string[], entry = cli) {
+  const child = spawn(process.execPath, [entry, ...args]);
   running.push(child);
   let stdout = "";
   let stderr = "";
@@ -128,5 +129,22 @@ describe("npm run emulators:embedded", () => {
     const second = run(["--firestore-port", "0", "--pubsub-port", busy]);
     expect(await second.exited).toBe(1);
     expect(second.output().stderr).toMatch(/Pub\/Sub could not listen on 127\.0\.0\.1:\d+.*--pubsub-port/);
+  });
+
+  test("runs the sources instead of a bundle older than one of them, and says so", async () => {
+    const outdir = await mkdtemp(path.join(tmpdir(), "emulators-build-"));
+    execFileSync(process.execPath, [new URL("../emulators/build.ts", import.meta.url).pathname, outdir]);
+    const launcher = path.join(outdir, "cli.mjs");
+    const fresh = run(["--firestore-port", "0", "--pubsub-port", "0"], launcher);
+    await fresh.ready;
+    expect(fresh.output().stderr).toBe("");
+    // As if built before any source was last saved.
+    await writeFile(launcher, (await readFile(launcher, "utf8")).replace(/> \d+\)/, "> 0)"));
+    const stale = run(["--firestore-port", "0", "--pubsub-port", "0"], launcher);
+    await stale.ready;
+    expect(stale.output().stderr).toMatch(
+      /^emulators: running the sources, \/\S+\.ts being newer than this build \(npm run build makes starts faster\)\n/,
+    );
+    await rm(outdir, { recursive: true, force: true });
   });
 });
