@@ -18,7 +18,10 @@ import {
 // Node's compile cache before anything of the emulators loads: a static import would be type-stripped and
 // compiled at every start, before this line runs.
 enableCompileCache();
-const { DEFAULT_TTL_SWEEP_MS, readTtlPolicies } = await import("@scan-ingest/emulator-firestore/ttl");
+const [{ DEFAULT_TTL_SWEEP_MS, readTtlPolicies }, { DEFAULT_KEEP_VERSIONS_SECONDS }] = await Promise.all([
+  import("@scan-ingest/emulator-firestore/ttl"),
+  import("@scan-ingest/emulator-firestore/store"),
+]);
 
 const usage = `Usage: npm run emulators:embedded -- [flags]
 
@@ -33,6 +36,8 @@ do not implement) and prints the environment variables that point clients at the
   --ttl-from FILE                 Firestore TTL policies from a Firebase index file's fieldOverrides with
                                   "ttl": true (e.g. firestore.indexes.json; default: no TTL deletion)
   --ttl-sweep-ms N                how often expired documents are deleted (default ${DEFAULT_TTL_SWEEP_MS})
+  --keep-versions-seconds N       how long a replaced document version stays readable at a past read_time
+                                  (default ${DEFAULT_KEEP_VERSIONS_SECONDS}; Firestore keeps an hour; older reads are refused)
   --firestore-fail-rate R         fraction of Firestore RPCs answered UNAVAILABLE (0..1, default 0)
   --firestore-lost-reply-rate R   fraction of commits applied whose reply is lost (0..1, default 0)
   --pubsub-duplicate-rate R       fraction of deliveries made twice (0..1, default 0)
@@ -49,6 +54,7 @@ interface EmulatorsOptions {
   dataDir: string | undefined;
   ttlFrom: string | undefined;
   ttlSweepMs: number;
+  keepVersionsSeconds: number;
   firestoreFailRate: number;
   firestoreLostReplyRate: number;
   pubsubDuplicateRate: number;
@@ -70,6 +76,7 @@ function parseEmulatorsArgs(args: readonly string[]): EmulatorsOptions | "help" 
         "data-dir": { type: "string" },
         "ttl-from": { type: "string" },
         "ttl-sweep-ms": { type: "string", default: String(DEFAULT_TTL_SWEEP_MS) },
+        "keep-versions-seconds": { type: "string", default: String(DEFAULT_KEEP_VERSIONS_SECONDS) },
         "firestore-fail-rate": { type: "string", default: "0" },
         "firestore-lost-reply-rate": { type: "string", default: "0" },
         "pubsub-duplicate-rate": { type: "string", default: "0" },
@@ -90,6 +97,7 @@ function parseEmulatorsArgs(args: readonly string[]): EmulatorsOptions | "help" 
     dataDir: values["data-dir"],
     ttlFrom: values["ttl-from"],
     ttlSweepMs: positive("--ttl-sweep-ms", values["ttl-sweep-ms"]),
+    keepVersionsSeconds: positive("--keep-versions-seconds", values["keep-versions-seconds"]),
     firestoreFailRate: rate("--firestore-fail-rate", values["firestore-fail-rate"]),
     firestoreLostReplyRate: rate("--firestore-lost-reply-rate", values["firestore-lost-reply-rate"]),
     pubsubDuplicateRate: rate("--pubsub-duplicate-rate", values["pubsub-duplicate-rate"]),
@@ -145,6 +153,7 @@ async function main(): Promise<void> {
       projectId: options.projectId,
       dataDir: options.dataDir,
       ttl,
+      keepVersionsSeconds: options.keepVersionsSeconds,
     }),
     pubsubModule.start({ port: options.pubsubPort, host: options.host }),
   ]);

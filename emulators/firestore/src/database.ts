@@ -3,8 +3,8 @@ import type { FirestoreCounters } from "./counters.ts";
 import type { FirestoreFaults } from "./faults.ts";
 import { LockTable, LockTimeout, type LockOwner } from "./locks.ts";
 import { collectionOf, lastSegment, parseName } from "./paths.ts";
-import { DocumentStore } from "./store.ts";
-import { monotonicClock, pastReadTime, type Micros } from "./time.ts";
+import { DEFAULT_KEEP_VERSIONS_SECONDS, DocumentStore } from "./store.ts";
+import { keptReadTime, monotonicClock, pastReadTime, type Micros } from "./time.ts";
 import { Transactions, type Transaction } from "./transactions.ts";
 import type { ReadConsistency } from "./wire.ts";
 
@@ -44,7 +44,7 @@ export function writeKeys(name: string): string[] {
 
 /** Everything the RPC handlers share: documents, locks, transactions, the clock and the counters. */
 export class Database {
-  readonly store = new DocumentStore();
+  readonly store: DocumentStore;
   readonly locks = new LockTable();
   readonly clock = monotonicClock();
   readonly transactions: Transactions;
@@ -54,11 +54,17 @@ export class Database {
   /** Called synchronously after every commit with the names it wrote; Listen's targets hang off this. */
   readonly commitObservers = new Set<(names: string[], commitTime: Micros) => void>();
 
-  constructor(counters: FirestoreCounters, faults: FirestoreFaults, timing: Timing) {
+  constructor(
+    counters: FirestoreCounters,
+    faults: FirestoreFaults,
+    timing: Timing,
+    keepVersionsSeconds = DEFAULT_KEEP_VERSIONS_SECONDS,
+  ) {
+    this.store = new DocumentStore(keepVersionsSeconds);
     this.counters = counters;
     this.faults = faults;
     this.timing = timing;
-    this.transactions = new Transactions(this.locks, this.clock, timing.transactionIdleMs);
+    this.transactions = new Transactions(this.locks, this.clock, timing.transactionIdleMs, this.store);
   }
 
   /** Reads at the point the request names: in a transaction (locking `keys`), starting one, at a past time, or now. */
@@ -81,7 +87,7 @@ export class Database {
       }
     }
     const now = this.clock();
-    const readTime = consistency.readTime ? pastReadTime(consistency.readTime, now) : now;
+    const readTime = consistency.readTime ? pastReadTime(consistency.readTime, now, this.store) : now;
     return { value: read(readTime), readTime };
   }
 
@@ -100,7 +106,8 @@ export class Database {
     read: (time: Micros) => T,
   ): Promise<ConsistentRead<T>> {
     if (transaction.readTime !== undefined) {
-      return { value: read(transaction.readTime), readTime: transaction.readTime };
+      const readTime = keptReadTime(transaction.readTime, this.store);
+      return { value: read(readTime), readTime };
     }
     transaction.busy++;
     try {

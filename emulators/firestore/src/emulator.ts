@@ -13,6 +13,7 @@ export type { FirestoreCounters } from "./counters.ts";
 export type { FirestoreFaults } from "./faults.ts";
 export type { TtlOptions, TtlPolicy } from "./ttl.ts";
 export { DEFAULT_TTL_SWEEP_MS, readTtlPolicies, ttlPoliciesFromIndexes } from "./ttl.ts";
+export { DEFAULT_KEEP_VERSIONS_SECONDS } from "./store.ts";
 
 export interface FirestoreEmulatorOptions extends EmbeddedEmulatorOptions {
   /** Default: accept any project (like Google's emulator). */
@@ -21,6 +22,11 @@ export interface FirestoreEmulatorOptions extends EmbeddedEmulatorOptions {
   dataDir?: string;
   /** TTL policies: expired documents of their collection groups are deleted every sweep interval. Default none. */
   ttl?: TtlOptions;
+  /**
+   * How long a superseded document version stays readable at a past read_time; an older read_time is refused
+   * FAILED_PRECONDITION. Default DEFAULT_KEEP_VERSIONS_SECONDS (Firestore: an hour).
+   */
+  keepVersionsSeconds?: number;
 }
 
 export interface FirestoreEmulator extends EmbeddedEmulator<FirestoreCounters, FirestoreFaults> {
@@ -41,7 +47,7 @@ export async function startWithTiming(
   const hostname = options.host ?? "127.0.0.1";
   const counters = createCounters();
   const faults = createFaults();
-  const db = new Database(counters, faults, timing);
+  const db = new Database(counters, faults, timing, options.keepVersionsSeconds);
   const ttl = ttlSweep(db, options.ttl ?? { policies: [] });
   if (options.dataDir) await load(db, options.dataDir);
   const server = new Server({ "grpc.max_receive_message_length": 64 * 1024 * 1024 });

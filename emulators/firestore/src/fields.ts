@@ -1,6 +1,20 @@
 import type { Fields, Value } from "./wire.ts";
 import { kindOf, mapValue } from "./values.ts";
 
+/**
+ * A deep copy of decoded values, sharing nothing with them: bytes are copied out of the request's buffer they
+ * would otherwise keep alive. What structuredClone made, at a fraction of its cost (it was a twentieth of the
+ * emulator's CPU under load).
+ */
+export function copyValue<T>(value: T): T {
+  if (value === null || typeof value !== "object") return value;
+  if (value instanceof Uint8Array) return new Uint8Array(value) as T;
+  if (Array.isArray(value)) return value.map(copyValue) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyValue((value as Record<string, unknown>)[key]);
+  return copy as T;
+}
+
 /** The value at a field path (already split into segments), or undefined when absent. */
 export function getField(fields: Fields, path: string[]): Value | undefined {
   let current: Fields | undefined = fields;
@@ -45,7 +59,7 @@ export function projectFields(fields: Fields, paths: string[][]): Fields {
   const projected: Fields = {};
   for (const path of paths) {
     const value = getField(fields, path);
-    if (value !== undefined) setField(projected, path, structuredClone(value));
+    if (value !== undefined) setField(projected, path, copyValue(value));
   }
   return projected;
 }

@@ -13,5 +13,11 @@ export type {
 
 enableCompileCache();
 
-export const { start, startWithTiming, readTtlPolicies, ttlPoliciesFromIndexes, DEFAULT_TTL_SWEEP_MS } =
-  await import("./emulator.ts");
+export const {
+  start,
+  startWithTiming,
+  readTtlPolicies,
+  ttlPoliciesFromIndexes,
+  DEFAULT_TTL_SWEEP_MS,
+  DEFAULT_KEEP_VERSIONS_SECONDS,
+} = await import("./emulator.ts");

@@ -17,17 +17,29 @@ interface HistoryEntry {
   document: DocumentVersion | undefined; // undefined: deleted at this time
 }
 
-// Firestore serves reads at any time within the last hour; older versions are dropped as documents change.
-const HISTORY_MICROS = 3600 * 1e6;
+/**
+ * How long a superseded version stays readable, unless the emulator is told otherwise. Firestore serves reads
+ * at any time within the last hour; kept that long here, every write of a busy local pipeline stayed in
+ * memory for an hour. A minute covers transactions (ended after a minute idle) and paged reads at one time.
+ */
+export const DEFAULT_KEEP_VERSIONS_SECONDS = 60;
 
 /** All documents of all databases, each with its recent versions, so past snapshots stay readable. */
 export class DocumentStore {
+  /** Versions superseded longer ago than this are dropped as documents change. */
+  readonly keepMicros: Micros;
   private readonly documents = new Map<string, HistoryEntry[]>();
   /** The names in `documents` by collection, so a query on one collection walks only its own documents. */
   private readonly collections = new Map<string, Set<string>>();
   private readonly indexes = new OrderedIndexes();
   /** The time of the newest version installed: a read at or after it sees every document's newest version. */
   newestTime: Micros = 0;
+  /** Reads before this time may miss versions dropped since: the latest first kept version of any pruned history. */
+  incompleteBefore: Micros = 0;
+
+  constructor(keepVersionsSeconds = DEFAULT_KEEP_VERSIONS_SECONDS) {
+    this.keepMicros = keepVersionsSeconds * 1e6;
+  }
 
   /** The document as of `time` (the newest version no later than it), or undefined if missing then. */
   read(name: string, time: Micros): DocumentVersion | undefined {
@@ -45,11 +57,14 @@ export class DocumentStore {
     const history = this.documents.get(name) ?? [];
     const previous = history[history.length - 1]?.document;
     history.push({ time, document });
-    const cutoff = time - HISTORY_MICROS;
+    const cutoff = time - this.keepMicros;
     let keepFrom = 0;
     while (keepFrom + 1 < history.length && (history[keepFrom + 1] as HistoryEntry).time <= cutoff)
       keepFrom++;
-    if (keepFrom > 0) history.splice(0, keepFrom);
+    if (keepFrom > 0) {
+      this.incompleteBefore = Math.max(this.incompleteBefore, (history[keepFrom] as HistoryEntry).time);
+      history.splice(0, keepFrom);
+    }
     const collection = collectionOf(name);
     if (history.length === 1 && document === undefined) {
       this.documents.delete(name);

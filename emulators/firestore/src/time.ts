@@ -1,4 +1,4 @@
-import { invalidArgument } from "@scan-ingest/emulator-shared/status";
+import { failedPrecondition, invalidArgument } from "@scan-ingest/emulator-shared/status";
 import type { Timestamp } from "./wire.ts";
 
 /** Microseconds since the Unix epoch: Firestore's timestamp precision, exact in a double until year 2255. */
@@ -24,9 +24,29 @@ export function monotonicClock(): () => Micros {
   };
 }
 
-/** A read_time as Micros; INVALID_ARGUMENT when it lies after `now`, as Firestore and Google's emulator refuse it. */
-export function pastReadTime(timestamp: Timestamp, now: Micros): Micros {
+/** What the store says of the versions it keeps (DocumentStore). */
+export interface KeptVersions {
+  keepMicros: Micros;
+  incompleteBefore: Micros;
+}
+
+/**
+ * A read_time as Micros; INVALID_ARGUMENT when it lies after `now`, as Firestore and Google's emulator refuse
+ * it, and FAILED_PRECONDITION when versions of then may have been dropped (keptReadTime).
+ */
+export function pastReadTime(timestamp: Timestamp, now: Micros, kept: KeptVersions): Micros {
   const micros = fromTimestamp(timestamp);
   if (micros > now) throw invalidArgument("The requested 'read_time' cannot be in the future.");
+  return keptReadTime(micros, kept);
+}
+
+/** `micros`, unless a version of then may have been dropped: FAILED_PRECONDITION naming the setting that keeps them longer. */
+export function keptReadTime(micros: Micros, kept: KeptVersions): Micros {
+  if (micros < kept.incompleteBefore)
+    throw failedPrecondition(
+      `The read time ${new Date(micros / 1000).toISOString()} is older than this emulator keeps document ` +
+        `versions (${kept.keepMicros / 1e6} s after they are replaced). Start it with --keep-versions-seconds ` +
+        `(keepVersionsSeconds) to read further back.`,
+    );
   return micros;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { aborted, invalidArgument } from "@scan-ingest/emulator-shared/status";
 import type { LockOwner, LockTable } from "./locks.ts";
-import { pastReadTime, type Micros } from "./time.ts";
+import { pastReadTime, type KeptVersions, type Micros } from "./time.ts";
 import type { TransactionOptions } from "./wire.ts";
 
 /** A transaction as the server tracks it between the RPCs that use it. */
@@ -35,7 +35,11 @@ export class Transactions {
   private readonly clock: () => Micros;
   private readonly idleMs: number;
 
-  constructor(locks: LockTable, clock: () => Micros, idleMs: number) {
+  /** How far back a read-only transaction's read_time may lie: the versions the store keeps. */
+  private readonly kept: KeptVersions;
+
+  constructor(locks: LockTable, clock: () => Micros, idleMs: number, kept: KeptVersions) {
+    this.kept = kept;
     this.locks = locks;
     this.clock = clock;
     this.idleMs = idleMs;
@@ -54,7 +58,9 @@ export class Transactions {
     bytes.writeBigUInt64BE(BigInt(age), 0);
     randomBytes(8).copy(bytes, 8);
     const readOnly = options?.readOnly !== undefined;
-    const readTime = options?.readOnly?.readTime ? pastReadTime(options.readOnly.readTime, now) : now;
+    const readTime = options?.readOnly?.readTime
+      ? pastReadTime(options.readOnly.readTime, now, this.kept)
+      : now;
     const id = bytes.toString("hex");
     const transaction: Transaction = {
       id,
@@ -67,7 +73,7 @@ export class Transactions {
       busy: 0,
       wound: () => {
         transaction.aborted = true;
-        this.locks.releaseAll(transaction, aborted(CONTENTION));
+        this.locks.releaseAll(transaction, () => aborted(CONTENTION));
       },
     };
     this.open.set(id, transaction);
@@ -89,7 +95,7 @@ export class Transactions {
   /** Ends a transaction (commit, rollback, failure): its locks go and its id stops being valid. */
   end(transaction: Transaction): void {
     this.open.delete(transaction.id);
-    this.locks.releaseAll(transaction, invalidArgument(EXPIRED));
+    this.locks.releaseAll(transaction, () => invalidArgument(EXPIRED));
   }
 
   /** Ends every transaction idle for longer than the idle limit, so a crashed client blocks nobody. */

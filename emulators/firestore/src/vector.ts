@@ -1,6 +1,6 @@
 import { invalidArgument } from "@scan-ingest/emulator-shared/status";
 import { fieldValue } from "./filters.ts";
-import { setField } from "./fields.ts";
+import { copyValue, setField } from "./fields.ts";
 import { parseFieldPath } from "./paths.ts";
 import type { DocumentVersion } from "./store.ts";
 import { compareReferences, vectorOf } from "./values.ts";
@@ -52,7 +52,7 @@ export function findNearest(documents: DocumentVersion[], nearest: FindNearest):
   scored.sort((a, b) => key(a.d) - key(b.d) || compareReferences(a.document.name, b.document.name));
   return scored.slice(0, limit).map(({ document, d }) => {
     if (!nearest.distanceResultField) return document;
-    const fields = structuredClone(document.fields);
+    const fields = copyValue(document.fields);
     setField(fields, parseFieldPath(nearest.distanceResultField), { doubleValue: d });
     return { ...document, fields };
   });

@@ -4,7 +4,7 @@ import {
   invalidArgument,
   notFound,
 } from "@scan-ingest/emulator-shared/status";
-import { deleteField, getField, setField } from "./fields.ts";
+import { copyValue, deleteField, getField, setField } from "./fields.ts";
 import { parseFieldPath, validateWritableName } from "./paths.ts";
 import { checkFields, documentSize, MAX_DOCUMENT_BYTES } from "./size.ts";
 import type { DocumentVersion } from "./store.ts";
@@ -37,7 +37,7 @@ export function applyWrite(
   checkPrecondition(name, current, write.currentDocument);
   if (write.delete !== undefined) return { document: undefined, result: { transformResults: [] } };
 
-  const fields = write.update ? updatedFields(current, write) : structuredClone(current?.fields ?? {});
+  const fields = write.update ? updatedFields(current, write) : copyValue(current?.fields ?? {});
   const transforms = write.updateTransforms ?? write.transform?.fieldTransforms ?? [];
   const transformResults: Value[] = [];
   for (const transform of transforms) {
@@ -64,13 +64,13 @@ export function applyWrite(
 /** A set replaces all fields; with a mask, only the masked paths change (absent in the update: deleted). */
 function updatedFields(current: DocumentVersion | undefined, write: Write): Fields {
   const given = write.update?.fields ?? {};
-  if (!write.updateMask) return structuredClone(given);
-  const fields = structuredClone(current?.fields ?? {});
+  if (!write.updateMask) return copyValue(given);
+  const fields = copyValue(current?.fields ?? {});
   for (const fieldPath of write.updateMask.fieldPaths ?? []) {
     const path = parseFieldPath(fieldPath);
     const value = getField(given, path);
     if (value === undefined) deleteField(fields, path);
-    else setField(fields, path, structuredClone(value));
+    else setField(fields, path, copyValue(value));
   }
   return fields;
 }

@@ -182,4 +182,32 @@ describe("embedded emulator only: lifecycle", () => {
       await quick.stop();
     }
   });
+
+  test("a replaced version stays readable for keepVersionsSeconds; an older read_time is refused naming the flag", async () => {
+    const short = await start({ keepVersionsSeconds: 1 });
+    const client = connect(short);
+    try {
+      const ref = client.doc("versions/a");
+      const first = await ref.set({ n: 1 });
+      await ref.set({ n: 2 });
+      const atFirst = await client.runTransaction((tx) => tx.get(ref), {
+        readOnly: true,
+        readTime: first.writeTime,
+      });
+      expect(atFirst.get("n")).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      // A write past the window drops the version of then: a read there would find nothing, so it is refused.
+      await ref.set({ n: 3 });
+      const late = client.runTransaction((tx) => tx.get(ref), { readOnly: true, readTime: first.writeTime });
+      await expect(late).rejects.toMatchObject({
+        code: 9,
+        details: expect.stringMatching(
+          /keeps document versions \(1 s after they are replaced\)\. Start it with --keep-versions-seconds/,
+        ),
+      });
+    } finally {
+      await client.terminate();
+      await short.stop();
+    }
+  });
 });

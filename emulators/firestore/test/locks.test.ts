@@ -9,7 +9,7 @@ function owner(table: LockTable, age: number): LockOwner & { wounded: boolean } 
     wounded: false,
     wound() {
       self.wounded = true;
-      table.releaseAll(self, new Error("aborted"));
+      table.releaseAll(self, () => new Error("aborted"));
     },
   };
   return self;

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compareReferences, compareStrings, compareValues, valuesIdentical } from "../src/values.ts";
+import { copyValue } from "../src/fields.ts";
 import type { Value } from "../src/wire.ts";
 
 const int = (n: bigint | number): Value => ({ valueType: "integerValue", integerValue: String(n) });
@@ -83,5 +84,30 @@ describe("value ordering", () => {
   test("identity tells an integer from the equal double, while order does not", () => {
     expect(valuesIdentical(int(1), dbl(1))).toBe(false);
     expect(compareValues(int(1), dbl(1))).toBe(0);
+  });
+});
+
+describe("copyValue", () => {
+  test("copies a decoded value deeply, bytes included, sharing nothing with it", () => {
+    const request = Buffer.from("....payload....");
+    const bytes = request.subarray(4, 11);
+    const value = {
+      mapValue: {
+        fields: { b: { bytesValue: bytes }, a: { arrayValue: { values: [{ integerValue: "1" }] } } },
+      },
+    };
+    const copy = copyValue(value);
+    expect(copy).toEqual({
+      mapValue: {
+        fields: {
+          b: { bytesValue: new Uint8Array(bytes) },
+          a: { arrayValue: { values: [{ integerValue: "1" }] } },
+        },
+      },
+    });
+    request.fill(0);
+    value.mapValue.fields.a.arrayValue.values[0]!.integerValue = "2";
+    expect(Buffer.from(copy.mapValue.fields.b.bytesValue).toString()).toBe("payload");
+    expect(copy.mapValue.fields.a.arrayValue.values[0]!.integerValue).toBe("1");
   });
 });

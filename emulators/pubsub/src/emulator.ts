@@ -14,8 +14,11 @@ import type { EmbeddedEmulator, EmbeddedEmulatorOptions } from "@scan-ingest/emu
 export type { PubSubCounters } from "./counters.ts";
 export type { PubSubFaults } from "./faults.ts";
 
+/** Push requests in flight per subscription, unless the options say otherwise. */
+export const DEFAULT_PUSH_CONCURRENCY = 64;
+
 export interface PubSubEmulatorOptions extends EmbeddedEmulatorOptions {
-  /** Push requests in flight per subscription; default 64. */
+  /** Push requests in flight per subscription; default DEFAULT_PUSH_CONCURRENCY. */
   pushConcurrency?: number;
 }
 
@@ -35,7 +38,7 @@ export async function start(options: PubSubEmulatorOptions = {}): Promise<PubSub
   server.addService(
     subscriberService,
     withRefusals("google.pubsub.v1.Subscriber", subscriberService, {
-      ...subscriptionAdministration(broker, faults, options.pushConcurrency ?? 64),
+      ...subscriptionAdministration(broker, faults, options.pushConcurrency ?? DEFAULT_PUSH_CONCURRENCY),
       ...pullImplementation(broker, faults),
       ...snapshotImplementation(broker),
     }),

@@ -6,4 +6,4 @@ export type { PubSubCounters, PubSubEmulator, PubSubEmulatorOptions, PubSubFault
 
 enableCompileCache();
 
-export const { start } = await import("./emulator.ts");
+export const { start, DEFAULT_PUSH_CONCURRENCY } = await import("./emulator.ts");
