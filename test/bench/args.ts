@@ -14,6 +14,7 @@ export const GROUPS = [
   "capacity",
   "readApi",
   "console",
+  "soak",
 ] as const;
 export type Group = (typeof GROUPS)[number];
 
@@ -28,7 +29,8 @@ Measures the project's performance figures side by side in one run and prints a 
                  (vsGoogle: the embedded emulators against Google's own; "not measured" without them;
                  capacity: the capacity model on firestore.indexes.json at the measured CPU per message;
                  readApi: the built scansApi against the SDK's reads, so npm run build first;
-                 console: the web console in Debian's chromium over 100,000 services ÷ over 100)
+                 console: the web console in Debian's chromium over 100,000 services ÷ over 100;
+                 soak: 100,000 messages through the pipeline, memory and throughput from start to end)
   --profile GROUP  run only GROUP under V8's CPU profiler, in this process and every Node child it starts,
                  and print each process's self time by package family (ours, functions-framework, the
                  Google clients, grpc, node) and its heaviest frames; the .cpuprofile files are kept

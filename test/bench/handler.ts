@@ -50,7 +50,7 @@ export function freshMessages(round: string, count: number): LoadMessage[] {
 }
 
 /** A load-worker child; `run` sends it one request and resolves with its result. */
-function startWorker(): { run(request: LoadRequest): Promise<LoadResult>; stop(): Promise<void> } {
+export function startWorker(): { run(request: LoadRequest): Promise<LoadResult>; stop(): Promise<void> } {
   const child: ChildProcess = fork(new URL("./load-worker.ts", import.meta.url).pathname, {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     // No metadata server here: spares the auth library its probe and warning.

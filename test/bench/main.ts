@@ -19,6 +19,7 @@ import { benchOps, OPS_CASES, OPS_WRITES } from "./ops.ts";
 import { benchPipeline } from "./pipeline.ts";
 import { formatProfiles, startProfiling, type Profiling } from "./profile.ts";
 import { benchReadApi } from "./read-api.ts";
+import { benchSoak } from "./soak.ts";
 import { formatTable, nestFigures, type Figure, type Goal } from "./report.ts";
 import { benchVsGoogle } from "./vs-google.ts";
 
@@ -32,11 +33,12 @@ export function sizes(quick: boolean) {
         ops: { messages: 5 },
         emulators: { repetitions: 1 },
         listeners: { commits: 200, rounds: 1 },
-        pipeline: { messages: 100, latencySeconds: 1 },
+        pipeline: { messages: 100, rounds: 1, latencySeconds: 1 },
         deployment: { messages: 40, rounds: 1, opsMessages: 5 },
         capacity: { messages: 40, rounds: 1, opsMessages: 5 },
-        readApi: { services: 60, requests: 64, rounds: 1, concurrency: 32 },
+        readApi: { services: 60, requests: 64, pageRequests: 64, rounds: 1, concurrency: 32 },
         console: { large: 2_000, small: 100, rounds: 1 },
+        soak: { messages: 1_000, warmUpMessages: 200 },
         vsGoogle: {
           starts: 1,
           firestore: { warmUpSeconds: 0.5, roundSeconds: 0.5, rounds: 1, workers: 32, keys: 500 },
@@ -50,12 +52,13 @@ export function sizes(quick: boolean) {
         ops: { messages: 100 },
         emulators: { repetitions: 7 },
         listeners: { commits: 2_000, rounds: 5 },
-        pipeline: { messages: 5_000, latencySeconds: 5 },
+        pipeline: { messages: 5_000, rounds: 3, latencySeconds: 5 },
         deployment: { messages: 400, rounds: 2, opsMessages: 100 },
         // Alone, it measures only the deployed concurrency; after the deployment group it takes that group's.
         capacity: { messages: 400, rounds: 2, opsMessages: 20 },
-        readApi: { services: 1_000, requests: 2_000, rounds: 3, concurrency: 32 },
+        readApi: { services: 1_000, requests: 2_000, pageRequests: 500, rounds: 3, concurrency: 32 },
         console: { large: 100_000, small: 100, rounds: 7 },
+        soak: { messages: 100_000, warmUpMessages: 60_000 },
         vsGoogle: {
           starts: 3,
           firestore: { warmUpSeconds: 8, roundSeconds: 1.5, rounds: 5, workers: 32, keys: 500 },
@@ -206,12 +209,15 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
     ...(await group("pipeline", () =>
       measure(
         [
+          // End to end ÷ the embedded Firestore alone doing the same transactions at the push concurrency.
+          ["pipeline.floorRatio", { atLeast: 0.8 }, 2],
           ["pipeline.msgsPerSec", undefined, 0],
+          ["pipeline.floorPerSec", undefined, 0],
           ["pipeline.p50Ms", undefined, 1],
           ["pipeline.p99Ms", undefined, 1],
         ],
         () => benchPipeline(size.pipeline),
-        (result) => [result.msgsPerSec, result.p50Ms, result.p99Ms],
+        (result) => [result.floorRatio, result.msgsPerSec, result.floorPerSec, result.p50Ms, result.p99Ms],
       ),
     )),
     // Beyond the core figures: the embedded emulators against Google's own, when those are installed.
@@ -409,6 +415,36 @@ export async function runBench(options: BenchOptions): Promise<Figure[]> {
           result.newestFirst.first.largeMs,
           result.newestFirst.next.largeMs,
           result.seedSeconds,
+        ],
+      ),
+    )),
+  );
+  // Last: the longest group. Nothing may grow with the work done: each process's memory, the throughput.
+  figures.push(
+    ...(await group("soak", () =>
+      measure(
+        [
+          ["soak.rssGrowth.functionServer", { below: 0.1 }, 3],
+          ["soak.rssGrowth.firestore", { below: 0.1 }, 3],
+          ["soak.rssGrowth.pubsub", { below: 0.1 }, 3],
+          ["soak.throughputRatio", { atLeast: 0.9 }, 2],
+          ["soak.rssMiB.functionServer", undefined, 0],
+          ["soak.rssMiB.firestore", undefined, 0],
+          ["soak.rssMiB.pubsub", undefined, 0],
+          ["soak.firstTenthPerSec", undefined, 0],
+          ["soak.lastTenthPerSec", undefined, 0],
+        ],
+        () => benchSoak(size.soak),
+        (result) => [
+          result.rssGrowth.functionServer,
+          result.rssGrowth.firestore,
+          result.rssGrowth.pubsub,
+          result.throughputRatio,
+          result.rssMiB.functionServer.end,
+          result.rssMiB.firestore.end,
+          result.rssMiB.pubsub.end,
+          result.tenthsPerSec[0]!,
+          result.tenthsPerSec.at(-1)!,
         ],
       ),
     )),

@@ -1,17 +1,27 @@
 // pipeline.*: npm start's path (@scan-ingest/pipeline: embedded emulators, the built function under
 // functions-framework fed by a push subscription): sustained rate, and publish -> stored latency.
+// pipeline.floorRatio: that rate ÷ the embedded Firestore's own rate for the same transactions (the same scans'
+// documents, get + set) at the push subscription's concurrency, straight through the SDK from a process of
+// its own, against the pipeline's Firestore in the same run: what Pub/Sub, the push hop, functions-framework
+// and ingestScan leave of what the store alone allows.
+import { DEFAULT_PUSH_CONCURRENCY } from "@scan-ingest/emulator-pubsub";
 import { startPipeline, type OutcomeEvent } from "@scan-ingest/pipeline";
 import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import { createRandom, generateScan, GO_SCANNER_KEYSPACE, unixSeconds } from "@scan-ingest/scanner";
-import { median, percentile, progress } from "./measure.ts";
+import { startWorker } from "./handler.ts";
+import { alternate, median, percentile, progress } from "./measure.ts";
 
 export interface PipelineFigures {
   msgsPerSec: number;
+  /** The same transactions straight through the SDK at the push concurrency, per second. */
+  floorPerSec: number;
+  floorRatio: number;
   p50Ms: number;
   p99Ms: number;
   /** Messages per second published during the latency run: half the sustained rate. */
   latencyRatePerSec: number;
   messages: number;
+  rounds: number;
 }
 
 // The scanner's own batching (scanner/src/publish.ts), so publishing costs what it costs under npm start.
@@ -19,6 +29,7 @@ const BATCHING = { maxMessages: 1000, maxMilliseconds: 10 };
 
 export async function benchPipeline(options: {
   messages: number;
+  rounds: number;
   latencySeconds: number;
 }): Promise<PipelineFigures> {
   progress("pipeline: starting npm start's pipeline (build, emulators, function server)");
@@ -36,13 +47,18 @@ export async function benchPipeline(options: {
   const client = emulatorPubSub({ host: pipeline.pubsubHost, projectId: pipeline.projectId });
   const topic = client.topic(pipeline.topic, { batching: BATCHING });
   const random = createRandom("bench-pipeline");
-  const publish = () =>
-    topic.publishMessage({
-      data: Buffer.from(JSON.stringify(generateScan(random, GO_SCANNER_KEYSPACE, unixSeconds())), "utf8"),
-    });
+  const scan = () => JSON.stringify(generateScan(random, GO_SCANNER_KEYSPACE, unixSeconds()));
+  const publish = () => topic.publishMessage({ data: Buffer.from(scan(), "utf8") });
+  const worker = startWorker();
   const waitFor = async (ids: string[], timeoutMs: number) => {
     const deadline = Date.now() + timeoutMs;
-    while (ids.some((id) => !processedAt.has(id))) {
+    // Past the processed ones once: scanning every id at each poll was a twentieth of this process's CPU.
+    let waiting = 0;
+    const pending = () => {
+      while (waiting < ids.length && processedAt.has(ids[waiting]!)) waiting++;
+      return waiting < ids.length;
+    };
+    while (pending()) {
       if (Date.now() > deadline)
         throw new Error(`pipeline: messages not processed within ${timeoutMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -52,12 +68,36 @@ export async function benchPipeline(options: {
     // Warm-up: the first messages pay for the function's cold start, not the steady state.
     await waitFor(await Promise.all(Array.from({ length: 50 }, publish)), 60_000);
 
-    progress(`pipeline: ${options.messages} messages as fast as they are taken`);
-    const started = Date.now();
-    const ids = await Promise.all(Array.from({ length: options.messages }, publish));
-    await waitFor(ids, 300_000);
-    const last = Math.max(...ids.map((id) => processedAt.get(id)!));
-    const msgsPerSec = (options.messages / (last - started)) * 1000;
+    progress(
+      `pipeline: ${options.messages} messages as fast as they are taken, and the same transactions through ` +
+        `the SDK at concurrency ${DEFAULT_PUSH_CONCURRENCY}, ${options.rounds} rounds`,
+    );
+    const sustained = async () => {
+      const started = Date.now();
+      const ids = await Promise.all(Array.from({ length: options.messages }, publish));
+      await waitFor(ids, 300_000);
+      const last = Math.max(...ids.map((id) => processedAt.get(id)!));
+      return (options.messages / (last - started)) * 1000;
+    };
+    let floorRound = 0;
+    const floor = async () => {
+      const round = floorRound++;
+      const messages = Array.from({ length: options.messages }, (_, index) => ({
+        messageId: `floor-${round}-${index}`,
+        data: scan(),
+      }));
+      const { elapsedMs } = await worker.run({
+        mode: "sdk",
+        firestoreHost: pipeline.firestoreHost,
+        collection: `bench-pipeline-floor-${round}`,
+        concurrency: DEFAULT_PUSH_CONCURRENCY,
+        messages,
+      });
+      return (options.messages / elapsedMs) * 1000;
+    };
+    const rates = await alternate(options.rounds, { sustained, floor });
+    const msgsPerSec = median(rates.sustained);
+    const floorPerSec = median(rates.floor);
 
     // Latency at half the sustained rate: the time a message takes when it does not wait in a backlog.
     const rate = Math.max(1, Math.floor(msgsPerSec / 2));
@@ -80,12 +120,16 @@ export async function benchPipeline(options: {
     const latencies = published.map(([id, at]) => processedAt.get(id)! - at);
     return {
       msgsPerSec,
+      floorPerSec,
+      floorRatio: msgsPerSec / floorPerSec,
       p50Ms: median(latencies),
       p99Ms: percentile(latencies, 0.99),
       latencyRatePerSec: rate,
       messages: options.messages,
+      rounds: options.rounds,
     };
   } finally {
+    await worker.stop();
     await client.close();
     await pipeline.stop();
   }
