@@ -9,19 +9,40 @@ import { startPipeline, type OutcomeEvent } from "@scan-ingest/pipeline";
 import { emulatorPubSub } from "@scan-ingest/pipeline/clients";
 import { createRandom, generateScan, GO_SCANNER_KEYSPACE, unixSeconds } from "@scan-ingest/scanner";
 import { startWorker } from "./handler.ts";
-import { alternate, median, percentile, progress } from "./measure.ts";
+import { alternate, median, percentile, processCpuMs, progress } from "./measure.ts";
 
 export interface PipelineFigures {
   msgsPerSec: number;
   /** The same transactions straight through the SDK at the push concurrency, per second. */
   floorPerSec: number;
   floorRatio: number;
+  /**
+   * CPU milliseconds per message (medians over the rounds): the function server, and this process (the
+   * embedded emulators and the publisher) end to end; the SDK's process and this one (the Firestore) on the
+   * floor. On a machine where every process shares the same cores, these explain the ratio.
+   */
+  cpuMsPerMessage: { pipeline: PipelineCpu; floor: FloorCpu };
   p50Ms: number;
   p99Ms: number;
   /** Messages per second published during the latency run: half the sustained rate. */
   latencyRatePerSec: number;
   messages: number;
   rounds: number;
+}
+
+interface PipelineCpu {
+  functionMs: number | undefined;
+  emulatorsAndPublisherMs: number;
+}
+
+interface FloorCpu {
+  sdkMs: number;
+  emulatorMs: number;
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 // The scanner's own batching (scanner/src/publish.ts), so publishing costs what it costs under npm start.
@@ -72,11 +93,24 @@ export async function benchPipeline(options: {
       `pipeline: ${options.messages} messages as fast as they are taken, and the same transactions through ` +
         `the SDK at concurrency ${DEFAULT_PUSH_CONCURRENCY}, ${options.rounds} rounds`,
     );
+    // CPU per message of each process, each round: where the pipeline's time goes against the floor's.
+    const cpu = { pipeline: [] as PipelineCpu[], floor: [] as FloorCpu[] };
+    const functionPid = () => pipeline.instances[0]!.pid;
     const sustained = async () => {
+      const functionBefore = await processCpuMs(functionPid());
+      const localBefore = process.cpuUsage();
       const started = Date.now();
       const ids = await Promise.all(Array.from({ length: options.messages }, publish));
       await waitFor(ids, 300_000);
       const last = Math.max(...ids.map((id) => processedAt.get(id)!));
+      const functionAfter = await processCpuMs(functionPid());
+      cpu.pipeline.push({
+        functionMs:
+          functionBefore === undefined || functionAfter === undefined
+            ? undefined
+            : (functionAfter - functionBefore) / options.messages,
+        emulatorsAndPublisherMs: cpuMsSince(localBefore) / options.messages,
+      });
       return (options.messages / (last - started)) * 1000;
     };
     let floorRound = 0;
@@ -86,12 +120,17 @@ export async function benchPipeline(options: {
         messageId: `floor-${round}-${index}`,
         data: scan(),
       }));
-      const { elapsedMs } = await worker.run({
+      const localBefore = process.cpuUsage();
+      const { elapsedMs, cpuMs } = await worker.run({
         mode: "sdk",
         firestoreHost: pipeline.firestoreHost,
         collection: `bench-pipeline-floor-${round}`,
         concurrency: DEFAULT_PUSH_CONCURRENCY,
         messages,
+      });
+      cpu.floor.push({
+        sdkMs: cpuMs / options.messages,
+        emulatorMs: cpuMsSince(localBefore) / options.messages,
       });
       return (options.messages / elapsedMs) * 1000;
     };
@@ -122,6 +161,18 @@ export async function benchPipeline(options: {
       msgsPerSec,
       floorPerSec,
       floorRatio: msgsPerSec / floorPerSec,
+      cpuMsPerMessage: {
+        pipeline: {
+          functionMs: cpu.pipeline.every((round) => round.functionMs !== undefined)
+            ? median(cpu.pipeline.map((round) => round.functionMs!))
+            : undefined,
+          emulatorsAndPublisherMs: median(cpu.pipeline.map((round) => round.emulatorsAndPublisherMs)),
+        },
+        floor: {
+          sdkMs: median(cpu.floor.map((round) => round.sdkMs)),
+          emulatorMs: median(cpu.floor.map((round) => round.emulatorMs)),
+        },
+      },
       p50Ms: median(latencies),
       p99Ms: percentile(latencies, 0.99),
       latencyRatePerSec: rate,
