@@ -107,6 +107,28 @@ function responseOf(snapshot: DocumentSnapshot) {
   };
 }
 
+/**
+ * The fields `services/{key}` holds once `document` is stored with `history`: what the ingest transaction
+ * writes, and what the benchmarks' floors write to do the same work.
+ */
+export function serviceFields(
+  key: string,
+  document: ServiceDocument,
+  history: History,
+  expireAt: { expireAt?: Timestamp } = {},
+) {
+  return {
+    ...document,
+    ...(document.responseBytes && { responseBytes: Buffer.from(document.responseBytes) }),
+    shard: shardOf(key),
+    scannedAt: toTimestamp(document.scannedAt),
+    publishTime: document.publishTime && toTimestamp(document.publishTime),
+    history: toStored(history),
+    ...expireAt,
+    updatedAt: FieldValue.serverTimestamp(),
+  };
+}
+
 /** The Store over a Firestore client and the configured collections. */
 export function firestoreStore(firestore: Firestore, config: Config, now: () => number = Date.now): Store {
   const services = firestore.collection(config.servicesCollection);
@@ -143,16 +165,10 @@ export function firestoreStore(firestore: Firestore, config: Config, now: () => 
             transaction.set(slot, { ...text, ...expireAt(plan.history![text.responseSha256]!.lastSeen) });
           }
           if (outcome === "stored") {
-            transaction.set(reference, {
-              ...document,
-              ...(document.responseBytes && { responseBytes: Buffer.from(document.responseBytes) }),
-              shard: shardOf(key),
-              scannedAt: toTimestamp(document.scannedAt),
-              publishTime: document.publishTime && toTimestamp(document.publishTime),
-              history: toStored(plan.history!),
-              ...expireAt(document.scannedAt.seconds),
-              updatedAt: FieldValue.serverTimestamp(),
-            });
+            transaction.set(
+              reference,
+              serviceFields(key, document, plan.history!, expireAt(document.scannedAt.seconds)),
+            );
           } else if (plan.history) {
             transaction.update(reference, { history: toStored(plan.history) });
           }

@@ -1,11 +1,13 @@
-// handler.ratio: ingestScan through functions-framework's HTTP server against the embedded Firestore,
-// against the same get+set transactions issued straight through the SDK, both at concurrency 32.
+// handler.ofFloor: ingestScan through functions-framework's HTTP server against the embedded Firestore,
+// against a bare function writing the same documents through the same server (minimal-function.ts);
+// handler.ratio: against the same get+set transactions straight through the SDK; all at concurrency 32.
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { start as startFirestore } from "@scan-ingest/emulator-firestore";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import type { LoadMessage, LoadRequest, LoadResult } from "./load-worker.ts";
 import { alternate, median, processCpuMs, progress, startFramework } from "./measure.ts";
+import { storedDocumentMessages } from "./stored.ts";
 
 /** CPU milliseconds per message of each process taking part (medians over the rounds). */
 export interface CpuPerMessage {
@@ -94,7 +96,9 @@ export async function benchHandler(options: {
     const totalRpcs = () => Object.values(firestore.counters.rpcs).reduce((sum, count) => sum + count, 0);
     const cpu: Record<Variant, CpuPerMessage[]> = { handler: [], minimal: [], sdk: [] };
     const run = async (variant: Variant, round: string, count: number) => {
-      const messages = freshMessages(round, count);
+      // The bare function is sent the documents ingestScan stores for the same messages, and writes them.
+      const fresh = freshMessages(round, count);
+      const messages = variant === "minimal" ? storedDocumentMessages(fresh) : fresh;
       const common = { concurrency, messages };
       const target = variant === "minimal" ? minimalServer : server;
       const request: LoadRequest =

@@ -1,12 +1,11 @@
 // A child process that drives one load run and reports its duration: either push deliveries to a
 // function server over HTTP, or the same get+set transactions straight through the Firestore SDK.
 // Both run here, in a process of their own, so the emulator's process serves them alike.
-import { FieldValue, Timestamp, type Firestore } from "@google-cloud/firestore";
-import { toServiceDocument } from "@scan-ingest/functions/documents";
-import { decodeScan } from "@scan-ingest/functions/scan";
+import type { Firestore } from "@google-cloud/firestore";
 import { emulatorFirestore } from "@scan-ingest/pipeline/clients";
 import { DEFAULT_PROJECT } from "@scan-ingest/pipeline/defaults";
 import { deliverPush, inParallel } from "./measure.ts";
+import { storedDocuments } from "./stored.ts";
 
 export interface LoadMessage {
   data: string;
@@ -26,26 +25,6 @@ export interface LoadResult {
 
 let firestore: Firestore | undefined;
 
-/** What the function would write for each message: the same document, so the transactions match. */
-function documentsOf(messages: LoadMessage[]) {
-  const now = Math.floor(Date.now() / 1000);
-  return messages.map(({ data, messageId }) => {
-    const decoded = decodeScan(Buffer.from(data, "utf8"), { nowSeconds: now, maxClockSkewSeconds: 3600 });
-    if (!decoded.ok) throw new Error(`bench message does not decode: ${decoded.detail}`);
-    const publishTime = { seconds: now, nanoseconds: 0 };
-    const document = toServiceDocument(decoded.scan, { messageId, publishTime }, 262144);
-    const key = `${document.ip}:${document.port}:${document.service}`;
-    return {
-      key,
-      fields: {
-        ...document,
-        scannedAt: new Timestamp(document.scannedAt.seconds, 0),
-        publishTime: new Timestamp(publishTime.seconds, 0),
-      },
-    };
-  });
-}
-
 function cpuMsSince(start: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1000;
@@ -63,7 +42,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
   }
   firestore ??= emulatorFirestore({ host: request.firestoreHost, projectId: DEFAULT_PROJECT });
   const collection = firestore.collection(request.collection);
-  const documents = documentsOf(request.messages);
+  const documents = storedDocuments(request.messages);
   const started = performance.now();
   const cpu = process.cpuUsage();
   await inParallel(documents, request.concurrency, async ({ key, fields }) => {
@@ -71,7 +50,7 @@ async function run(request: LoadRequest): Promise<LoadResult> {
     try {
       await firestore!.runTransaction(async (transaction) => {
         await transaction.get(reference);
-        transaction.set(reference, { ...fields, updatedAt: FieldValue.serverTimestamp() });
+        transaction.set(reference, fields);
       });
     } catch {
       failures++;
