@@ -47,7 +47,7 @@ export function sizes(quick: boolean) {
       }
     : {
         decode: { payloads: 100_000, rounds: 7 },
-        handler: { messages: 3_000, rounds: 3, concurrency: 32 },
+        handler: { messages: 3_000, rounds: 5, concurrency: 32 },
         coldStart: { repetitions: 7 },
         ops: { messages: 100 },
         emulators: { repetitions: 7 },
